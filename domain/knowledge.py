@@ -1,0 +1,182 @@
+"""What the ledger knows: every recorded decision, with corrections and retractions applied.
+
+`Knowledge` grows one recorded decision at a time, in ledger order. It answers two needs:
+- the invariants of a new decision (fold only the decisions about the same things, as of the
+  new decision's date), and
+- the executable definition of time travel (`projections.oracle`): the knowledge of a prefix
+  of the ledger, folded up to a date.
+
+Resolution rules:
+- a correction names a decision; correcting a correction corrects the same original (its root);
+  the original's content becomes that of the latest correction that is not itself retracted;
+- a retraction removes a substantive decision, or undoes a correction;
+- a decision that requires the consent of parties is in force from the latest date on which
+  one of them consented, once all have; until then it is pending and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from domain import decisions as d
+from domain.governance import GovernanceState, InForce, fold
+
+
+@dataclass
+class IdempotentRequest:
+    fingerprint: str
+    decisions: list[UUID]
+
+
+@dataclass
+class Knowledge:
+    """Every recorded decision, indexed for resolution and for the invariants."""
+
+    recorded: list[d.RecordedDecision] = field(default_factory=list)
+    by_id: dict[UUID, d.RecordedDecision] = field(default_factory=dict)
+    root_of: dict[UUID, UUID] = field(default_factory=dict)
+    corrections: dict[UUID, list[UUID]] = field(default_factory=dict)
+    retracted_by: dict[UUID, UUID] = field(default_factory=dict)
+    consents: dict[UUID, list[UUID]] = field(default_factory=dict)
+    about: dict[d.EntityKey, list[UUID]] = field(default_factory=dict)
+    requests: dict[str, IdempotentRequest] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, recorded: Iterable[d.RecordedDecision]) -> Knowledge:
+        knowledge = cls()
+        for item in recorded:
+            knowledge.add(item)
+        return knowledge
+
+    @property
+    def head(self) -> int:
+        return self.recorded[-1].position if self.recorded else 0
+
+    # --- growing ------------------------------------------------------------------------
+
+    def add(self, item: d.RecordedDecision, idempotency: tuple[str, str] | None = None) -> None:
+        """Take in the next recorded decision (positions must follow on)."""
+        if item.position != self.head + 1:
+            raise ValueError(f"position {item.position} does not follow {self.head}")
+        self.recorded.append(item)
+        self.by_id[item.id] = item
+        decision = item.decision
+        if isinstance(decision, d.DecisionCorrection):
+            root = self.root_of.get(decision.corrects, decision.corrects)
+            self.root_of[item.id] = root
+            self.corrections.setdefault(root, []).append(item.id)
+        elif isinstance(decision, d.DecisionRetraction):
+            self.retracted_by[decision.retracts] = item.id
+        elif isinstance(decision, d.Consent):
+            self.consents.setdefault(decision.decision, []).append(item.id)
+        for key in decision.entity_keys():
+            self.about.setdefault(key, []).append(item.id)
+        if idempotency is not None:
+            key, fingerprint = idempotency
+            self.requests.setdefault(key, IdempotentRequest(fingerprint, [])).decisions.append(
+                item.id
+            )
+
+    def rollback_to(self, position: int) -> None:
+        """Forget every decision after `position` (used when a tentative batch fails)."""
+        while self.recorded and self.recorded[-1].position > position:
+            item = self.recorded.pop()
+            del self.by_id[item.id]
+            decision = item.decision
+            if isinstance(decision, d.DecisionCorrection):
+                root = self.root_of.pop(item.id)
+                _pop_last(self.corrections, root, item.id)
+            elif isinstance(decision, d.DecisionRetraction):
+                self.retracted_by.pop(decision.retracts, None)
+            elif isinstance(decision, d.Consent):
+                _pop_last(self.consents, decision.decision, item.id)
+            for key in decision.entity_keys():
+                _pop_last(self.about, key, item.id)
+            for request_key, request in list(self.requests.items()):
+                if request.decisions and request.decisions[-1] == item.id:
+                    request.decisions.pop()
+                    if not request.decisions:
+                        del self.requests[request_key]
+
+    # --- resolution ---------------------------------------------------------------------
+
+    def get(self, decision_id: UUID) -> d.RecordedDecision | None:
+        return self.by_id.get(decision_id)
+
+    def is_retracted(self, decision_id: UUID) -> bool:
+        return decision_id in self.retracted_by
+
+    def current(self, decision_id: UUID) -> d.Decision | None:
+        """The content a substantive decision has now, or None if it is retracted or meta."""
+        item = self.by_id.get(decision_id)
+        if item is None or self.is_retracted(decision_id):
+            return None
+        if isinstance(item.decision, d.DecisionCorrection | d.DecisionRetraction):
+            return None
+        for correction_id in reversed(self.corrections.get(decision_id, [])):
+            if not self.is_retracted(correction_id):
+                correction = self.by_id[correction_id].decision
+                assert isinstance(correction, d.DecisionCorrection)
+                return correction.replacement
+        return item.decision
+
+    def in_force(self, decision_id: UUID) -> InForce | None:
+        """The decision as it applies, or None if retracted or still waiting for consent."""
+        content = self.current(decision_id)
+        if content is None:
+            return None
+        starts = content.effective_on
+        if content.requires_consent_of:
+            given = self.consent_dates(decision_id)
+            if any(party not in given for party in content.requires_consent_of):
+                return None
+            starts = max([starts, *(given[p] for p in content.requires_consent_of)])
+        return InForce(decision_id, self.by_id[decision_id].position, content, starts)
+
+    def consent_dates(self, decision_id: UUID) -> dict[str, date]:
+        """When each party consented to a decision (its earliest consent in force)."""
+        given: dict[str, date] = {}
+        for consent_id in self.consents.get(decision_id, []):
+            consent = self.current(consent_id)
+            if consent is None:
+                continue
+            for party in consent.decided_by:
+                if party not in given or consent.effective_on < given[party]:
+                    given[party] = consent.effective_on
+        return given
+
+    def roots(self, ids: Iterable[UUID]) -> list[UUID]:
+        """The substantive decisions behind ids (a correction stands for what it corrects)."""
+        seen: dict[UUID, None] = {}
+        for decision_id in ids:
+            item = self.by_id[decision_id]
+            if isinstance(item.decision, d.DecisionRetraction):
+                continue
+            seen.setdefault(self.root_of.get(decision_id, decision_id), None)
+        return list(seen)
+
+    # --- folding ------------------------------------------------------------------------
+
+    def state(self, as_of: date, about: Iterable[d.EntityKey] | None = None) -> GovernanceState:
+        """Fold what is known, up to `as_of`; only the decisions about `about`, if given."""
+        if about is None:
+            ids: Iterable[UUID] = (item.id for item in self.recorded)
+        else:
+            ids = (i for key in about for i in self.about.get(key, []))
+        items = [
+            item
+            for root in self.roots(ids)
+            if (item := self.in_force(root)) is not None and item.in_force_on <= as_of
+        ]
+        return fold(items)
+
+
+def _pop_last(index: dict[d.EntityKey, list[UUID]] | dict[UUID, list[UUID]], key: object, value: UUID) -> None:
+    values = index.get(key)  # type: ignore[call-overload]
+    if values and values[-1] == value:
+        values.pop()
+        if not values:
+            del index[key]  # type: ignore[arg-type]

@@ -1,0 +1,125 @@
+"""The words of the domain: identifiers, roles, kinds, and limits on free text."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=64),
+    Field(
+        description="Short identifier chosen by the secretariat: lower-case letters, digits "
+        "and inner hyphens, at most 64 characters (e.g. `smb`, `korpschef`, `c2000`).",
+        examples=["smb"],
+    ),
+]
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_characters),
+]
+SourceRef = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(_no_control_characters),
+    Field(
+        description="The document the decision rests on.",
+        examples=["Kamerstuk 25124-109"],
+    ),
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    AfterValidator(_no_control_characters),
+]
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
+def _plausible_date(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"must lie between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+LedgerDate = Annotated[date, AfterValidator(_plausible_date)]
+
+
+class Role(StrEnum):
+    """A role a party holds for a subject (RACI plus oversight)."""
+
+    ACCOUNTABLE = "accountable"
+    RESPONSIBLE = "responsible"
+    CONSULTED = "consulted"
+    INFORMED = "informed"
+    OVERSIGHT = "oversight"
+
+    @property
+    def letter(self) -> str:
+        return "O" if self is Role.OVERSIGHT else self.value[0].upper()
+
+
+class PartyKind(StrEnum):
+    MINISTER = "minister"
+    DISCIPLINE = "discipline"
+    KORPSCHEF = "korpschef"
+    BOARD = "board"
+    AGENCY = "agency"
+    PROGRAMME = "programme"
+    INSPECTORATE = "inspectorate"
+    EVALUATOR = "evaluator"
+    AUDITOR = "auditor"
+    PARLIAMENT = "parliament"
+    SUPPLIER = "supplier"
+    OTHER = "other"
+
+
+class Discipline(StrEnum):
+    POLICE = "police"
+    FIRE = "fire"
+    AMBULANCE = "ambulance"
+    KMAR = "kmar"
+
+
+class SubjectKind(StrEnum):
+    SYSTEM = "system"
+    DOMAIN = "domain"
+    MELDKAMER = "meldkamer"
+    PROCESS = "process"
+
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(RiskLevel).index(self)
+
+
+class TreatmentStatus(StrEnum):
+    PLANNED = "planned"
+    IMPLEMENTED = "implemented"
+
+
+class Response(StrEnum):
+    ENDORSED = "endorsed"
+    PARTLY = "partly"
+    REJECTED = "rejected"

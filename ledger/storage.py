@@ -1,0 +1,92 @@
+"""The event store: an eventsourcing Application with pydantic events and an orjson transcoder."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import orjson
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import BaseModel
+
+from ledger.settings import APPLICATION_NAME, Settings
+
+
+class OrjsonTranscoder(Transcoder):
+    """Encode event state as JSON with orjson (the state is already JSON-safe)."""
+
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Map pydantic events to stored events and back, running class-version upcasters."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        assert isinstance(domain_event, BaseModel)
+        cls = type(domain_event)
+        state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+        class_version = getattr(cls, "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(cls),
+            state=self.transcoder.encode(state),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        cls = resolve_topic(stored_event.topic)
+        try:
+            state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+        except Exception as error:
+            raise MapperDeserialisationError(
+                f"cannot decode stored event {stored_event.originator_version}: {error}"
+            ) from error
+        class_version = getattr(cls, "class_version", 1)
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        event: DomainEventProtocol[UUID] = cls.model_validate(state)
+        return event
+
+
+class GovernanceApplication(Application[UUID]):
+    """The ledger's event store (its name is pinned: table names derive from it)."""
+
+    name = APPLICATION_NAME
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PydanticMapper(transcoder=OrjsonTranscoder())
+
+
+def open_store(settings: Settings) -> GovernanceApplication:
+    """Open (and create, if need be) the event store the settings point at."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        ensure_postgres_schema(settings)
+    return GovernanceApplication(env=settings.eventsourcing_env())
+
+
+def ensure_postgres_schema(settings: Settings) -> None:
+    """Create the configured schema if it does not exist (the library needs it to)."""
+    assert settings.database_url is not None
+    url = settings.database_url.split("?", 1)[0]
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                psycopg.sql.Identifier(settings.postgres_schema)
+            )
+        )
