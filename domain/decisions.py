@@ -525,3 +525,55 @@ class RecordedDecision(BaseModel):
     @property
     def effective_on(self) -> date:
         return self.decision.effective_on
+
+
+def decode_decision(data: Any, where: str = "") -> Decision:
+    """Validate raw data into a decision; raise InvalidDecision naming each bad field."""
+    from pydantic import ValidationError
+
+    from domain.errors import FieldProblem, InvalidDecision
+
+    try:
+        return parse_decision(data)
+    except ValidationError as error:
+        raise InvalidDecision(
+            [
+                FieldProblem(
+                    field=where + _field_path(problem["loc"], problem["type"]),
+                    rule=problem["type"],
+                    message=_CLEAR_MESSAGES.get(problem["type"], problem["msg"]),
+                    value=_given(problem),
+                )
+                for problem in error.errors(include_url=False)
+            ]
+        ) from None
+
+
+_CLEAR_MESSAGES = {
+    "string_pattern_mismatch": "must be a short id: lower-case letters, digits and inner "
+    "hyphens, at most 64 characters (e.g. 'smb', 'c2000')",
+    "union_tag_invalid": "is not a known decision kind; known kinds: "
+    + ", ".join(sorted(DECISION_CLASSES)),
+    "union_tag_not_found": "is required: the kind of decision, e.g. 'responsibility.assigned'",
+    "extra_forbidden": "is not a field of this kind of decision",
+    "missing": "is required",
+}
+
+
+def _given(problem: Any) -> Any:
+    if problem["type"] in ("missing", "union_tag_not_found"):
+        return None
+    if problem["type"] == "union_tag_invalid":
+        return problem.get("ctx", {}).get("tag")
+    return problem.get("input")
+
+
+def _field_path(loc: tuple[int | str, ...], error_type: str = "") -> str:
+    if error_type in ("union_tag_invalid", "union_tag_not_found"):
+        loc = (*loc, "kind")
+    # pydantic puts the union tag ("party.registered") in the location; a clerk does not need it
+    parts = [p for p in loc if not (isinstance(p, str) and p in DECISION_CLASSES)]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(decision)"

@@ -1,0 +1,61 @@
+"""Decisions as the secretariat would send them, with sensible defaults from the letter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.decisions import Decision, decode_decision
+
+SOURCE = "Kamerstuk 25124-109"
+
+
+def decision(kind: str, **fields: Any) -> Decision:
+    """Build a decision of `kind`; fields default to the SMB deciding on 3 February 2022."""
+    data: dict[str, Any] = {
+        "kind": kind,
+        "decided_by": ["smb"],
+        "effective_on": "2022-02-03",
+        "source": SOURCE,
+    }
+    data.update(fields)
+    return decode_decision(data)
+
+
+def party(slug: str, kind: str = "board", on: str = "2020-07-01", **extra: Any) -> Decision:
+    return decision(
+        "party.registered",
+        party=slug,
+        name=extra.pop("name", slug.upper()),
+        party_kind=kind,
+        decided_by=extra.pop("decided_by", [slug]),
+        effective_on=on,
+        **extra,
+    )
+
+
+def subject(slug: str, kind: str = "system", on: str = "2020-07-01", **extra: Any) -> Decision:
+    return decision(
+        "subject.registered",
+        subject=slug,
+        name=extra.pop("name", slug.upper()),
+        subject_kind=kind,
+        effective_on=on,
+        **extra,
+    )
+
+
+def assign(party_: str, subject_: str, role: str, on: str, **extra: Any) -> Decision:
+    return decision(
+        "responsibility.assigned", party=party_, subject=subject_, role=role, effective_on=on, **extra
+    )
+
+
+def basics() -> list[Decision]:
+    """The SMB, the korpschef, the minister, and the system C2000, from 1 July 2020."""
+    return [
+        party("smb"),
+        party("korpschef", kind="korpschef"),
+        party("minister-jenv", kind="minister"),
+        subject("c2000"),
+        subject("informatiebeveiliging", kind="domain"),
+    ]
