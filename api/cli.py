@@ -181,7 +181,9 @@ def history(
 
 @app.command()
 def state(
-    as_of: Annotated[str | None, typer.Option(help="Date the state holds on (default today)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Date the state holds on (default today)")
+    ] = None,
     known_at: Annotated[
         str | None, typer.Option(help="As known at this moment (a date: its end; default now)")
     ] = None,
@@ -203,5 +205,3 @@ def main() -> None:
 
 # Command groups kept in their own modules register themselves on `app` when imported.
 from api import cli_demo, cli_integrity, cli_projections, cli_server  # noqa: E402, F401
-
-

@@ -1,16 +1,16 @@
 """Domain errors, each with a message a secretariat clerk understands.
 
-    DomainError
-    ├── InvalidDecision      the decision is malformed (a field fails its format) -> 422
-    ├── RuleViolation        well formed, but breaks a governance rule            -> 409
-    ├── ConcurrencyConflict  someone else recorded first and the retry budget ran out -> 409
-    ├── IdempotencyConflict  an idempotency key reused for a different request    -> 409
-    └── NotFound             no decision (or party, subject, ...) with that id    -> 404
+DomainError
+├── InvalidDecision      the decision is malformed (a field fails its format) -> 422
+├── RuleViolation        well formed, but breaks a governance rule            -> 409
+├── ConcurrencyConflict  someone else recorded first and the retry budget ran out -> 409
+├── IdempotencyConflict  an idempotency key reused for a different request    -> 409
+└── NotFound             no decision (or party, subject, ...) with that id    -> 404
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -48,7 +48,7 @@ class RuleViolation(DomainError):
     field: str
     value: Any
     explanation: str
-    decision_index: int | None = field(default=None)
+    decision_index: int | None = None
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.field} = {self.value!r}: {self.explanation} (rule: {self.rule})")

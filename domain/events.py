@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
-from uuid import UUID, uuid5, NAMESPACE_URL
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
@@ -44,30 +44,80 @@ class DecisionEvent(BaseModel, Generic[D]):
 
 
 class PartyRegistered(DecisionEvent[d.PartyRegistration]): ...
+
+
 class PartyDissolved(DecisionEvent[d.PartyDissolution]): ...
+
+
 class SubjectRegistered(DecisionEvent[d.SubjectRegistration]): ...
+
+
 class ResponsibilityAssigned(DecisionEvent[d.ResponsibilityAssignment]): ...
+
+
 class ResponsibilityRelieved(DecisionEvent[d.ResponsibilityRelief]): ...
+
+
 class ResponsibilityTransferred(DecisionEvent[d.ResponsibilityTransfer]): ...
+
+
 class FrameworkAdopted(DecisionEvent[d.FrameworkAdoption]): ...
+
+
 class RiskIdentified(DecisionEvent[d.RiskIdentification]): ...
+
+
 class RiskAssessed(DecisionEvent[d.RiskAssessment]): ...
+
+
 class RiskTreatmentDecided(DecisionEvent[d.RiskTreatment]): ...
+
+
 class RiskAcceptanceCriteriaEstablished(DecisionEvent[d.AcceptanceCriteriaEstablishment]): ...
+
+
 class ResidualRiskAccepted(DecisionEvent[d.ResidualRiskAcceptance]): ...
+
+
 class RiskAcceptanceWithdrawn(DecisionEvent[d.AcceptanceWithdrawal]): ...
+
+
 class FindingRecorded(DecisionEvent[d.FindingRecord]): ...
+
+
 class RecommendationIssued(DecisionEvent[d.RecommendationIssue]): ...
+
+
 class RecommendationResponded(DecisionEvent[d.RecommendationResponse]): ...
+
+
 class RecommendationOwnerAssigned(DecisionEvent[d.RecommendationOwnerAssignment]): ...
+
+
 class RecommendationProgressReported(DecisionEvent[d.RecommendationProgress]): ...
+
+
 class RecommendationClosed(DecisionEvent[d.RecommendationClosure]): ...
+
+
 class EvaluationCommissioned(DecisionEvent[d.EvaluationCommission]): ...
+
+
 class EvaluationReported(DecisionEvent[d.EvaluationReport]): ...
+
+
 class CommitmentMade(DecisionEvent[d.Commitment]): ...
+
+
 class CommitmentKept(DecisionEvent[d.CommitmentFulfilment]): ...
+
+
 class ConsentGiven(DecisionEvent[d.Consent]): ...
+
+
 class DecisionCorrected(DecisionEvent[d.DecisionCorrection]): ...
+
+
 class DecisionRetracted(DecisionEvent[d.DecisionRetraction]): ...
 
 
@@ -137,5 +187,5 @@ def recorded(event: DecisionEvent[Any]) -> d.RecordedDecision:
         position=event.originator_version,
         recorded_at=event.timestamp,
         recorded_by=event.recorded_by,
-        decision=event.decision,  # type: ignore[arg-type]
+        decision=event.decision,
     )

@@ -318,7 +318,9 @@ def _criteria_established(s: GovernanceState, c: Any, i: InForce) -> Problem:
 def _risk_identified(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.risk in s.risks:
         return "risk_already_identified", f"risk {c.risk!r} is already identified"
-    s.risks[c.risk] = Risk(c.risk, c.system, c.title, i.in_force_on, list(c.decided_by), [], [], [], [i.id])
+    s.risks[c.risk] = Risk(
+        c.risk, c.system, c.title, i.in_force_on, list(c.decided_by), [], [], [], [i.id]
+    )
     return None
 
 
@@ -353,7 +355,9 @@ def _residual_accepted(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if current is not None:  # a new acceptance supersedes the one in force
         current.withdrawn_on, current.withdrawn_by = i.in_force_on, i.id
     risk.acceptances.append(
-        Acceptance(i.in_force_on, list(c.decided_by), c.criteria, c.accepted_level, c.review_by, i.id)
+        Acceptance(
+            i.in_force_on, list(c.decided_by), c.criteria, c.accepted_level, c.review_by, i.id
+        )
     )
     return None
 
@@ -373,14 +377,23 @@ def _finding_recorded(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.finding in s.findings:
         return "finding_already_recorded", f"finding {c.finding!r} is already recorded"
     s.findings[c.finding] = Finding(
-        c.finding, c.text, c.number, list(c.subjects_concerned), i.in_force_on, list(c.decided_by), [i.id]
+        c.finding,
+        c.text,
+        c.number,
+        list(c.subjects_concerned),
+        i.in_force_on,
+        list(c.decided_by),
+        [i.id],
     )
     return None
 
 
 def _recommendation_issued(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.recommendation in s.recommendations:
-        return "recommendation_already_issued", f"recommendation {c.recommendation!r} already exists"
+        return (
+            "recommendation_already_issued",
+            f"recommendation {c.recommendation!r} already exists",
+        )
     s.recommendations[c.recommendation] = Recommendation(
         c.recommendation,
         c.text,
@@ -399,7 +412,10 @@ def _open_recommendation(
 ) -> tuple[Recommendation | None, Problem]:
     rec = s.recommendations.get(c.recommendation)
     if rec is None:
-        return None, ("unknown_recommendation", f"recommendation {c.recommendation!r} is not issued")
+        return None, (
+            "unknown_recommendation",
+            f"recommendation {c.recommendation!r} is not issued",
+        )
     if rec.closed_on is not None:
         return None, ("recommendation_closed", f"recommendation {c.recommendation!r} is closed")
     rec.decisions.append(i.id)

@@ -76,7 +76,10 @@ def named_subjects_are_registered(c: _Context) -> None:
     for field, subject in c.decision.subjects():
         if subject not in c.state(("subject", subject)).subjects:
             raise _violation(
-                "unknown_subject", field, subject, f"subject {subject!r} is not registered on {c.on}"
+                "unknown_subject",
+                field,
+                subject,
+                f"subject {subject!r} is not registered on {c.on}",
             )
 
 
@@ -100,7 +103,10 @@ def subject_is_new(c: _Context) -> None:
     assert isinstance(decision, d.SubjectRegistration)
     if decision.subject in c.ever(("subject", decision.subject)).subjects:
         raise _violation(
-            "subject_already_registered", "subject", decision.subject, "this subject id is already in use"
+            "subject_already_registered",
+            "subject",
+            decision.subject,
+            "this subject id is already in use",
         )
 
 
@@ -148,7 +154,9 @@ def risk_is_new(c: _Context) -> None:
     decision = c.decision
     assert isinstance(decision, d.RiskIdentification)
     if decision.risk in c.ever(("risk", decision.risk)).risks:
-        raise _violation("risk_already_identified", "risk", decision.risk, "this risk id is already in use")
+        raise _violation(
+            "risk_already_identified", "risk", decision.risk, "this risk id is already in use"
+        )
 
 
 def risk_is_known(c: _Context) -> None:
@@ -189,14 +197,20 @@ def finding_is_new(c: _Context) -> None:
     assert isinstance(decision, d.FindingRecord)
     if decision.finding in c.ever(("finding", decision.finding)).findings:
         raise _violation(
-            "finding_already_recorded", "finding", decision.finding, "this finding id is already in use"
+            "finding_already_recorded",
+            "finding",
+            decision.finding,
+            "this finding id is already in use",
         )
 
 
 def recommendation_is_new_and_grounded(c: _Context) -> None:
     decision = c.decision
     assert isinstance(decision, d.RecommendationIssue)
-    if decision.recommendation in c.ever(("recommendation", decision.recommendation)).recommendations:
+    if (
+        decision.recommendation
+        in c.ever(("recommendation", decision.recommendation)).recommendations
+    ):
         raise _violation(
             "recommendation_already_issued",
             "recommendation",
@@ -206,11 +220,15 @@ def recommendation_is_new_and_grounded(c: _Context) -> None:
     for i, finding in enumerate(decision.findings):
         if finding not in c.state(("finding", finding)).findings:
             raise _violation(
-                "unknown_finding", f"findings[{i}]", finding, f"finding {finding!r} is not recorded on {c.on}"
+                "unknown_finding",
+                f"findings[{i}]",
+                finding,
+                f"finding {finding!r} is not recorded on {c.on}",
             )
-    if decision.evaluation is not None and decision.evaluation not in c.state(
-        ("evaluation", decision.evaluation)
-    ).evaluations:
+    if (
+        decision.evaluation is not None
+        and decision.evaluation not in c.state(("evaluation", decision.evaluation)).evaluations
+    ):
         raise _violation(
             "unknown_evaluation",
             "evaluation",
@@ -224,7 +242,10 @@ def recommendation_is_open(c: _Context) -> None:
     rec = c.state(("recommendation", name)).recommendations.get(name)
     if rec is None:
         raise _violation(
-            "unknown_recommendation", "recommendation", name, f"recommendation {name!r} is not issued on {c.on}"
+            "unknown_recommendation",
+            "recommendation",
+            name,
+            f"recommendation {name!r} is not issued on {c.on}",
         )
     closed_on = c.ever(("recommendation", name)).recommendations[name].closed_on
     if closed_on is not None:
@@ -242,7 +263,10 @@ def evaluation_is_new(c: _Context) -> None:
     assert isinstance(decision, d.EvaluationCommission)
     if decision.evaluation in c.ever(("evaluation", decision.evaluation)).evaluations:
         raise _violation(
-            "evaluation_already_commissioned", "evaluation", decision.evaluation, "this evaluation id is already in use"
+            "evaluation_already_commissioned",
+            "evaluation",
+            decision.evaluation,
+            "this evaluation id is already in use",
         )
 
 
@@ -252,11 +276,17 @@ def evaluation_is_pending(c: _Context) -> None:
     found = c.state(("evaluation", decision.evaluation)).evaluations.get(decision.evaluation)
     if found is None:
         raise _violation(
-            "unknown_evaluation", "evaluation", decision.evaluation, f"evaluation {decision.evaluation!r} is not commissioned on {c.on}"
+            "unknown_evaluation",
+            "evaluation",
+            decision.evaluation,
+            f"evaluation {decision.evaluation!r} is not commissioned on {c.on}",
         )
     if c.ever(("evaluation", decision.evaluation)).evaluations[decision.evaluation].reported_on:
         raise _violation(
-            "evaluation_already_reported", "evaluation", decision.evaluation, "this evaluation has already reported"
+            "evaluation_already_reported",
+            "evaluation",
+            decision.evaluation,
+            "this evaluation has already reported",
         )
 
 
@@ -265,7 +295,10 @@ def commitment_is_new(c: _Context) -> None:
     assert isinstance(decision, d.Commitment)
     if decision.commitment in c.ever(("commitment", decision.commitment)).commitments:
         raise _violation(
-            "commitment_already_made", "commitment", decision.commitment, "this commitment id is already in use"
+            "commitment_already_made",
+            "commitment",
+            decision.commitment,
+            "this commitment id is already in use",
         )
 
 
@@ -274,12 +307,18 @@ def commitment_is_outstanding(c: _Context) -> None:
     assert isinstance(decision, d.CommitmentFulfilment)
     if decision.commitment not in c.state(("commitment", decision.commitment)).commitments:
         raise _violation(
-            "unknown_commitment", "commitment", decision.commitment, f"commitment {decision.commitment!r} was not made by {c.on}"
+            "unknown_commitment",
+            "commitment",
+            decision.commitment,
+            f"commitment {decision.commitment!r} was not made by {c.on}",
         )
     kept_on = c.ever(("commitment", decision.commitment)).commitments[decision.commitment].kept_on
     if kept_on is not None:
         raise _violation(
-            "commitment_already_kept", "commitment", decision.commitment, f"this commitment was already kept on {kept_on}"
+            "commitment_already_kept",
+            "commitment",
+            decision.commitment,
+            f"this commitment was already kept on {kept_on}",
         )
 
 
@@ -289,7 +328,9 @@ def commitment_is_outstanding(c: _Context) -> None:
 def _existing(c: _Context, field: str, decision_id: UUID) -> d.RecordedDecision:
     found = c.knowledge.get(decision_id)
     if found is None:
-        raise _violation("unknown_decision", field, str(decision_id), "no decision with this id is recorded")
+        raise _violation(
+            "unknown_decision", field, str(decision_id), "no decision with this id is recorded"
+        )
     return found
 
 
@@ -300,7 +341,10 @@ def consent_is_asked(c: _Context) -> None:
     target = c.knowledge.current(decision.decision)
     if target is None:
         raise _violation(
-            "decision_retracted", "decision", str(decision.decision), "that decision is retracted or cannot take consent"
+            "decision_retracted",
+            "decision",
+            str(decision.decision),
+            "that decision is retracted or cannot take consent",
         )
     for i, party in enumerate(decision.decided_by):
         if party not in target.requires_consent_of:
@@ -317,7 +361,12 @@ def correction_fits(c: _Context) -> None:
     assert isinstance(decision, d.DecisionCorrection)
     target = _existing(c, "corrects", decision.corrects)
     if isinstance(target.decision, d.DecisionRetraction):
-        raise _violation("retraction_not_correctable", "corrects", str(decision.corrects), "a retraction cannot be corrected")
+        raise _violation(
+            "retraction_not_correctable",
+            "corrects",
+            str(decision.corrects),
+            "a retraction cannot be corrected",
+        )
     root_id = c.knowledge.root_of.get(target.id, target.id)
     for candidate in {target.id, root_id}:
         if c.knowledge.is_retracted(candidate):
@@ -342,9 +391,19 @@ def retraction_fits(c: _Context) -> None:
     assert isinstance(decision, d.DecisionRetraction)
     target = _existing(c, "retracts", decision.retracts)
     if isinstance(target.decision, d.DecisionRetraction):
-        raise _violation("retraction_not_retractable", "retracts", str(decision.retracts), "a retraction cannot be retracted")
+        raise _violation(
+            "retraction_not_retractable",
+            "retracts",
+            str(decision.retracts),
+            "a retraction cannot be retracted",
+        )
     if c.knowledge.is_retracted(target.id):
-        raise _violation("decision_retracted", "retracts", str(decision.retracts), "that decision is already retracted")
+        raise _violation(
+            "decision_retracted",
+            "retracts",
+            str(decision.retracts),
+            "that decision is already retracted",
+        )
 
 
 Rule = Callable[[_Context], None]
@@ -396,7 +455,9 @@ def check(decision: d.Decision, knowledge: Knowledge) -> None:
             try:
                 rule(replacement)
             except RuleViolation as violation:
-                violation.field = f"replacement.{violation.field}"
                 raise RuleViolation(
-                    violation.rule, violation.field, violation.value, violation.explanation
+                    violation.rule,
+                    f"replacement.{violation.field}",
+                    violation.value,
+                    violation.explanation,
                 ) from None

@@ -75,10 +75,9 @@ class Knowledge:
         for key in decision.entity_keys():
             self.about.setdefault(key, []).append(item.id)
         if idempotency is not None:
-            key, fingerprint = idempotency
-            self.requests.setdefault(key, IdempotentRequest(fingerprint, [])).decisions.append(
-                item.id
-            )
+            request_key, fingerprint = idempotency
+            request = self.requests.setdefault(request_key, IdempotentRequest(fingerprint, []))
+            request.decisions.append(item.id)
 
     def rollback_to(self, position: int) -> None:
         """Forget every decision after `position` (used when a tentative batch fails)."""
@@ -174,7 +173,9 @@ class Knowledge:
         return fold(items)
 
 
-def _pop_last(index: dict[d.EntityKey, list[UUID]] | dict[UUID, list[UUID]], key: object, value: UUID) -> None:
+def _pop_last(
+    index: dict[d.EntityKey, list[UUID]] | dict[UUID, list[UUID]], key: object, value: UUID
+) -> None:
     values = index.get(key)  # type: ignore[call-overload]
     if values and values[-1] == value:
         values.pop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,10 +78,23 @@ class Ledger:
     def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
         self.settings = settings
         self._clock = clock
-        self._store: GovernanceApplication = open_store(settings)
+        self._store: GovernanceApplication = self._open_store(settings)
         self._knowledge = Knowledge()
         self._lock = threading.RLock()
         self.catch_up()
+
+    @staticmethod
+    def _open_store(settings: Settings) -> GovernanceApplication:
+        # Workers starting together on a fresh PostgreSQL database race to create the tables;
+        # the losers see a unique violation from the catalogue and simply open them again.
+        for attempt in range(5):
+            try:
+                return open_store(settings)
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self._store.close()
@@ -94,7 +108,9 @@ class Ledger:
                 self._take_in(event)
             return self._knowledge.head
 
-    def _events_after(self, position: int, upto: int | None = None) -> Iterator[ev.DecisionEvent[Any]]:
+    def _events_after(
+        self, position: int, upto: int | None = None
+    ) -> Iterator[ev.DecisionEvent[Any]]:
         while True:
             page = list(
                 self._store.events.get(ev.LEDGER_STREAM_ID, gt=position, lte=upto, limit=READ_PAGE)
@@ -169,7 +185,7 @@ class Ledger:
                     position=head + index + 1,
                     recorded_at=recorded_at,
                     recorded_by=recorded_by,
-                    decision=decision,  # type: ignore[arg-type]
+                    decision=decision,
                 )
                 self._knowledge.add(item, (key, request or "") if key else None)
                 items.append(item)
@@ -231,7 +247,9 @@ class Ledger:
                 consents=[knowledge.by_id[i] for i in knowledge.consents.get(decision_id, [])],
             )
 
-    def history(self, party: str | None = None, subject: str | None = None) -> list[d.RecordedDecision]:
+    def history(
+        self, party: str | None = None, subject: str | None = None
+    ) -> list[d.RecordedDecision]:
         """Every decision that names the party (as decider or otherwise) or the subject."""
         with self._lock:
             self.catch_up()
@@ -282,7 +300,9 @@ class Ledger:
                         )
                     check(item.decision, self._knowledge)
                     key = record.idempotency_key
-                    self._knowledge.add(item, (key, record.request_fingerprint or "") if key else None)
+                    self._knowledge.add(
+                        item, (key, record.request_fingerprint or "") if key else None
+                    )
                     events.append(
                         ev.event_for(
                             item.decision,

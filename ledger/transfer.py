@@ -23,8 +23,11 @@ def _lines(stream: Iterable[bytes | str]) -> Iterator[tuple[int, Any]]:
         try:
             yield number, orjson.loads(raw)
         except orjson.JSONDecodeError as error:
-            yield number, InvalidDecision(
-                [FieldProblem(f"line {number}", "json_invalid", f"is not valid JSON: {error}")]
+            yield (
+                number,
+                InvalidDecision(
+                    [FieldProblem(f"line {number}", "json_invalid", f"is not valid JSON: {error}")]
+                ),
             )
 
 
@@ -72,9 +75,7 @@ def read_export(
             problems.extend(invalid.problems)
         except ValidationError as error:
             problems.extend(
-                FieldProblem(
-                    f"line {number}: " + ".".join(map(str, p["loc"])), p["type"], p["msg"]
-                )
+                FieldProblem(f"line {number}: " + ".".join(map(str, p["loc"])), p["type"], p["msg"])
                 for p in error.errors(include_url=False)
             )
         if len(problems) >= MAX_PROBLEMS:

@@ -19,7 +19,9 @@ from domain.governance import GovernanceState
 from domain.knowledge import Knowledge
 
 
-def known_prefix(recorded: Sequence[RecordedDecision], known_at: datetime) -> Sequence[RecordedDecision]:
+def known_prefix(
+    recorded: Sequence[RecordedDecision], known_at: datetime
+) -> Sequence[RecordedDecision]:
     """The decisions recorded at or before `known_at` (recorded_at never decreases)."""
     cut = bisect_right([item.recorded_at for item in recorded], known_at)
     return recorded[:cut]

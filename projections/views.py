@@ -15,7 +15,10 @@ def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(_plain(k)) if not isinstance(k, tuple) else "/".join(map(str, k)): _plain(v) for k, v in value.items()}
+        return {
+            str(_plain(k)) if not isinstance(k, tuple) else "/".join(map(str, k)): _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, Enum):
@@ -27,7 +30,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def state_view(state: GovernanceState, as_of: date, known_at: datetime, head: int) -> dict[str, Any]:
+def state_view(
+    state: GovernanceState, as_of: date, known_at: datetime, head: int
+) -> dict[str, Any]:
     """The whole state as plain JSON-ready data, with the question it answers."""
     return {
         "as_of": as_of.isoformat(),

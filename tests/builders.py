@@ -46,7 +46,12 @@ def subject(slug: str, kind: str = "system", on: str = "2020-07-01", **extra: An
 
 def assign(party_: str, subject_: str, role: str, on: str, **extra: Any) -> Decision:
     return decision(
-        "responsibility.assigned", party=party_, subject=subject_, role=role, effective_on=on, **extra
+        "responsibility.assigned",
+        party=party_,
+        subject=subject_,
+        role=role,
+        effective_on=on,
+        **extra,
     )
 
 

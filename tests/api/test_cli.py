@@ -1,0 +1,106 @@
+"""The command line: import, export, restore, log, show, history and state, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from ledger.settings import Settings
+from tests.builders import assign, basics
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    return settings
+
+
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    return path
+
+
+def letter(tmp_path: Path) -> Path:
+    decisions = [*basics(), assign("korpschef", "c2000", "responsible", "2020-07-01")]
+    return write_jsonl(tmp_path / "letter.jsonl", [d.model_dump(mode="json") for d in decisions])
+
+
+def test_import_records_a_file_and_log_lists_it(env: Settings, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(letter(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "recorded 6 decision(s)" in result.output
+    listing = runner.invoke(app, ["log", "--json"])
+    kinds = [json.loads(line)["decision"]["kind"] for line in listing.stdout.splitlines()]
+    assert kinds[-1] == "responsibility.assigned" and len(kinds) == 6
+
+
+def test_a_bad_file_is_refused_whole_with_line_and_field(env: Settings, tmp_path: Path) -> None:
+    rows = [d.model_dump(mode="json") for d in basics()]
+    rows[2]["effective_on"] = "2021-02-30"
+    result = runner.invoke(app, ["import", str(write_jsonl(tmp_path / "bad.jsonl", rows))])
+    assert result.exit_code == 1
+    assert "line 3: effective_on" in result.output
+    assert runner.invoke(app, ["log", "--json"]).stdout == ""
+
+
+def test_export_and_restore_round_trip_through_stdout_and_stdin(
+    env: Settings, tmp_path: Path
+) -> None:
+    runner.invoke(app, ["import", str(letter(tmp_path))])
+    exported = runner.invoke(app, ["export", "-"]).stdout
+    assert len(exported.splitlines()) == 6
+    target = tmp_path / "restored"
+    restored = CliRunner().invoke(
+        app,
+        ["import", "--restore", "-"],
+        input=exported,
+        env={"LEDGER_DATA_DIR": str(target), "LEDGER_DATABASE_URL": ""},
+    )
+    assert restored.exit_code == 0, restored.output
+    again = CliRunner().invoke(
+        app, ["export", "-"], env={"LEDGER_DATA_DIR": str(target), "LEDGER_DATABASE_URL": ""}
+    )
+    assert again.stdout == exported
+
+
+def test_state_prints_the_governance_as_of_a_date_as_json(env: Settings, tmp_path: Path) -> None:
+    runner.invoke(app, ["import", str(letter(tmp_path))])
+    result = runner.invoke(app, ["state", "--as-of", "2021-03-01", "--known-at", "2100-01-01"])
+    assert result.exit_code == 0, result.output
+    state = json.loads(result.stdout)
+    assert [(r["party"], r["subject"], r["role"]) for r in state["responsibilities"]] == [
+        ("korpschef", "c2000", "responsible")
+    ]
+    before = json.loads(runner.invoke(app, ["state", "--as-of", "2020-06-30"]).stdout)
+    assert before["responsibilities"] == [] and before["parties"] == []
+
+
+def test_state_refuses_a_malformed_date(env: Settings) -> None:
+    result = runner.invoke(app, ["state", "--as-of", "1 maart 2021"])
+    assert result.exit_code == 2
+    assert "not a date" in result.output
+
+
+def test_show_and_history(env: Settings, tmp_path: Path) -> None:
+    runner.invoke(app, ["import", str(letter(tmp_path))])
+    first = json.loads(runner.invoke(app, ["log", "--json"]).stdout.splitlines()[-1])
+    shown = json.loads(runner.invoke(app, ["show", first["id"]]).stdout)
+    assert shown["decision"] == first and shown["retraction"] is None
+    history = runner.invoke(app, ["history", "--party", "korpschef"]).stdout.splitlines()
+    assert [json.loads(h)["decision"]["kind"] for h in history] == [
+        "party.registered",
+        "responsibility.assigned",
+    ]
+    missing = runner.invoke(app, ["show", "00000000-0000-0000-0000-000000000000"])
+    assert missing.exit_code == 1 and "no decision with id" in missing.output
