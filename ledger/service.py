@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
+import psycopg
 from eventsourcing.persistence import IntegrityError
 
 from domain import decisions as d
@@ -66,6 +67,24 @@ class ExportRecord:
         return data
 
 
+SCHEMA_LOCK_KEY = 0x4D454C444B414D  # "MELDKAM": one advisory lock for creating the tables
+
+
+@contextmanager
+def _schema_creation_lock(settings: Settings) -> Iterator[None]:
+    """Serialise table creation: workers starting together on a fresh PostgreSQL database would
+    otherwise race on CREATE SCHEMA/TABLE and fail on the catalogue's unique constraints."""
+    if settings.database_url is None:
+        yield  # SQLite's own write lock serialises creation
+        return
+    with psycopg.connect(settings.database_url.split("?", 1)[0], autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+
 def fingerprint(decisions: Sequence[d.Decision]) -> str:
     """A digest of a request's content, to tell a retry from a reuse of its idempotency key."""
     body = orjson.dumps([x.model_dump(mode="json") for x in decisions], option=orjson.OPT_SORT_KEYS)
@@ -85,16 +104,8 @@ class Ledger:
 
     @staticmethod
     def _open_store(settings: Settings) -> GovernanceApplication:
-        # Workers starting together on a fresh PostgreSQL database race to create the tables;
-        # the losers see a unique violation from the catalogue and simply open them again.
-        for attempt in range(5):
-            try:
-                return open_store(settings)
-            except IntegrityError:
-                if attempt == 4:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        with _schema_creation_lock(settings):
+            return open_store(settings)
 
     def close(self) -> None:
         self._store.close()
