@@ -204,4 +204,4 @@ def main() -> None:
 
 
 # Command groups kept in their own modules register themselves on `app` when imported.
-from api import cli_demo, cli_integrity, cli_projections, cli_server  # noqa: E402, F401
+from api import cli_demo, cli_integrity, cli_outputs, cli_projections, cli_server  # noqa: E402, F401

@@ -1,0 +1,142 @@
+"""`ledger matrix`, `ledger diff`, `ledger gaps`: the evaluation outputs on the command line."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import orjson
+import typer
+
+from api.cli import _open, app, err
+from projections import evaluation
+from projections.evaluation import Moment
+from projections.exports import FORMATS, change_json, gap_json, render_matrix
+from projections.matrix import MatrixFilter
+from projections.timeframe import parse_as_of, parse_known_at, today
+
+AsOf = Annotated[str | None, typer.Option(help="Date the state holds on (default today)")]
+KnownAt = Annotated[
+    str | None, typer.Option(help="As known at this moment (a date: its end; default now)")
+]
+Output = Annotated[str | None, typer.Option("--output", "-o", help="File to write (default stdout)")]
+
+
+def _moment(as_of: str | None, known_at: str | None) -> Moment:
+    try:
+        return Moment(
+            parse_as_of(as_of) if as_of else today(),
+            parse_known_at(known_at) if known_at else datetime.now().astimezone(),
+        )
+    except ValueError as error:
+        err.print(f"[red]error[/red]: {error}", markup=True)
+        raise typer.Exit(2) from None
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        with open(output, "wb") as handle:
+            handle.write(data)
+        err.print(f"written to {output}")
+
+
+def _filter(
+    subject_kind: list[str] | None,
+    subtree: str | None,
+    discipline: list[str] | None,
+    party_kind: list[str] | None,
+) -> MatrixFilter:
+    return MatrixFilter(
+        subject_kinds=frozenset(subject_kind) if subject_kind else None,
+        subtree=subtree,
+        disciplines=frozenset(discipline) if discipline else None,
+        party_kinds=frozenset(party_kind) if party_kind else None,
+    )
+
+
+@app.command()
+def matrix(
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}")] = "md",  # noqa: A002
+    output: Output = None,
+    subject_kind: Annotated[list[str] | None, typer.Option(help="Only subjects of this kind")] = None,
+    subtree: Annotated[str | None, typer.Option(help="Only this subject and those below it")] = None,
+    discipline: Annotated[list[str] | None, typer.Option(help="Only parties of this discipline")] = None,
+    party_kind: Annotated[list[str] | None, typer.Option(help="Only parties of this kind")] = None,
+) -> None:
+    """The responsibility matrix (parties x subjects, RACI + O) for a date."""
+    if format not in FORMATS:
+        err.print(f"[red]error[/red]: --format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    if format == "xlsx" and (output is None or output == "-") and sys.stdout.isatty():
+        err.print("[red]error[/red]: XLSX is binary; give -o FILE.xlsx")
+        raise typer.Exit(2)
+    ledger = _open()
+    moment = _moment(as_of, known_at)
+    snap = evaluation.snapshot(ledger, moment)
+    result = evaluation.matrix_of(snap, _filter(subject_kind, subtree, discipline, party_kind))
+    _write(render_matrix(result, format, evaluation.gaps_of(snap)), output)
+
+
+@app.command()
+def diff(
+    from_: Annotated[str | None, typer.Option("--from", help="First date (as_of)")] = None,
+    to: Annotated[str | None, typer.Option(help="Second date (as_of; default: same as --from)")] = None,
+    from_known_at: Annotated[str | None, typer.Option(help="First known_at (default now)")] = None,
+    to_known_at: Annotated[str | None, typer.Option(help="Second known_at (default now)")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="json or md")] = "md",  # noqa: A002
+    output: Output = None,
+) -> None:
+    """Roles added, removed and changed between two dates or two known_at moments."""
+    before = _moment(from_, from_known_at)
+    after = _moment(to or from_, to_known_at)
+    _, _, changes = evaluation.matrix_diff(_open(), before, after)
+    if format == "json":
+        data = orjson.dumps(
+            {
+                "from": {"as_of": before.as_of.isoformat(), "known_at": before.known_at.isoformat()},
+                "to": {"as_of": after.as_of.isoformat(), "known_at": after.known_at.isoformat()},
+                "changes": [change_json(c) for c in changes],
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+    else:
+        lines = [
+            f"# Wijzigingen {before.as_of} (bekend {before.known_at:%Y-%m-%d}) → "
+            f"{after.as_of} (bekend {after.known_at:%Y-%m-%d})",
+            "",
+            "| partij | onderwerp | wijziging | voor | na | oorzaak |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in changes:
+            causes = "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in c.causes)
+            lines.append(f"| {c.party} | {c.subject} | {c.change} | {c.before} | {c.after} | {causes} |")
+        data = ("\n".join(lines) + "\n").encode()
+    _write(data, output)
+
+
+@app.command()
+def gaps(
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="json or md")] = "md",  # noqa: A002
+    output: Output = None,
+) -> None:
+    """The gap report: where responsibility is not anchored."""
+    moment = _moment(as_of, known_at)
+    found = evaluation.gaps(_open(), moment)
+    if format == "json":
+        data = orjson.dumps(
+            {"as_of": moment.as_of.isoformat(), "known_at": moment.known_at.isoformat(),
+             "gaps": [gap_json(g) for g in found]},
+            option=orjson.OPT_INDENT_2,
+        )
+    else:
+        lines = [f"# Lacunes per {moment.as_of}", "", "| regel | betreft | sinds | toelichting |", "|---|---|---|---|"]
+        lines += [f"| {g.rule} | {g.about} {g.id} | {g.since or ''} | {g.message} |" for g in found]
+        data = ("\n".join(lines) + "\n").encode()
+    _write(data, output)

@@ -1,0 +1,82 @@
+"""What the governance evaluation reads: the matrix, its differences, the gaps — for any
+(as_of, known_at). The one entry point the CLI and the API use for these outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.governance import GovernanceState
+from domain.knowledge import Knowledge
+from ledger.service import Ledger
+from projections import oracle, queries
+from projections.diff import CellChange, diff_matrices
+from projections.gaps import Gap, find_gaps
+from projections.matrix import Matrix, MatrixFilter, build_matrix
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A question's two times: the date the state holds on, and when it was known."""
+
+    as_of: date
+    known_at: datetime
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    moment: Moment
+    state: GovernanceState
+    knowledge: Knowledge
+    ledger_head: int
+
+
+def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
+    """The state and the knowledge it rests on, as of the moment."""
+    current = ledger.knowledge()
+    recorded = current.recorded
+    if not recorded or recorded[-1].recorded_at <= moment.known_at:
+        knowledge = current
+    else:
+        knowledge = Knowledge.of(oracle.known_prefix(recorded, moment.known_at))
+    state = queries.governance_state(ledger, moment.as_of, moment.known_at)
+    return Snapshot(moment, state, knowledge, knowledge.head)
+
+
+def matrix(ledger: Ledger, moment: Moment, only: MatrixFilter = MatrixFilter()) -> Matrix:
+    """The responsibility matrix as of the moment, with gap columns marked."""
+    return matrix_of(snapshot(ledger, moment), only)
+
+
+def matrix_of(snap: Snapshot, only: MatrixFilter = MatrixFilter()) -> Matrix:
+    result = build_matrix(
+        snap.state,
+        snap.knowledge,
+        as_of=snap.moment.as_of,
+        known_at=snap.moment.known_at,
+        ledger_head=snap.ledger_head,
+        only=only,
+    )
+    for gap in gaps_of(snap):
+        if gap.about == "subject":
+            result.gap_subjects.setdefault(gap.id, []).append(gap.rule)
+    return result
+
+
+def matrix_diff(
+    ledger: Ledger, before: Moment, after: Moment, only: MatrixFilter = MatrixFilter()
+) -> tuple[Matrix, Matrix, list[CellChange]]:
+    """Both matrices and what changed from the first to the second."""
+    first, second = snapshot(ledger, before), snapshot(ledger, after)
+    later = second if second.knowledge.head >= first.knowledge.head else first
+    m1, m2 = matrix_of(first, only), matrix_of(second, only)
+    return m1, m2, diff_matrices(m1, m2, later.knowledge)
+
+
+def gaps(ledger: Ledger, moment: Moment) -> list[Gap]:
+    """Every gap as of the moment."""
+    return gaps_of(snapshot(ledger, moment))
+
+
+def gaps_of(snap: Snapshot) -> list[Gap]:
+    return find_gaps(snap.state, snap.knowledge, snap.moment.as_of)
