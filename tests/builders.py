@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from domain.decisions import Decision, decode_decision
+from domain.decisions import Decision, RecordedDecision, decode_decision
+from domain.invariants import check
+from domain.knowledge import Knowledge
 
 SOURCE = "Kamerstuk 25124-109"
 
@@ -64,3 +69,24 @@ def basics() -> list[Decision]:
         subject("c2000"),
         subject("informatiebeveiliging", kind="domain"),
     ]
+
+
+def remember(knowledge: Knowledge, decision_: Decision) -> RecordedDecision:
+    """Check a decision and add it to an in-memory knowledge, as the ledger does (fast tests)."""
+    check(decision_, knowledge)
+    item = RecordedDecision(
+        id=uuid.uuid4(),
+        position=knowledge.head + 1,
+        recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
+        recorded_by="test",
+        decision=decision_,  # type: ignore[arg-type]
+    )
+    knowledge.add(item)
+    return item
+
+
+def known(decisions: Sequence[Decision]) -> Knowledge:
+    knowledge = Knowledge()
+    for decision_ in decisions:
+        remember(knowledge, decision_)
+    return knowledge

@@ -6,37 +6,15 @@ These run on the in-memory Knowledge (fast); tests/ledger checks that the ledger
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
-from domain.decisions import Decision, RecordedDecision
+from domain.decisions import Decision
 from domain.errors import RuleViolation
 from domain.invariants import check
 from domain.knowledge import Knowledge
-from tests.builders import assign, basics, decision, party, subject
-
-
-def remember(knowledge: Knowledge, decision_: Decision) -> RecordedDecision:
-    """Check a decision and add it to the knowledge, as the ledger does."""
-    check(decision_, knowledge)
-    item = RecordedDecision(
-        id=uuid.uuid4(),
-        position=knowledge.head + 1,
-        recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
-        recorded_by="test",
-        decision=decision_,  # type: ignore[arg-type]
-    )
-    knowledge.add(item)
-    return item
-
-
-def known(decisions: Sequence[Decision]) -> Knowledge:
-    knowledge = Knowledge()
-    for decision_ in decisions:
-        remember(knowledge, decision_)
-    return knowledge
+from tests.builders import assign, basics, decision, known, party, remember, subject
 
 
 def refused(decision_: Decision, knowledge: Knowledge) -> RuleViolation:

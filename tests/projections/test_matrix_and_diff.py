@@ -1,0 +1,157 @@
+"""The responsibility matrix, its differences between dates and between known_at moments, and
+its files — on both backends, end to end through the ledger."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+
+import orjson
+import pytest
+from openpyxl import load_workbook
+
+from ledger.service import Ledger
+from ledger.settings import Settings
+from projections import evaluation
+from projections.evaluation import Moment
+from projections.exports import render_matrix
+from projections.matrix import MatrixFilter
+from tests.builders import assign, basics, decision, party, subject
+
+LATER = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def at(day: str, known: datetime = LATER) -> Moment:
+    return Moment(date.fromisoformat(day), known)
+
+
+@pytest.fixture
+def governed(settings: Settings) -> Iterator[Ledger]:
+    clock = iter(datetime(2022, 1, day, tzinfo=UTC) for day in range(1, 28))
+    ledger = Ledger(settings, clock=lambda: next(clock))
+    # 1 January 2022: the world as the letter describes it.
+    first = ledger.record(
+        [
+            *basics(),
+            party("rav", kind="discipline", discipline="ambulance"),
+            subject("c2000-centraal", parent="c2000"),
+            assign("minister-jenv", "c2000", "accountable", "2021-01-01"),
+            assign("korpschef", "c2000", "responsible", "2021-01-01"),
+            assign("smb", "c2000", "oversight", "2021-01-01"),
+            assign("rav", "c2000-centraal", "informed", "2021-01-01"),
+        ],
+        recorded_by="clerk",
+    )
+    # 2 January 2022: the SMB's oversight ends on 1 July 2021; the korpschef is made accountable
+    # for information security.
+    ledger.record(
+        [
+            decision("responsibility.relieved", party="smb", subject="c2000", role="oversight", effective_on="2021-07-01"),
+            assign("korpschef", "informatiebeveiliging", "accountable", "2021-07-01"),
+        ],
+        recorded_by="clerk",
+    )
+    # 3 January 2022: the RAV entry turns out to be wrong: it was consulted, not informed.
+    wrong = first[-1]
+    ledger.record(
+        [decision("decision.corrected", corrects=str(wrong.id), replacement=wrong.decision.model_dump(mode="json") | {"role": "consulted"})],
+        recorded_by="clerk",
+    )
+    yield ledger
+    ledger.close()
+
+
+def test_the_matrix_shows_who_holds_which_role_with_sources(governed: Ledger) -> None:
+    matrix = evaluation.matrix(governed, at("2021-03-01"))
+    assert matrix.cell("minister-jenv", "c2000").letters == "A"  # type: ignore[union-attr]
+    assert matrix.cell("smb", "c2000").letters == "O"  # type: ignore[union-attr]
+    cell = matrix.cell("korpschef", "c2000")
+    assert cell is not None and cell.letters == "R"
+    [source] = cell.sources[cell.roles[0]]
+    assert source.source == "Kamerstuk 25124-109" and source.kind == "responsibility.assigned"
+    assert "informatiebeveiliging" in matrix.gap_subjects  # nobody accountable yet
+
+
+def test_the_matrix_can_be_filtered_by_subtree_and_discipline(governed: Ledger) -> None:
+    only_central = evaluation.matrix(governed, at("2021-03-01"), MatrixFilter(subtree="c2000-centraal"))
+    assert [s.id for s in only_central.subjects] == ["c2000-centraal"]
+    ambulance = evaluation.matrix(governed, at("2021-03-01"), MatrixFilter(disciplines=frozenset({"ambulance"})))
+    assert [p.id for p in ambulance.parties] == ["rav"]
+
+
+def test_the_difference_between_two_dates_names_the_deciding_decisions(governed: Ledger) -> None:
+    _, _, changes = evaluation.matrix_diff(governed, at("2021-03-01"), at("2021-08-01"))
+    by_cell = {(c.party, c.subject): c for c in changes}
+    relief = by_cell[("smb", "c2000")]
+    assert (relief.change, relief.before, relief.after) == ("removed", "O", "")
+    assert [s.kind for s in relief.causes] == ["responsibility.relieved"]
+    added = by_cell[("korpschef", "informatiebeveiliging")]
+    assert (added.change, added.after) == ("added", "A")
+
+
+def test_the_difference_between_two_known_at_moments_shows_the_correction(governed: Ledger) -> None:
+    before = at("2021-03-01", datetime(2022, 1, 2, 12, tzinfo=UTC))
+    after = at("2021-03-01", LATER)
+    _, _, changes = evaluation.matrix_diff(governed, before, after)
+    [change] = changes
+    assert (change.party, change.subject, change.change, change.before, change.after) == ("rav", "c2000-centraal", "changed", "I", "C")
+    assert "decision.corrected" in [s.kind for s in change.causes]
+
+
+def test_the_matrix_files_parse_back(governed: Ledger) -> None:
+    snap = evaluation.snapshot(governed, at("2021-03-01"))
+    matrix = evaluation.matrix_of(snap)
+    gaps = evaluation.gaps_of(snap)
+
+    data = orjson.loads(render_matrix(matrix, "json"))
+    cell = next(c for c in data["cells"] if c["party"] == "korpschef")
+    assert cell["roles"][0]["decisions"][0]["source"] == "Kamerstuk 25124-109"
+
+    rows = list(csv.reader(io.StringIO(render_matrix(matrix, "csv").decode())))
+    header = rows[0]
+    korpschef = next(r for r in rows if r[0] == "korpschef")
+    assert korpschef[header.index("c2000")] == "R"
+
+    markdown = render_matrix(matrix, "md").decode().splitlines()
+    table = [line for line in markdown if line.startswith("|")]
+    assert len({line.count("|") for line in table}) == 1  # every row has the same columns
+
+    book = load_workbook(io.BytesIO(render_matrix(matrix, "xlsx", gaps)))
+    assert book.sheetnames == ["Matrix", "Legenda", "Lacunes"]
+    sheet = book["Matrix"]
+    assert sheet.freeze_panes == "B2"
+    names = [sheet.cell(1, col).value for col in range(2, sheet.max_column + 1)]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "KORPSCHEF")
+    target = sheet.cell(row, 2 + names.index("C2000"))
+    assert target.value == "R"
+    assert target.comment is not None and "Kamerstuk 25124-109" in target.comment.text
+    assert any(r[0] == "no_accountable" for r in book["Lacunes"].iter_rows(min_row=2, values_only=True))
+
+    checker = BalancedHTML()
+    checker.feed(render_matrix(matrix, "html").decode())
+    checker.close()
+    assert checker.stack == [] and checker.errors == []
+
+
+class BalancedHTML(HTMLParser):
+    """A strict-enough check: every non-void element is closed, in order."""
+
+    VOID = {"meta", "br", "hr", "img", "input", "link"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
+        else:
+            self.stack.pop()
