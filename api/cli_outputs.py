@@ -20,7 +20,9 @@ AsOf = Annotated[str | None, typer.Option(help="Date the state holds on (default
 KnownAt = Annotated[
     str | None, typer.Option(help="As known at this moment (a date: its end; default now)")
 ]
-Output = Annotated[str | None, typer.Option("--output", "-o", help="File to write (default stdout)")]
+Output = Annotated[
+    str | None, typer.Option("--output", "-o", help="File to write (default stdout)")
+]
 
 
 def _moment(as_of: str | None, known_at: str | None) -> Moment:
@@ -61,11 +63,19 @@ def _filter(
 def matrix(
     as_of: AsOf = None,
     known_at: KnownAt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}")] = "md",  # noqa: A002
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}")
+    ] = "md",
     output: Output = None,
-    subject_kind: Annotated[list[str] | None, typer.Option(help="Only subjects of this kind")] = None,
-    subtree: Annotated[str | None, typer.Option(help="Only this subject and those below it")] = None,
-    discipline: Annotated[list[str] | None, typer.Option(help="Only parties of this discipline")] = None,
+    subject_kind: Annotated[
+        list[str] | None, typer.Option(help="Only subjects of this kind")
+    ] = None,
+    subtree: Annotated[
+        str | None, typer.Option(help="Only this subject and those below it")
+    ] = None,
+    discipline: Annotated[
+        list[str] | None, typer.Option(help="Only parties of this discipline")
+    ] = None,
     party_kind: Annotated[list[str] | None, typer.Option(help="Only parties of this kind")] = None,
 ) -> None:
     """The responsibility matrix (parties x subjects, RACI + O) for a date."""
@@ -85,10 +95,12 @@ def matrix(
 @app.command()
 def diff(
     from_: Annotated[str | None, typer.Option("--from", help="First date (as_of)")] = None,
-    to: Annotated[str | None, typer.Option(help="Second date (as_of; default: same as --from)")] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Second date (as_of; default: same as --from)")
+    ] = None,
     from_known_at: Annotated[str | None, typer.Option(help="First known_at (default now)")] = None,
     to_known_at: Annotated[str | None, typer.Option(help="Second known_at (default now)")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="json or md")] = "md",  # noqa: A002
+    format: Annotated[str, typer.Option("--format", "-f", help="json or md")] = "md",
     output: Output = None,
 ) -> None:
     """Roles added, removed and changed between two dates or two known_at moments."""
@@ -98,7 +110,10 @@ def diff(
     if format == "json":
         data = orjson.dumps(
             {
-                "from": {"as_of": before.as_of.isoformat(), "known_at": before.known_at.isoformat()},
+                "from": {
+                    "as_of": before.as_of.isoformat(),
+                    "known_at": before.known_at.isoformat(),
+                },
                 "to": {"as_of": after.as_of.isoformat(), "known_at": after.known_at.isoformat()},
                 "changes": [change_json(c) for c in changes],
             },
@@ -114,7 +129,9 @@ def diff(
         ]
         for c in changes:
             causes = "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in c.causes)
-            lines.append(f"| {c.party} | {c.subject} | {c.change} | {c.before} | {c.after} | {causes} |")
+            lines.append(
+                f"| {c.party} | {c.subject} | {c.change} | {c.before} | {c.after} | {causes} |"
+            )
         data = ("\n".join(lines) + "\n").encode()
     _write(data, output)
 
@@ -123,7 +140,7 @@ def diff(
 def gaps(
     as_of: AsOf = None,
     known_at: KnownAt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="json or md")] = "md",  # noqa: A002
+    format: Annotated[str, typer.Option("--format", "-f", help="json or md")] = "md",
     output: Output = None,
 ) -> None:
     """The gap report: where responsibility is not anchored."""
@@ -131,12 +148,41 @@ def gaps(
     found = evaluation.gaps(_open(), moment)
     if format == "json":
         data = orjson.dumps(
-            {"as_of": moment.as_of.isoformat(), "known_at": moment.known_at.isoformat(),
-             "gaps": [gap_json(g) for g in found]},
+            {
+                "as_of": moment.as_of.isoformat(),
+                "known_at": moment.known_at.isoformat(),
+                "gaps": [gap_json(g) for g in found],
+            },
             option=orjson.OPT_INDENT_2,
         )
     else:
-        lines = [f"# Lacunes per {moment.as_of}", "", "| regel | betreft | sinds | toelichting |", "|---|---|---|---|"]
+        lines = [
+            f"# Lacunes per {moment.as_of}",
+            "",
+            "| regel | betreft | sinds | toelichting |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {g.rule} | {g.about} {g.id} | {g.since or ''} | {g.message} |" for g in found]
         data = ("\n".join(lines) + "\n").encode()
     _write(data, output)
+
+
+@app.command()
+def report(
+    output: Annotated[str, typer.Option("--output", "-o", help="FILE.xlsx or FILE.html")],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    compare: Annotated[
+        str | None, typer.Option(help="Also show the changes since this date")
+    ] = None,
+) -> None:
+    """The evaluation pack: matrix, changes, gaps, risks, recommendations, commitments, log."""
+    from projections.report import build_pack, render_pack
+
+    fmt = output.rsplit(".", 1)[-1].lower()
+    if fmt not in ("xlsx", "html"):
+        err.print("[red]error[/red]: -o must end in .xlsx or .html")
+        raise typer.Exit(2)
+    moment = _moment(as_of, known_at)
+    earlier = _moment(compare, known_at) if compare else None
+    _write(render_pack(build_pack(_open(), moment, earlier), fmt), output)

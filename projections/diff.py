@@ -71,7 +71,10 @@ def _removal_causes(
         content = knowledge.current(decision_id)
         if content is None or not low < content.effective_on <= high:
             continue
-        if isinstance(content, d.ResponsibilityRelief) and (content.party, content.role) == (party, role):
+        if isinstance(content, d.ResponsibilityRelief) and (content.party, content.role) == (
+            party,
+            role,
+        ):
             ids.append(decision_id)
         if isinstance(content, d.ResponsibilityTransfer) and (content.from_party, content.role) == (
             party,
@@ -84,15 +87,20 @@ def _removal_causes(
         granted = {s.decision for s in cell.sources.get(role, ())}
     if granted:
         for item in _recorded_between(knowledge, before.known_at, after.known_at):
-            target = getattr(item.decision, "corrects", None) or getattr(item.decision, "retracts", None)
+            target = getattr(item.decision, "corrects", None) or getattr(
+                item.decision, "retracts", None
+            )
             if target is not None and knowledge.root_of.get(target, target) in granted:
                 ids.append(item.id)
-    return [*trace(knowledge, [i for i in ids if knowledge.current(i) is not None]), *(
-        _meta_source(knowledge.by_id[i]) for i in ids if knowledge.current(i) is None
-    )]
+    return [
+        *trace(knowledge, [i for i in ids if knowledge.current(i) is not None]),
+        *(_meta_source(knowledge.by_id[i]) for i in ids if knowledge.current(i) is None),
+    ]
 
 
-def _recorded_between(knowledge: Knowledge, first: datetime, second: datetime) -> list[d.RecordedDecision]:
+def _recorded_between(
+    knowledge: Knowledge, first: datetime, second: datetime
+) -> list[d.RecordedDecision]:
     low, high = sorted((first, second))
     return [item for item in knowledge.recorded if low < item.recorded_at <= high]
 
@@ -106,5 +114,3 @@ def _meta_source(item: d.RecordedDecision) -> Source:
         source=item.decision.source,
         decided_by=tuple(item.decision.decided_by),
     )
-
-

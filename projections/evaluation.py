@@ -14,6 +14,8 @@ from projections.diff import CellChange, diff_matrices
 from projections.gaps import Gap, find_gaps
 from projections.matrix import Matrix, MatrixFilter, build_matrix
 
+EVERYTHING = MatrixFilter()
+
 
 @dataclass(frozen=True)
 class Moment:
@@ -43,12 +45,12 @@ def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
     return Snapshot(moment, state, knowledge, knowledge.head)
 
 
-def matrix(ledger: Ledger, moment: Moment, only: MatrixFilter = MatrixFilter()) -> Matrix:
+def matrix(ledger: Ledger, moment: Moment, only: MatrixFilter = EVERYTHING) -> Matrix:
     """The responsibility matrix as of the moment, with gap columns marked."""
     return matrix_of(snapshot(ledger, moment), only)
 
 
-def matrix_of(snap: Snapshot, only: MatrixFilter = MatrixFilter()) -> Matrix:
+def matrix_of(snap: Snapshot, only: MatrixFilter = EVERYTHING) -> Matrix:
     result = build_matrix(
         snap.state,
         snap.knowledge,
@@ -64,7 +66,7 @@ def matrix_of(snap: Snapshot, only: MatrixFilter = MatrixFilter()) -> Matrix:
 
 
 def matrix_diff(
-    ledger: Ledger, before: Moment, after: Moment, only: MatrixFilter = MatrixFilter()
+    ledger: Ledger, before: Moment, after: Moment, only: MatrixFilter = EVERYTHING
 ) -> tuple[Matrix, Matrix, list[CellChange]]:
     """Both matrices and what changed from the first to the second."""
     first, second = snapshot(ledger, before), snapshot(ledger, after)

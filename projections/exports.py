@@ -85,14 +85,23 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
         "known_at": matrix.known_at.isoformat(),
         "ledger_head": matrix.ledger_head,
         "parties": [
-            {"id": p.id, "name": p.name, "kind": p.kind.value,
-             "discipline": p.discipline.value if p.discipline else None,
-             "dissolved_on": p.dissolved_on.isoformat() if p.dissolved_on else None}
+            {
+                "id": p.id,
+                "name": p.name,
+                "kind": p.kind.value,
+                "discipline": p.discipline.value if p.discipline else None,
+                "dissolved_on": p.dissolved_on.isoformat() if p.dissolved_on else None,
+            }
             for p in matrix.parties
         ],
         "subjects": [
-            {"id": s.id, "name": s.name, "kind": s.kind.value, "parent": s.parent,
-             "gaps": matrix.gap_subjects.get(s.id, [])}
+            {
+                "id": s.id,
+                "name": s.name,
+                "kind": s.kind.value,
+                "parent": s.parent,
+                "gaps": matrix.gap_subjects.get(s.id, []),
+            }
             for s in matrix.subjects
         ],
         "cells": [_cell(c) for c in matrix.cells.values()],
@@ -123,15 +132,19 @@ def _md_escape(text: str) -> str:
 
 def matrix_markdown(matrix: Matrix) -> str:
     lines = [
-        f"# Verantwoordelijkheden per {matrix.as_of} (bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC)",
+        f"# Verantwoordelijkheden per {matrix.as_of} "
+        f"(bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC)",
         "",
-        "| partij | " + " | ".join(_md_escape(s.name) + (" ⚠" if s.id in matrix.gap_subjects else "") for s in matrix.subjects) + " |",
+        "| partij | "
+        + " | ".join(
+            _md_escape(s.name) + (" ⚠" if s.id in matrix.gap_subjects else "")
+            for s in matrix.subjects
+        )
+        + " |",
         "|---|" + "---|" * len(matrix.subjects),
     ]
     for party in matrix.parties:
-        cells = [
-            (c.letters if (c := matrix.cell(party.id, s.id)) else "") for s in matrix.subjects
-        ]
+        cells = [(c.letters if (c := matrix.cell(party.id, s.id)) else "") for s in matrix.subjects]
         lines.append(f"| {_md_escape(party.name)} | " + " | ".join(cells) + " |")
     lines += ["", "Legenda: " + "; ".join(ROLE_LABELS.values()) + "; ⚠ lacune.", ""]
     return "\n".join(lines)
@@ -139,8 +152,12 @@ def matrix_markdown(matrix: Matrix) -> str:
 
 def matrix_html(matrix: Matrix) -> str:
     return _templates.get_template("matrix.html").render(
-        matrix=matrix, data=matrix_json(matrix), colours=ROLE_COLOURS, labels=ROLE_LABELS,
-        gap_colour=GAP_COLOUR, Role=Role,
+        matrix=matrix,
+        data=matrix_json(matrix),
+        colours=ROLE_COLOURS,
+        labels=ROLE_LABELS,
+        gap_colour=GAP_COLOUR,
+        Role=Role,
     )
 
 
@@ -153,7 +170,9 @@ def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> bytes:
     sheet.title = "Matrix"
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    sheet.cell(1, 1, f"per {matrix.as_of}, bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC").font = Font(bold=True)
+    sheet.cell(
+        1, 1, f"per {matrix.as_of}, bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC"
+    ).font = Font(bold=True)
     for col, subject in enumerate(matrix.subjects, start=2):
         head = sheet.cell(1, col, subject.name)
         head.font = Font(bold=True)
@@ -161,7 +180,9 @@ def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> bytes:
         head.border = border
         if subject.id in matrix.gap_subjects:
             head.fill = PatternFill("solid", fgColor=GAP_COLOUR)
-            head.comment = Comment("Lacune: " + ", ".join(matrix.gap_subjects[subject.id]), "ledger")
+            head.comment = Comment(
+                "Lacune: " + ", ".join(matrix.gap_subjects[subject.id]), "ledger"
+            )
         sheet.column_dimensions[get_column_letter(col)].width = 6
     sheet.column_dimensions["A"].width = 42
     for row, party in enumerate(matrix.parties, start=2):
@@ -182,7 +203,9 @@ def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> bytes:
             target.comment = Comment(
                 "\n".join(
                     f"{role.letter} sinds {cell.since[role]}: "
-                    + "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in cell.sources[role])
+                    + "; ".join(
+                        f"{s.source} ({s.kind}, {s.effective_on})" for s in cell.sources[role]
+                    )
                     for role in cell.roles
                 ),
                 "ledger",
@@ -206,8 +229,16 @@ def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> bytes:
         sheet_gaps = book.create_sheet("Lacunes")
         sheet_gaps.append(["regel", "betreft", "id", "sinds", "toelichting", "besluiten"])
         for gap in gaps:
-            sheet_gaps.append([gap.rule, gap.about, gap.id, gap.since, gap.message,
-                               ", ".join(str(i) for i in gap.decisions)])
+            sheet_gaps.append(
+                [
+                    gap.rule,
+                    gap.about,
+                    gap.id,
+                    gap.since,
+                    gap.message,
+                    ", ".join(str(i) for i in gap.decisions),
+                ]
+            )
         sheet_gaps.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

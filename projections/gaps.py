@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from uuid import UUID
 
 from domain import decisions as d
@@ -23,7 +24,7 @@ from domain.vocabulary import Role
 class Gap:
     rule: str
     about: str
-    """What the gap is about: 'subject', 'party', 'risk', 'recommendation', 'commitment', 'decision'."""
+    """What it is about: subject, party, risk, recommendation, commitment or decision."""
     id: str
     since: date | None
     message: str
@@ -43,13 +44,10 @@ class GapContext:
         self, keys: Iterable[d.EntityKey], holds: Callable[[GovernanceState], bool]
     ) -> date | None:
         """The first day of the last unbroken run, up to as_of, in which `holds` is true of the
-        things named by `keys` (their state changes only on the dates their decisions take effect)."""
+        things named by `keys` (their state changes only when their decisions take effect)."""
         start: date | None = None
         for on, state in self._history(tuple(sorted(keys))):
-            if holds(state):
-                start = start or on
-            else:
-                start = None
+            start = (start or on) if holds(state) else None
         return start
 
     def _history(self, keys: tuple[d.EntityKey, ...]) -> list[tuple[date, GovernanceState]]:
@@ -68,7 +66,9 @@ class GapContext:
         )
         history: list[tuple[date, GovernanceState]] = []
         for index, item in enumerate(items):
-            last_of_day = index + 1 == len(items) or items[index + 1].in_force_on != item.in_force_on
+            last_of_day = (
+                index + 1 == len(items) or items[index + 1].in_force_on != item.in_force_on
+            )
             if last_of_day:
                 history.append((item.in_force_on, fold(items[: index + 1])))
         self._history_cache[keys] = history
@@ -76,11 +76,39 @@ class GapContext:
 
 
 def _holders(state: GovernanceState, subject: str, role: Role) -> list[str]:
-    return sorted(h.party for h in state.holdings.values() if h.subject == subject and h.role is role)
+    return sorted(
+        h.party for h in state.holdings.values() if h.subject == subject and h.role is role
+    )
 
 
 def _holding_decisions(state: GovernanceState, subject: str) -> tuple[UUID, ...]:
     return tuple(i for h in state.holdings.values() if h.subject == subject for i in h.decisions)
+
+
+def _lacks_accountable(subject: str, s: GovernanceState) -> bool:
+    return subject in s.subjects and not _holders(s, subject, Role.ACCOUNTABLE)
+
+
+def _several_accountable(subject: str, s: GovernanceState) -> bool:
+    return len(_holders(s, subject, Role.ACCOUNTABLE)) > 1
+
+
+def _accountable_alone(subject: str, s: GovernanceState) -> bool:
+    return bool(_holders(s, subject, Role.ACCOUNTABLE)) and not _holders(
+        s, subject, Role.RESPONSIBLE
+    )
+
+
+def _accepted_by_outsiders(
+    risk: str, system: str, who: tuple[str, ...], s: GovernanceState
+) -> bool:
+    found = s.risks.get(risk)
+    accountable = _holders(s, system, Role.ACCOUNTABLE)
+    return (
+        found is not None
+        and found.acceptance_in_force() is not None
+        and any(p not in accountable for p in who)
+    )
 
 
 # --- responsibilities -------------------------------------------------------------------------
@@ -94,11 +122,18 @@ def subject_without_accountable(c: GapContext) -> list[Gap]:
             continue
         keys = [("subject", subject.id), ("responsibilities", subject.id)]
         since = c.since(
-            keys, lambda s, sid=subject.id: sid in s.subjects and not _holders(s, sid, Role.ACCOUNTABLE)
+            keys,
+            partial(_lacks_accountable, subject.id),
         )
         gaps.append(
-            Gap("no_accountable", "subject", subject.id, since,
-                f"nobody is accountable for {subject.name}", tuple(subject.decisions))
+            Gap(
+                "no_accountable",
+                "subject",
+                subject.id,
+                since,
+                f"nobody is accountable for {subject.name}",
+                tuple(subject.decisions),
+            )
         )
     return gaps
 
@@ -112,12 +147,18 @@ def subject_with_several_accountable(c: GapContext) -> list[Gap]:
             continue
         since = c.since(
             [("responsibilities", subject.id)],
-            lambda s, sid=subject.id: len(_holders(s, sid, Role.ACCOUNTABLE)) > 1,
+            partial(_several_accountable, subject.id),
         )
         gaps.append(
-            Gap("several_accountable", "subject", subject.id, since,
-                f"{len(accountable)} parties are accountable for {subject.name}: {', '.join(accountable)}",
-                _holding_decisions(c.state, subject.id))
+            Gap(
+                "several_accountable",
+                "subject",
+                subject.id,
+                since,
+                f"{len(accountable)} parties are accountable for {subject.name}: "
+                + ", ".join(accountable),
+                _holding_decisions(c.state, subject.id),
+            )
         )
     return gaps
 
@@ -132,13 +173,17 @@ def accountable_without_responsible(c: GapContext) -> list[Gap]:
             continue
         since = c.since(
             [("responsibilities", subject.id)],
-            lambda s, sid=subject.id: bool(_holders(s, sid, Role.ACCOUNTABLE))
-            and not _holders(s, sid, Role.RESPONSIBLE),
+            partial(_accountable_alone, subject.id),
         )
         gaps.append(
-            Gap("no_responsible", "subject", subject.id, since,
+            Gap(
+                "no_responsible",
+                "subject",
+                subject.id,
+                since,
                 f"{subject.name} has an accountable party but nobody responsible",
-                _holding_decisions(c.state, subject.id))
+                _holding_decisions(c.state, subject.id),
+            )
         )
     return gaps
 
@@ -152,10 +197,15 @@ def role_held_by_dissolved_party(c: GapContext) -> list[Gap]:
             continue
         since = max(holding.since, party.dissolved_on) if party.dissolved_on else holding.since
         gaps.append(
-            Gap("role_held_by_dissolved_party", "party", party.id, since,
+            Gap(
+                "role_held_by_dissolved_party",
+                "party",
+                party.id,
+                since,
                 f"{party.name} was dissolved on {party.dissolved_on} but still holds "
                 f"{holding.role} for {holding.subject}",
-                (*holding.decisions, *party.decisions))
+                (*holding.decisions, *party.decisions),
+            )
         )
     return gaps
 
@@ -175,13 +225,22 @@ def acceptance_without_criteria(c: GapContext) -> list[Gap]:
         acceptance = risk.acceptance_in_force()
         if acceptance is None or _criteria_in_force(c, risk, acceptance.criteria):
             continue
-        why = "names no criteria" if acceptance.criteria is None else (
-            f"names criteria {acceptance.criteria!r}, which are not in force for {risk.system}"
+        why = (
+            "names no criteria"
+            if acceptance.criteria is None
+            else (
+                f"names criteria {acceptance.criteria!r}, which are not in force for {risk.system}"
+            )
         )
         gaps.append(
-            Gap("acceptance_without_criteria", "risk", risk.id, acceptance.on,
+            Gap(
+                "acceptance_without_criteria",
+                "risk",
+                risk.id,
+                acceptance.on,
                 f"the residual risk of {risk.title} was accepted, but the acceptance {why}",
-                (acceptance.decision,))
+                (acceptance.decision,),
+            )
         )
     return gaps
 
@@ -199,17 +258,18 @@ def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
             continue
         since = c.since(
             [("risk", risk.id), ("responsibilities", risk.system)],
-            lambda s, r=risk.id, sys=risk.system, who=tuple(outsiders): (
-                r in s.risks
-                and s.risks[r].acceptance_in_force() is not None
-                and any(p not in _holders(s, sys, Role.ACCOUNTABLE) for p in who)
-            ),
+            partial(_accepted_by_outsiders, risk.id, risk.system, tuple(outsiders)),
         )
         gaps.append(
-            Gap("acceptance_without_authority", "risk", risk.id, since or acceptance.on,
+            Gap(
+                "acceptance_without_authority",
+                "risk",
+                risk.id,
+                since or acceptance.on,
                 f"the residual risk of {risk.title} was accepted by {', '.join(outsiders)}, "
                 f"not accountable for {risk.system}",
-                (acceptance.decision,))
+                (acceptance.decision,),
+            )
         )
     return gaps
 
@@ -222,10 +282,15 @@ def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
     for risk in c.state.risks.values():
         at_risk.setdefault(risk.system, []).append(risk)
     return [
-        Gap("no_acceptance_criteria", "subject", system, min(r.identified_on for r in risks),
+        Gap(
+            "no_acceptance_criteria",
+            "subject",
+            system,
+            min(r.identified_on for r in risks),
             f"{len(risks)} risk(s) identified for {system}, but no criteria for accepting "
             "residual risk are in force for it",
-            tuple(r.decisions[0] for r in risks))
+            tuple(r.decisions[0] for r in risks),
+        )
         for system, risks in sorted(at_risk.items())
         if system not in covered
     ]
@@ -241,9 +306,14 @@ def assessment_without_criteria(c: GapContext) -> list[Gap]:
         if _criteria_in_force(c, risk, latest.criteria):
             continue
         gaps.append(
-            Gap("assessment_without_criteria", "risk", risk.id, latest.on,
+            Gap(
+                "assessment_without_criteria",
+                "risk",
+                risk.id,
+                latest.on,
                 f"{risk.title} was assessed on {latest.on} without acceptance criteria in force",
-                (latest.decision,))
+                (latest.decision,),
+            )
         )
     return gaps
 
@@ -251,9 +321,14 @@ def assessment_without_criteria(c: GapContext) -> list[Gap]:
 def acceptance_past_review(c: GapContext) -> list[Gap]:
     """An acceptance in force past its review-by date."""
     return [
-        Gap("acceptance_past_review", "risk", risk.id, acceptance.review_by + timedelta(days=1),
+        Gap(
+            "acceptance_past_review",
+            "risk",
+            risk.id,
+            acceptance.review_by + timedelta(days=1),
             f"the acceptance of {risk.title} was due for review on {acceptance.review_by}",
-            (acceptance.decision,))
+            (acceptance.decision,),
+        )
         for risk in c.state.risks.values()
         if (acceptance := risk.acceptance_in_force()) is not None and acceptance.review_by < c.as_of
     ]
@@ -262,9 +337,14 @@ def acceptance_past_review(c: GapContext) -> list[Gap]:
 def risk_never_assessed(c: GapContext) -> list[Gap]:
     """A risk identified but never assessed."""
     return [
-        Gap("risk_not_assessed", "risk", risk.id, risk.identified_on,
+        Gap(
+            "risk_not_assessed",
+            "risk",
+            risk.id,
+            risk.identified_on,
             f"{risk.title} was identified on {risk.identified_on} but never assessed",
-            tuple(risk.decisions))
+            tuple(risk.decisions),
+        )
         for risk in c.state.risks.values()
         if not risk.assessments
     ]
@@ -276,8 +356,14 @@ def risk_never_assessed(c: GapContext) -> list[Gap]:
 def recommendation_without_owner(c: GapContext) -> list[Gap]:
     """An open recommendation nobody owns."""
     return [
-        Gap("recommendation_without_owner", "recommendation", rec.id, rec.issued_on,
-            f"recommendation {rec.id} has no owner", tuple(rec.decisions))
+        Gap(
+            "recommendation_without_owner",
+            "recommendation",
+            rec.id,
+            rec.issued_on,
+            f"recommendation {rec.id} has no owner",
+            tuple(rec.decisions),
+        )
         for rec in c.state.recommendations.values()
         if rec.status == "open" and rec.owner is None and (rec.response != "rejected")
     ]
@@ -286,8 +372,14 @@ def recommendation_without_owner(c: GapContext) -> list[Gap]:
 def recommendation_overdue(c: GapContext) -> list[Gap]:
     """An open recommendation past its due date."""
     return [
-        Gap("recommendation_overdue", "recommendation", rec.id, rec.due_on + timedelta(days=1),
-            f"recommendation {rec.id} was due on {rec.due_on} and is still open", tuple(rec.decisions))
+        Gap(
+            "recommendation_overdue",
+            "recommendation",
+            rec.id,
+            rec.due_on + timedelta(days=1),
+            f"recommendation {rec.id} was due on {rec.due_on} and is still open",
+            tuple(rec.decisions),
+        )
         for rec in c.state.recommendations.values()
         if rec.status == "open" and rec.due_on is not None and rec.due_on < c.as_of
     ]
@@ -296,8 +388,14 @@ def recommendation_overdue(c: GapContext) -> list[Gap]:
 def commitment_past_due(c: GapContext) -> list[Gap]:
     """A commitment to parliament past its due date and not kept."""
     return [
-        Gap("commitment_overdue", "commitment", com.id, com.due_on + timedelta(days=1),
-            f"the promise '{com.promise}' was due on {com.due_on} and is not kept", tuple(com.decisions))
+        Gap(
+            "commitment_overdue",
+            "commitment",
+            com.id,
+            com.due_on + timedelta(days=1),
+            f"the promise '{com.promise}' was due on {com.due_on} and is not kept",
+            tuple(com.decisions),
+        )
         for com in c.state.commitments.values()
         if com.kept_on is None and com.due_on < c.as_of
     ]
@@ -310,16 +408,19 @@ def consent_missing(c: GapContext) -> list[Gap]:
         content = c.knowledge.current(root)
         if content is None or not content.requires_consent_of or content.effective_on > c.as_of:
             continue
-        given = {
-            party for party, on in c.knowledge.consent_dates(root).items() if on <= c.as_of
-        }
+        given = {party for party, on in c.knowledge.consent_dates(root).items() if on <= c.as_of}
         missing = [p for p in content.requires_consent_of if p not in given]
         if missing:
             gaps.append(
-                Gap("consent_missing", "decision", str(root), content.effective_on,
+                Gap(
+                    "consent_missing",
+                    "decision",
+                    str(root),
+                    content.effective_on,
                     f"{content.kind} of {content.effective_on} still needs the consent of "
                     f"{', '.join(missing)}",
-                    (root, *c.knowledge.consents.get(root, [])))
+                    (root, *c.knowledge.consents.get(root, [])),
+                )
             )
     return gaps
 

@@ -101,9 +101,10 @@ def build_matrix(
     as_of: date,
     known_at: datetime,
     ledger_head: int,
-    only: MatrixFilter = MatrixFilter(),
+    only: MatrixFilter | None = None,
 ) -> Matrix:
     """The matrix of a state, with every cell traced to its decisions."""
+    only = only or MatrixFilter()
     subjects = list(state.subjects.values())
     if only.subject_kinds is not None:
         subjects = [s for s in subjects if s.kind.value in only.subject_kinds]
@@ -117,9 +118,7 @@ def build_matrix(
     if only.disciplines is not None:
         parties = [p for p in parties if p.discipline and p.discipline.value in only.disciplines]
     parties.sort(key=lambda p: (p.kind.value, p.name.lower()))
-    matrix = Matrix(
-        as_of, known_at, ledger_head, parties, column_order(subjects, state.subjects)
-    )
+    matrix = Matrix(as_of, known_at, ledger_head, parties, column_order(subjects, state.subjects))
     shown_parties = {p.id for p in parties}
     shown_subjects = {s.id for s in subjects}
     by_cell: dict[tuple[str, str], list[Holding]] = {}

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import orjson
-import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -14,16 +13,6 @@ from ledger.settings import Settings
 from tests.builders import assign, basics
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("LEDGER_DATA_DIR", str(settings.data_dir))
-    if settings.database_url:
-        monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
-    else:
-        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
-    return settings
 
 
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:

@@ -34,7 +34,13 @@ def test_a_well_anchored_governance_has_no_gaps() -> None:
 def test_a_subject_nobody_is_accountable_for_is_a_gap_since_its_last_accountable_left() -> None:
     history = [
         *covered(),
-        decision("responsibility.relieved", party="minister-jenv", subject="c2000", role="accountable", effective_on="2022-03-01"),
+        decision(
+            "responsibility.relieved",
+            party="minister-jenv",
+            subject="c2000",
+            role="accountable",
+            effective_on="2022-03-01",
+        ),
     ]
     [gap] = gaps(history, rule="no_accountable")
     assert (gap.id, gap.since) == ("c2000", date(2022, 3, 1))
@@ -51,16 +57,40 @@ def test_two_accountable_parties_are_a_gap() -> None:
 def test_accountable_without_responsible_is_a_gap() -> None:
     history = [
         *covered(),
-        decision("responsibility.relieved", party="korpschef", subject="c2000", role="responsible", effective_on="2022-02-01"),
+        decision(
+            "responsibility.relieved",
+            party="korpschef",
+            subject="c2000",
+            role="responsible",
+            effective_on="2022-02-01",
+        ),
     ]
     [gap] = gaps(history, rule="no_responsible")
     assert gap.id == "c2000"
-    transfer = [*covered(), decision("responsibility.transferred", from_party="korpschef", to_party="smb", subject="c2000", role="responsible", effective_on="2022-02-01")]
+    transfer = [
+        *covered(),
+        decision(
+            "responsibility.transferred",
+            from_party="korpschef",
+            to_party="smb",
+            subject="c2000",
+            role="responsible",
+            effective_on="2022-02-01",
+        ),
+    ]
     assert gaps(transfer, rule="no_responsible") == []
 
 
 def test_a_role_held_by_a_dissolved_party_is_a_gap() -> None:
-    history = [*covered(), decision("party.dissolved", party="korpschef", decided_by=["minister-jenv"], effective_on="2022-04-01")]
+    history = [
+        *covered(),
+        decision(
+            "party.dissolved",
+            party="korpschef",
+            decided_by=["minister-jenv"],
+            effective_on="2022-04-01",
+        ),
+    ]
     found = gaps(history, rule="role_held_by_dissolved_party")
     assert {(g.id, g.since) for g in found} == {("korpschef", date(2022, 4, 1))}
     assert len(found) == 2  # two roles
@@ -70,27 +100,49 @@ def test_a_role_held_by_a_dissolved_party_is_a_gap() -> None:
 def risky(*extra: Decision) -> list[Decision]:
     return [
         *covered(),
-        decision("risk.identified", risk="afluisteren", system="c2000", title="Afluisteren", effective_on="2021-06-01"),
+        decision(
+            "risk.identified",
+            risk="afluisteren",
+            system="c2000",
+            title="Afluisteren",
+            effective_on="2021-06-01",
+        ),
         *extra,
     ]
 
 
 CRITERIA = decision(
-    "risk.acceptance_criteria_established", criteria="k2022", description="Tot midden",
-    scope=["c2000"], max_acceptable_level="medium", effective_on="2022-01-01", decided_by=["minister-jenv"],
+    "risk.acceptance_criteria_established",
+    criteria="k2022",
+    description="Tot midden",
+    scope=["c2000"],
+    max_acceptable_level="medium",
+    effective_on="2022-01-01",
+    decided_by=["minister-jenv"],
 )
-ASSESSED = decision("risk.assessed", risk="afluisteren", level="medium", criteria="k2022", effective_on="2022-01-15")
+ASSESSED = decision(
+    "risk.assessed", risk="afluisteren", level="medium", criteria="k2022", effective_on="2022-01-15"
+)
 
 
-def accepted(by: str = "minister-jenv", criteria: str | None = "k2022", review_by: str = "2023-01-15") -> Decision:
+def accepted(
+    by: str = "minister-jenv", criteria: str | None = "k2022", review_by: str = "2023-01-15"
+) -> Decision:
     return decision(
-        "risk.residual_accepted", risk="afluisteren", criteria=criteria, accepted_level="medium",
-        review_by=review_by, decided_by=[by], effective_on="2022-01-15",
+        "risk.residual_accepted",
+        risk="afluisteren",
+        criteria=criteria,
+        accepted_level="medium",
+        review_by=review_by,
+        decided_by=[by],
+        effective_on="2022-01-15",
     )
 
 
 def test_an_acceptance_without_criteria_is_a_gap() -> None:
-    [gap] = gaps(risky(CRITERIA, ASSESSED, accepted(criteria=None)), rule="acceptance_without_criteria")
+    [gap] = gaps(
+        risky(CRITERIA, ASSESSED, accepted(criteria=None)), rule="acceptance_without_criteria"
+    )
     assert (gap.id, gap.since) == ("afluisteren", date(2022, 1, 15))
     assert gaps(risky(CRITERIA, ASSESSED, accepted()), rule="acceptance_without_criteria") == []
 
@@ -106,7 +158,15 @@ def test_an_acceptance_past_its_review_date_is_a_gap_until_withdrawn() -> None:
     [gap] = gaps(history, rule="acceptance_past_review")
     assert gap.since == date(2022, 5, 2)
     assert gaps(history, on="2022-05-01", rule="acceptance_past_review") == []
-    withdrawn = [*history, decision("risk.acceptance_withdrawn", risk="afluisteren", effective_on="2022-05-20", decided_by=["minister-jenv"])]
+    withdrawn = [
+        *history,
+        decision(
+            "risk.acceptance_withdrawn",
+            risk="afluisteren",
+            effective_on="2022-05-20",
+            decided_by=["minister-jenv"],
+        ),
+    ]
     assert gaps(withdrawn, rule="acceptance_past_review") == []
 
 
@@ -123,8 +183,12 @@ def test_a_risk_identified_but_never_assessed_is_a_gap() -> None:
 
 
 def test_an_assessment_without_criteria_in_force_is_a_gap() -> None:
-    unjudged = decision("risk.assessed", risk="afluisteren", level="high", effective_on="2021-07-01")
-    assert [g.id for g in gaps(risky(unjudged), rule="assessment_without_criteria")] == ["afluisteren"]
+    unjudged = decision(
+        "risk.assessed", risk="afluisteren", level="high", effective_on="2021-07-01"
+    )
+    assert [g.id for g in gaps(risky(unjudged), rule="assessment_without_criteria")] == [
+        "afluisteren"
+    ]
     assert gaps(risky(unjudged, CRITERIA, ASSESSED), rule="assessment_without_criteria") == []
 
 
@@ -133,13 +197,29 @@ def recommended(*extra: Decision, due_on: str | None = None) -> list[Decision]:
     return [
         *covered(),
         party("inspectie", kind="inspectorate"),
-        decision("finding.recorded", finding="f1", text="Geen sturing", decided_by=["inspectie"], effective_on="2021-12-16"),
-        decision("recommendation.issued", recommendation="r1", text="Borg", findings=["f1"], decided_by=["inspectie"], effective_on="2021-12-16", **issued),
+        decision(
+            "finding.recorded",
+            finding="f1",
+            text="Geen sturing",
+            decided_by=["inspectie"],
+            effective_on="2021-12-16",
+        ),
+        decision(
+            "recommendation.issued",
+            recommendation="r1",
+            text="Borg",
+            findings=["f1"],
+            decided_by=["inspectie"],
+            effective_on="2021-12-16",
+            **issued,
+        ),
         *extra,
     ]
 
 
-OWNED = decision("recommendation.owner_assigned", recommendation="r1", owner="smb", decided_by=["minister-jenv"])
+OWNED = decision(
+    "recommendation.owner_assigned", recommendation="r1", owner="smb", decided_by=["minister-jenv"]
+)
 
 
 def test_a_recommendation_without_an_owner_is_a_gap() -> None:
@@ -152,16 +232,30 @@ def test_an_open_recommendation_past_its_due_date_is_a_gap_until_closed() -> Non
     history = recommended(OWNED, due_on="2022-05-01")
     [gap] = gaps(history, rule="recommendation_overdue")
     assert gap.since == date(2022, 5, 2)
-    closed = [*history, decision("recommendation.closed", recommendation="r1", effective_on="2022-05-15")]
+    closed = [
+        *history,
+        decision("recommendation.closed", recommendation="r1", effective_on="2022-05-15"),
+    ]
     assert gaps(closed, rule="recommendation_overdue") == []
 
 
 def test_a_commitment_past_due_is_a_gap_until_kept() -> None:
-    made = decision("commitment.made", commitment="verkenning", promise="Verkenning in Q1", due_on="2022-03-31", decided_by=["minister-jenv"])
+    made = decision(
+        "commitment.made",
+        commitment="verkenning",
+        promise="Verkenning in Q1",
+        due_on="2022-03-31",
+        decided_by=["minister-jenv"],
+    )
     [gap] = gaps([*covered(), made], rule="commitment_overdue")
     assert (gap.id, gap.since) == ("verkenning", date(2022, 4, 1))
     assert gaps([*covered(), made], on="2022-03-31", rule="commitment_overdue") == []
-    kept = decision("commitment.kept", commitment="verkenning", effective_on="2022-03-30", decided_by=["minister-jenv"])
+    kept = decision(
+        "commitment.kept",
+        commitment="verkenning",
+        effective_on="2022-03-30",
+        decided_by=["minister-jenv"],
+    )
     assert gaps([*covered(), made, kept], rule="commitment_overdue") == []
 
 
@@ -169,12 +263,32 @@ def test_a_decision_lacking_a_required_consent_is_a_gap_until_it_is_given() -> N
     history = [
         *covered(),
         party("minister-mz", kind="minister"),
-        decision("framework.adopted", framework="hoofdlijnen", name="Hoofdlijnen", scope=["c2000"],
-                 decided_by=["minister-jenv"], requires_consent_of=["minister-mz"], effective_on="2022-01-01"),
+        decision(
+            "framework.adopted",
+            framework="hoofdlijnen",
+            name="Hoofdlijnen",
+            scope=["c2000"],
+            decided_by=["minister-jenv"],
+            requires_consent_of=["minister-mz"],
+            effective_on="2022-01-01",
+        ),
     ]
     knowledge = known(history)
     as_of = date(2022, 6, 1)
-    [gap] = [g for g in find_gaps(knowledge.state(as_of), knowledge, as_of) if g.rule == "consent_missing"]
+    [gap] = [
+        g
+        for g in find_gaps(knowledge.state(as_of), knowledge, as_of)
+        if g.rule == "consent_missing"
+    ]
     assert "minister-mz" in gap.message and gap.since == date(2022, 1, 1)
-    remember(knowledge, decision("consent.given", decision=gap.id, decided_by=["minister-mz"], effective_on="2022-02-01"))
-    assert [g for g in find_gaps(knowledge.state(as_of), knowledge, as_of) if g.rule == "consent_missing"] == []
+    remember(
+        knowledge,
+        decision(
+            "consent.given", decision=gap.id, decided_by=["minister-mz"], effective_on="2022-02-01"
+        ),
+    )
+    assert [
+        g
+        for g in find_gaps(knowledge.state(as_of), knowledge, as_of)
+        if g.rule == "consent_missing"
+    ] == []

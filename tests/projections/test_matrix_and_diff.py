@@ -49,7 +49,13 @@ def governed(settings: Settings) -> Iterator[Ledger]:
     # for information security.
     ledger.record(
         [
-            decision("responsibility.relieved", party="smb", subject="c2000", role="oversight", effective_on="2021-07-01"),
+            decision(
+                "responsibility.relieved",
+                party="smb",
+                subject="c2000",
+                role="oversight",
+                effective_on="2021-07-01",
+            ),
             assign("korpschef", "informatiebeveiliging", "accountable", "2021-07-01"),
         ],
         recorded_by="clerk",
@@ -57,7 +63,13 @@ def governed(settings: Settings) -> Iterator[Ledger]:
     # 3 January 2022: the RAV entry turns out to be wrong: it was consulted, not informed.
     wrong = first[-1]
     ledger.record(
-        [decision("decision.corrected", corrects=str(wrong.id), replacement=wrong.decision.model_dump(mode="json") | {"role": "consulted"})],
+        [
+            decision(
+                "decision.corrected",
+                corrects=str(wrong.id),
+                replacement=wrong.decision.model_dump(mode="json") | {"role": "consulted"},
+            )
+        ],
         recorded_by="clerk",
     )
     yield ledger
@@ -76,9 +88,13 @@ def test_the_matrix_shows_who_holds_which_role_with_sources(governed: Ledger) ->
 
 
 def test_the_matrix_can_be_filtered_by_subtree_and_discipline(governed: Ledger) -> None:
-    only_central = evaluation.matrix(governed, at("2021-03-01"), MatrixFilter(subtree="c2000-centraal"))
+    only_central = evaluation.matrix(
+        governed, at("2021-03-01"), MatrixFilter(subtree="c2000-centraal")
+    )
     assert [s.id for s in only_central.subjects] == ["c2000-centraal"]
-    ambulance = evaluation.matrix(governed, at("2021-03-01"), MatrixFilter(disciplines=frozenset({"ambulance"})))
+    ambulance = evaluation.matrix(
+        governed, at("2021-03-01"), MatrixFilter(disciplines=frozenset({"ambulance"}))
+    )
     assert [p.id for p in ambulance.parties] == ["rav"]
 
 
@@ -97,7 +113,13 @@ def test_the_difference_between_two_known_at_moments_shows_the_correction(govern
     after = at("2021-03-01", LATER)
     _, _, changes = evaluation.matrix_diff(governed, before, after)
     [change] = changes
-    assert (change.party, change.subject, change.change, change.before, change.after) == ("rav", "c2000-centraal", "changed", "I", "C")
+    assert (change.party, change.subject, change.change, change.before, change.after) == (
+        "rav",
+        "c2000-centraal",
+        "changed",
+        "I",
+        "C",
+    )
     assert "decision.corrected" in [s.kind for s in change.causes]
 
 
@@ -128,7 +150,9 @@ def test_the_matrix_files_parse_back(governed: Ledger) -> None:
     target = sheet.cell(row, 2 + names.index("C2000"))
     assert target.value == "R"
     assert target.comment is not None and "Kamerstuk 25124-109" in target.comment.text
-    assert any(r[0] == "no_accountable" for r in book["Lacunes"].iter_rows(min_row=2, values_only=True))
+    assert any(
+        r[0] == "no_accountable" for r in book["Lacunes"].iter_rows(min_row=2, values_only=True)
+    )
 
     checker = BalancedHTML()
     checker.feed(render_matrix(matrix, "html").decode())
