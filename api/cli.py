@@ -12,6 +12,7 @@ from uuid import UUID
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from domain.errors import DomainError, InvalidDecision, RuleViolation
@@ -49,7 +50,7 @@ def _fail(error: DomainError) -> typer.Exit:
         err.print(f"[red]refused[/red] ({error.rule}), nothing was recorded")
         err.print(f"  {where}{error.field} = {error.value!r}: {error.explanation}", markup=False)
     else:
-        err.print(f"[red]error[/red]: {error.message}", markup=False)
+        err.print(f"[red]error[/red]: {escape(error.message)}")
     return typer.Exit(1)
 
 

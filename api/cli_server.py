@@ -1,3 +1,142 @@
-"""Commands of `ledger` (registered on api.cli.app)."""
+"""Commands of `ledger` (registered on api.cli.app): `tokens issue|revoke|list` and `serve`."""
 
 from __future__ import annotations
+
+import getpass
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from api.cli import app
+from ledger.access import AccessError, AccessStore, Role
+from ledger.service import Ledger
+from ledger.settings import Settings
+
+tokens = typer.Typer(help="Issue, revoke and list the API's bearer tokens.", no_args_is_help=True)
+app.add_typer(tokens, name="tokens")
+err = Console(stderr=True)
+
+DEMO_TOKEN_NAME = "demo-evaluator"  # noqa: S105 - a name, not a secret
+
+
+def _operator() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _issue(access: AccessStore, name: str, role: Role) -> str:
+    try:
+        return access.issue(name, role, by=_operator())
+    except AccessError as error:
+        err.print(f"[red]refused[/red]: {error}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+@tokens.command("issue")
+def issue(
+    role: Annotated[Role, typer.Option(help="secretariat (records, reads), evaluator, admin")],
+    name: Annotated[str, typer.Option(help="Who holds it; becomes recorded_by of decisions")],
+) -> None:
+    """Issue a token and print it, alone, on stdout (it is shown once; only its hash is kept)."""
+    access = AccessStore(Settings.from_env())
+    try:
+        token = _issue(access, name, role)
+    finally:
+        access.close()
+    sys.stdout.write(token + "\n")
+
+
+@tokens.command("revoke")
+def revoke(name: Annotated[str, typer.Argument(help="The token's name")]) -> None:
+    """Revoke a token: it stops working at once, in every server process."""
+    access = AccessStore(Settings.from_env())
+    try:
+        access.revoke(name, by=_operator())
+    except AccessError as error:
+        err.print(f"[red]refused[/red]: {error}")
+        raise typer.Exit(1) from None
+    finally:
+        access.close()
+    err.print(f"revoked {name}")
+
+
+@tokens.command("list")
+def list_() -> None:
+    """List every token ever issued: name, role, when and by whom issued and revoked."""
+    access = AccessStore(Settings.from_env())
+    try:
+        records = access.tokens()
+    finally:
+        access.close()
+    table = Table("name", "role", "issued", "by", "revoked", "by")
+    for r in records:
+        table.add_row(
+            r.name,
+            r.role.value,
+            f"{r.issued_at:%Y-%m-%d %H:%M:%S}",
+            r.issued_by,
+            f"{r.revoked_at:%Y-%m-%d %H:%M:%S}" if r.revoked_at else "",
+            r.revoked_by or "",
+        )
+    Console().print(table)
+
+
+def _load_demo(settings: Settings) -> int | None:
+    try:
+        module = importlib.import_module("ledger.demo")
+    except ModuleNotFoundError:
+        return None
+    ledger = Ledger(settings)
+    try:
+        count: int = module.load_demo(ledger)
+    finally:
+        ledger.close()
+    return count
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the letter's decisions; print an evaluator token")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
+) -> None:
+    """Serve the HTTP API (settings from LEDGER_DATABASE_URL / LEDGER_DATA_DIR)."""
+    settings = Settings.from_env()
+    # Open the stores once here, so that the tables exist before the workers race to create them.
+    Ledger(settings).close()
+    access = AccessStore(settings)
+    try:
+        if demo:
+            count = _load_demo(settings)
+            if count is None:
+                err.print("no demo data available (ledger.demo is missing); serving as is")
+            else:
+                err.print(f"demo: {count} decision(s) recorded")
+            if access.active(DEMO_TOKEN_NAME) is not None:
+                access.revoke(DEMO_TOKEN_NAME, by=_operator())
+            token = access.issue(DEMO_TOKEN_NAME, Role.EVALUATOR, by=_operator())
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+            sys.stdout.write(
+                f"API:    http://{shown}:{port}/v1   docs: http://{shown}:{port}/docs\n"
+                f"token:  {token}   (role evaluator, name {DEMO_TOKEN_NAME})\n"
+            )
+            sys.stdout.flush()
+    finally:
+        access.close()
+    uvicorn.run(
+        "api.http:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+    )

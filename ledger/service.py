@@ -31,6 +31,7 @@ from ledger.settings import Settings
 from ledger.storage import GovernanceApplication, open_store
 
 Clock = Callable[[], datetime]
+Precondition = Callable[[Knowledge], None]
 
 READ_PAGE = 1000
 MAX_ATTEMPTS = 50
@@ -107,6 +108,11 @@ class Ledger:
         with _schema_creation_lock(settings):
             return open_store(settings)
 
+    @property
+    def store(self) -> GovernanceApplication:
+        """The event store underneath (for verification and exports of the raw log)."""
+        return self._store
+
     def close(self) -> None:
         self._store.close()
 
@@ -144,8 +150,13 @@ class Ledger:
         *,
         recorded_by: str,
         idempotency_key: str | None = None,
+        precondition: Precondition | None = None,
     ) -> list[d.RecordedDecision]:
-        """Check and record decisions atomically, in the given order; return them as recorded."""
+        """Check and record decisions atomically, in the given order; return them as recorded.
+
+        `precondition` (e.g. an HTTP If-Match) is checked against the knowledge the decisions
+        are appended to, so it holds at the moment of writing, also across processes: if
+        another process writes first, the append fails, and both are checked again."""
         if not decisions:
             return []
         request = fingerprint(decisions) if idempotency_key else None
@@ -156,6 +167,8 @@ class Ledger:
                     earlier = self._replay(idempotency_key, request)
                     if earlier is not None:
                         return earlier
+                if precondition is not None:
+                    precondition(self._knowledge)
                 try:
                     return self._append(decisions, recorded_by, idempotency_key, request)
                 except IntegrityError:

@@ -1,0 +1,698 @@
+"""The secretariat's HTTP API: record decisions, read them back, ask the governance as of a date.
+
+`create_app(settings)` builds the app (tests call it); `app_from_env()` is the factory
+`ledger serve` hands to uvicorn, so that every worker reads its settings from the environment.
+Routes are plain `def` (the event store is synchronous): parse, call the ledger, shape the answer.
+Errors are mapped to `application/problem+json` in `api.problems`, nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time
+from functools import partial
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import FastAPI, Query, Response
+from fastapi import Path as PathParam
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import TypeAdapter
+
+from api import problems
+from api.deps import (
+    AccessDep,
+    AdminDep,
+    AsOfDep,
+    IdempotencyKey,
+    IfMatch,
+    JsonBody,
+    KnownAtDep,
+    LedgerDep,
+    ReaderDep,
+    RecorderDep,
+    SettingsDep,
+)
+from api.problems import HttpProblem, OrjsonResponse
+from api.schemas import (
+    EXAMPLES,
+    MAX_BATCH,
+    BatchOut,
+    DecisionDetail,
+    DecisionOut,
+    DecisionPage,
+    Health,
+    ItemsView,
+    ObjectVersion,
+    Problem,
+    StateView,
+    TokenOut,
+    out,
+)
+from domain import decisions as d
+from domain.errors import FieldProblem, InvalidDecision, NotFound
+from domain.knowledge import Knowledge
+from ledger.access import AccessError, AccessStore, UnknownToken
+from ledger.service import Ledger
+from ledger.settings import Settings
+from projections import queries
+from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at
+from projections.views import state_view
+
+SINGLE_LIMIT = 1024 * 1024
+BATCH_LIMIT = 16 * 1024 * 1024
+
+DESCRIPTION = """
+The governance ledger of the Dutch emergency control rooms (meldkamers): every decision about
+who is responsible for what, which risks were accepted, which recommendations and commitments
+are open, recorded as an immutable fact and readable as it stood on any date (`as_of`) and as it
+was known at any moment (`known_at`).
+
+**Authentication.** Every endpoint but `/v1/health` needs `Authorization: Bearer <token>`.
+Tokens are issued with `ledger tokens issue --role ROLE --name NAME`. Roles: `secretariat`
+records and reads, `evaluator` reads, `admin` does everything (and manages tokens).
+A decision's `recorded_by` is the name of the token that recorded it.
+
+**Errors** are `application/problem+json` (RFC 9457). 422 lists each bad field in
+`errors: [{field, rule, message}]`; 409 names the governance rule a decision breaks (`rule`,
+`field`, `value`, `explanation`, and in a batch `decision_index`, counted from 0).
+
+**Safe retries.** Send `Idempotency-Key` on POSTs: a retry with the same key (per token) and
+the same body records nothing new and answers the same; the same key with another body is 409.
+
+**Versions and If-Match.** Every decision changes one or more *objects* (entity groups):
+`party/{id}`, `subject/{id}`, `responsibilities/{subject}`, `framework/{id}`, `risk/{id}`,
+`criteria/{id}`, `finding/{id}`, `recommendation/{id}`, `evaluation/{id}`, `commitment/{id}`,
+`consent/{decision}`. An object's **version** is the ledger position of the last decision that
+touched it (0 if none has); its ETag is that number in quotes, e.g. `"17"`. Read it with
+`GET /v1/objects/{group}/{key}` (or from `version` in the lists). Send it back as `If-Match`
+on `POST /v1/decisions`: if a decision about that object was recorded in between, nothing is
+recorded and the answer is 412. A correction or retraction touches the objects of the decision
+it names too. `If-Match: *` only requires that the object exists.
+"""
+
+_DECISION_SCHEMA_NAME = "Decision"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    single_limit: int = SINGLE_LIMIT,
+    batch_limit: int = BATCH_LIMIT,
+) -> FastAPI:
+    """Build the HTTP API over the ledger and token store the settings point at."""
+    ledger = Ledger(settings)
+    access = AccessStore(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ledger.close()
+        access.close()
+
+    app = FastAPI(
+        title="Meldkamer governance ledger",
+        version="1",
+        description=DESCRIPTION,
+        default_response_class=OrjsonResponse,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.ledger = ledger
+    app.state.access = access
+    problems.install(app)
+    app.add_exception_handler(AccessError, _on_access_error)
+    app.add_middleware(
+        problems.BodyLimit,
+        limit_for=lambda path: batch_limit if path.endswith("/batch") else single_limit,
+    )
+    _routes(app)
+    _docs(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn calls in each worker: settings from the environment."""
+    return create_app(Settings.from_env())
+
+
+# --- error responses, documented --------------------------------------------------------------
+
+_P = {"model": Problem}
+AUTH: dict[int | str, dict[str, Any]] = {
+    401: {**_P, "description": "No token, or an unknown or revoked one."},
+    403: {**_P, "description": "The token's role may not do this."},
+}
+READ = {**AUTH, 422: {**_P, "description": "A bad query parameter (e.g. `as_of`), named."}}
+WRITE = {
+    **AUTH,
+    409: {**_P, "description": "A governance rule is broken (which rule, which decision), "
+          "or the Idempotency-Key was used for another body, or writers kept colliding."},
+    413: {**_P, "description": "The body is too large."},
+    415: {**_P, "description": "The body is not `application/json`."},
+    422: {**_P, "description": "The body is malformed: each bad field by its path, and why."},
+}
+
+
+async def _on_access_error(request: Any, error: Exception) -> Response:
+    status = 404 if isinstance(error, UnknownToken) else 409
+    slug = "not-found" if isinstance(error, UnknownToken) else "token-conflict"
+    return problems.problem(status, slug, "Token refused", str(error), request.url.path)
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+
+def _routes(app: FastAPI) -> None:
+    @app.post(
+        "/v1/decisions",
+        status_code=201,
+        response_model=DecisionOut,
+        responses={**WRITE, 412: {**_P, "description": "If-Match is stale: the object changed."}},
+        tags=["decisions"],
+        summary="Record one decision",
+        openapi_extra={"x-body": "decision"},
+    )
+    def record_decision(
+        principal: RecorderDep,
+        ledger: LedgerDep,
+        body: JsonBody,
+        idempotency_key: IdempotencyKey = None,
+        if_match: IfMatch = None,
+    ) -> Response:
+        """Record one decision (any kind, discriminated by `kind`); answer it as recorded."""
+        decision = d.decode_decision(body)
+        key = f"{principal.name}:{idempotency_key}" if idempotency_key else None
+        precondition = None
+        if if_match is not None:
+            precondition = partial(_check_if_match, decision=decision, header=if_match)
+        (item,) = ledger.record(
+            [decision], recorded_by=principal.name, idempotency_key=key, precondition=precondition
+        )
+        return OrjsonResponse(
+            out(item),
+            status_code=201,
+            headers={"Location": f"/v1/decisions/{item.id}", "ETag": f'"{item.position}"'},
+        )
+
+    @app.post(
+        "/v1/decisions/batch",
+        status_code=201,
+        response_model=BatchOut,
+        responses=WRITE,
+        tags=["decisions"],
+        summary="Record many decisions atomically",
+        openapi_extra={"x-body": "batch"},
+    )
+    def record_batch(
+        principal: RecorderDep,
+        ledger: LedgerDep,
+        body: JsonBody,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        """Record decisions in the given order, all or none (a 409 names `decision_index`)."""
+        decisions = _decode_batch(body)
+        key = f"{principal.name}:{idempotency_key}" if idempotency_key else None
+        items = ledger.record(decisions, recorded_by=principal.name, idempotency_key=key)
+        return OrjsonResponse({"decisions": [out(i) for i in items]}, status_code=201)
+
+    @app.get(
+        "/v1/decisions",
+        response_model=DecisionPage,
+        responses=READ,
+        tags=["decisions"],
+        summary="List decisions in ledger order",
+    )
+    def list_decisions(
+        ledger: LedgerDep,
+        _principal: ReaderDep,
+        after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: after this position")] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        kind: Annotated[list[str] | None, Query(description="Only these kinds")] = None,
+        party: Annotated[str | None, Query(max_length=64)] = None,
+        subject: Annotated[str | None, Query(max_length=64)] = None,
+        effective_from: Annotated[str | None, Query(max_length=40, description="Date")] = None,
+        effective_to: Annotated[str | None, Query(max_length=40, description="Date")] = None,
+        recorded_from: Annotated[
+            str | None, Query(max_length=40, description="Moment or date (its start)")
+        ] = None,
+        recorded_to: Annotated[
+            str | None, Query(max_length=40, description="Moment or date (its end)")
+        ] = None,
+    ) -> Response:
+        """Page through decisions (filters combine with AND); follow `next_after`."""
+        tests: list[Callable[[d.RecordedDecision], bool]] = []
+        if kind:
+            kinds = set(kind)
+            tests.append(lambda i: i.kind in kinds)
+        if party:
+            ids = {i.id for i in ledger.history(party=party)}
+            tests.append(lambda i: i.id in ids)
+        if subject:
+            sids = {i.id for i in ledger.history(subject=subject)}
+            tests.append(lambda i: i.id in sids)
+        if effective_from:
+            e_lo = _date_param("effective_from", effective_from)
+            tests.append(lambda i: i.effective_on >= e_lo)
+        if effective_to:
+            e_hi = _date_param("effective_to", effective_to)
+            tests.append(lambda i: i.effective_on <= e_hi)
+        if recorded_from:
+            r_lo = _moment_param("recorded_from", recorded_from, start=True)
+            tests.append(lambda i: i.recorded_at >= r_lo)
+        if recorded_to:
+            r_hi = _moment_param("recorded_to", recorded_to, start=False)
+            tests.append(lambda i: i.recorded_at <= r_hi)
+        recorded = ledger.recorded()
+        found: list[d.RecordedDecision] = []
+        for item in recorded[min(after, len(recorded)) :]:
+            if all(test(item) for test in tests):
+                found.append(item)
+                if len(found) == limit:
+                    break
+        head = recorded[-1].position if recorded else 0
+        more = len(found) == limit and found[-1].position < head
+        return OrjsonResponse(
+            {
+                "items": [out(i) for i in found],
+                "next_after": found[-1].position if more else None,
+                "head": head,
+            }
+        )
+
+    @app.get(
+        "/v1/decisions/{decision_id}",
+        response_model=DecisionDetail,
+        responses={**READ, 404: {**_P, "description": "No decision with that id."}},
+        tags=["decisions"],
+        summary="One decision, with its corrections, retraction and consents",
+    )
+    def get_decision(decision_id: UUID, ledger: LedgerDep, _principal: ReaderDep) -> Response:
+        """One decision as recorded, its content now, and everything recorded about it since."""
+        view = ledger.get(decision_id)
+        related = [view.recorded, *view.corrections, *view.consents]
+        if view.retraction is not None:
+            related.append(view.retraction)
+        knowledge = ledger.knowledge()
+        # a retracted correction changes the content too
+        undone = [knowledge.retracted_by.get(c.id) for c in view.corrections]
+        related.extend(knowledge.by_id[i] for i in undone if i is not None)
+        version = max(i.position for i in related)
+        return OrjsonResponse(
+            {
+                "decision": out(view.recorded),
+                "current": view.current.model_dump(mode="json") if view.current else None,
+                "corrections": [out(i) for i in view.corrections],
+                "retraction": out(view.retraction) if view.retraction else None,
+                "consents": [out(i) for i in view.consents],
+                "version": version,
+            },
+            headers={"ETag": f'"{version}"'},
+        )
+
+    @app.get(
+        "/v1/objects/{group}/{key}",
+        response_model=ObjectVersion,
+        responses={**READ, 404: {**_P, "description": "No decision touches that object."}},
+        tags=["decisions"],
+        summary="The version (ETag) of one object, for If-Match",
+    )
+    def get_object(
+        group: Literal[
+            "party", "subject", "responsibilities", "framework", "risk", "criteria", "finding",
+            "recommendation", "evaluation", "commitment", "consent",
+        ],
+        key: Annotated[str, PathParam(max_length=200)],
+        ledger: LedgerDep,
+        _principal: ReaderDep,
+    ) -> Response:
+        """The last position that touched an object (its version) and the decisions about it."""
+        ids = ledger.knowledge().about.get((group, key))
+        if not ids:
+            raise NotFound(f"no decision is about {group}/{key}")
+        knowledge = ledger.knowledge()
+        version = knowledge.by_id[ids[-1]].position
+        return OrjsonResponse(
+            {"group": group, "key": key, "version": version, "decisions": [str(i) for i in ids]},
+            headers={"ETag": f'"{version}"'},
+        )
+
+    @app.get("/v1/state", response_model=StateView, responses=READ, tags=["governance"])
+    def get_state(
+        ledger: LedgerDep, _principal: ReaderDep, day: AsOfDep, moment: KnownAtDep
+    ) -> Response:
+        """The whole governance on `as_of`, as known at `known_at`."""
+        return OrjsonResponse(_state(ledger, day, moment))
+
+    def _section(
+        name: str, section: str, group: str | None, summary: str
+    ) -> Callable[..., Response]:
+        def endpoint(
+            ledger: LedgerDep, _principal: ReaderDep, day: AsOfDep, moment: KnownAtDep
+        ) -> Response:
+            return OrjsonResponse(_items(ledger, day, moment, section, group))
+
+        endpoint.__name__ = name
+        endpoint.__doc__ = summary
+        return endpoint
+
+    for path, section, group, summary in (
+        ("parties", "parties", "party", "The registered parties on `as_of`."),
+        ("subjects", "subjects", "subject", "The registered subjects on `as_of`."),
+        (
+            "responsibilities",
+            "responsibilities",
+            None,
+            "Who holds which role for which subject on `as_of` (version: `responsibilities/"
+            "{subject}`).",
+        ),
+        ("risks", "risks", "risk", "The risks, their assessments, treatments, acceptances."),
+    ):
+        app.get(
+            f"/v1/{path}", response_model=ItemsView, responses=READ, tags=["governance"],
+            summary=summary.split(" (")[0],
+        )(_section(f"get_{path}", section, group, summary))
+
+    @app.get("/v1/recommendations", response_model=ItemsView, responses=READ, tags=["governance"])
+    def get_recommendations(
+        ledger: LedgerDep,
+        _principal: ReaderDep,
+        day: AsOfDep,
+        moment: KnownAtDep,
+        status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    ) -> Response:
+        """Recommendations (Inspectorate, evaluations) and how they are handled."""
+        view = _items(ledger, day, moment, "recommendations", "recommendation")
+        if status is not None:
+            view["items"] = [r for r in view["items"] if r["status"] == status]
+        return OrjsonResponse(view)
+
+    @app.get("/v1/commitments", response_model=ItemsView, responses=READ, tags=["governance"])
+    def get_commitments(
+        ledger: LedgerDep,
+        _principal: ReaderDep,
+        day: AsOfDep,
+        moment: KnownAtDep,
+        overdue: Annotated[bool | None, Query()] = None,
+    ) -> Response:
+        """Promises to parliament; `overdue=true`: unkept past their due date on `as_of`."""
+        view = _items(ledger, day, moment, "commitments", "commitment")
+        if overdue is not None:
+            view["items"] = [c for c in view["items"] if c["overdue"] is overdue]
+        return OrjsonResponse(view)
+
+    @app.get(
+        "/v1/health",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "The store or projections fail."}},
+        tags=["service"],
+    )
+    def health(ledger: LedgerDep, settings: SettingsDep) -> Response:
+        """Liveness, and whether the store and the projections answer (no token needed)."""
+        head: int | None = None
+        store = projections = False
+        try:
+            head = ledger.head
+            store = True
+            early = datetime(1900, 1, 1, tzinfo=UTC)
+            queries.governance_state(ledger, date(1900, 1, 1), early)
+            projections = True
+        except Exception:
+            problems.log.exception("health check failed")
+        ok = store and projections
+        body = {
+            "status": "ok" if ok else "unavailable",
+            "backend": settings.backend,
+            "store": store,
+            "projections": projections,
+            "head": head,
+        }
+        return OrjsonResponse(body, status_code=200 if ok else 503)
+
+    # --- tokens (admin) ----------------------------------------------------------------
+
+    @app.get("/v1/tokens", response_model=list[TokenOut], responses=AUTH, tags=["access"])
+    def list_tokens(access: AccessDep, _principal: AdminDep) -> Response:
+        """Every token ever issued, with its revocation (who had access, when)."""
+        return OrjsonResponse([_token(r) for r in access.tokens()])
+
+    @app.delete(
+        "/v1/tokens/{name}",
+        status_code=204,
+        responses={**AUTH, 404: {**_P, "description": "No active token has that name."}},
+        tags=["access"],
+    )
+    def revoke_token(name: str, access: AccessDep, principal: AdminDep) -> Response:
+        """Revoke a token at once, in every worker."""
+        access.revoke(name, by=principal.name)
+        return Response(status_code=204)
+
+
+def _token(record: Any) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "role": record.role.value,
+        "issued_at": record.issued_at,
+        "issued_by": record.issued_by,
+        "revoked_at": record.revoked_at,
+        "revoked_by": record.revoked_by,
+        "active": record.active,
+    }
+
+
+# --- helpers of the routes --------------------------------------------------------------------
+
+
+def _decode_batch(body: Any) -> list[d.Decision]:
+    if not isinstance(body, dict) or not isinstance(body.get("decisions"), list):
+        raise InvalidDecision(
+            [FieldProblem("decisions", "missing", "is required: a list of decisions")]
+        )
+    if set(body) - {"decisions"}:
+        extra = sorted(set(body) - {"decisions"})[0]
+        raise InvalidDecision([FieldProblem(extra, "extra_forbidden", "is not a field")])
+    raw = body["decisions"]
+    if not 1 <= len(raw) <= MAX_BATCH:
+        raise InvalidDecision(
+            [FieldProblem("decisions", "length", f"must hold 1 to {MAX_BATCH} decisions")]
+        )
+    found: list[FieldProblem] = []
+    decisions: list[d.Decision] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            found.append(FieldProblem(f"decisions[{index}]", "model_type", "must be an object"))
+            continue
+        try:
+            decisions.append(d.decode_decision(item, where=f"decisions[{index}]."))
+        except InvalidDecision as error:
+            found.extend(error.problems)
+    if found:
+        raise InvalidDecision(found)
+    return decisions
+
+
+def _param_problem(name: str, message: str) -> HttpProblem:
+    return HttpProblem(
+        422, "invalid-request", "The request is not valid", f"query parameter {name} is not valid",
+        errors=[{"field": f"query.{name}", "rule": "date_format", "message": message}],
+    )
+
+
+def _date_param(name: str, text: str) -> date:
+    try:
+        return parse_as_of(text)
+    except ValueError as error:
+        raise _param_problem(name, str(error)) from None
+
+
+def _moment_param(name: str, text: str, *, start: bool) -> datetime:
+    try:
+        if start and len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            return datetime.combine(day, time.min, tzinfo=AMSTERDAM).astimezone(UTC)
+        return parse_known_at(text)
+    except (ValueError, OverflowError) as error:
+        raise _param_problem(name, str(error)) from None
+
+
+def _state(ledger: Ledger, day: date, moment: datetime) -> dict[str, Any]:
+    head = ledger.head
+    return state_view(queries.governance_state(ledger, day, moment), day, moment, head)
+
+
+def _items(
+    ledger: Ledger, day: date, moment: datetime, section: str, group: str | None
+) -> dict[str, Any]:
+    view = _state(ledger, day, moment)
+    about = ledger.knowledge().about
+    by_id = ledger.knowledge().by_id
+    items: list[dict[str, Any]] = view[section]
+    for item in items:
+        key = (group, item["id"]) if group else ("responsibilities", item["subject"])
+        ids = about.get(key)
+        item["version"] = by_id[ids[-1]].position if ids else 0
+    return {
+        "as_of": view["as_of"],
+        "known_at": view["known_at"],
+        "ledger_head": view["ledger_head"],
+        "items": items,
+    }
+
+
+# --- If-Match ---------------------------------------------------------------------------------
+
+
+def touched(decision: d.Decision, knowledge: Knowledge) -> set[d.EntityKey]:
+    """The objects a decision changes (a correction or retraction: those of its target too)."""
+    keys = set(decision.entity_keys())
+    target_id: UUID | None = None
+    if isinstance(decision, d.DecisionCorrection):
+        target_id = decision.corrects
+    elif isinstance(decision, d.DecisionRetraction):
+        target_id = decision.retracts
+    if target_id is not None:
+        target = knowledge.get(target_id)
+        if target is not None:
+            keys |= target.decision.entity_keys()
+    return keys
+
+
+def version_of(keys: Iterable[d.EntityKey], knowledge: Knowledge) -> int:
+    """The last position that touched any of the objects (0 if none did)."""
+    positions = [
+        knowledge.by_id[ids[-1]].position for key in keys if (ids := knowledge.about.get(key))
+    ]
+    return max(positions, default=0)
+
+
+def _check_if_match(knowledge: Knowledge, decision: d.Decision, header: str) -> None:
+    current = version_of(touched(decision, knowledge), knowledge)
+    tags = [t.strip() for t in header.split(",") if t.strip()]
+    if "*" in tags:
+        if current > 0:
+            return
+    elif f'"{current}"' in tags:
+        return
+    raise HttpProblem(
+        412,
+        "precondition-failed",
+        "The object changed",
+        f"If-Match {header!r} does not match the current version \"{current}\" of the object(s) "
+        "this decision changes; read them again and decide again",
+        current_etag=f'"{current}"',
+    )
+
+
+# --- OpenAPI and offline docs ----------------------------------------------------------------
+
+
+def _static_dir() -> Path | None:
+    spec = find_spec("fastapi_offline")
+    if spec is not None and spec.origin is not None:
+        folder = Path(spec.origin).parent / "static"
+        if (folder / "swagger-ui-bundle.js").exists():
+            return folder
+    local = Path(__file__).parent / "static"
+    return local if (local / "swagger-ui-bundle.js").exists() else None
+
+
+def _docs(app: FastAPI) -> None:
+    folder = _static_dir()
+    if folder is not None:
+        app.mount("/docs-static", StaticFiles(directory=folder), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        if folder is None:
+            return HTMLResponse(
+                "<p>Install <code>fastapi-offline</code> for the offline API explorer; the "
+                'schema is at <a href="/openapi.json">/openapi.json</a>.</p>'
+            )
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Meldkamer governance ledger",
+            swagger_js_url="/docs-static/swagger-ui-bundle.js",
+            swagger_css_url="/docs-static/swagger-ui.css",
+            swagger_favicon_url="/docs-static/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="Meldkamer governance ledger",
+            redoc_js_url="/docs-static/redoc.standalone.js",
+            redoc_favicon_url="/docs-static/favicon.png",
+            with_google_fonts=False,
+        )
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    union = TypeAdapter(d.AnyDecision).json_schema(
+        ref_template="#/components/schemas/{model}", mode="validation"
+    )
+    for name, definition in union.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components[_DECISION_SCHEMA_NAME] = union
+    ref = {"$ref": f"#/components/schemas/{_DECISION_SCHEMA_NAME}"}
+    examples = {kind: {"summary": kind, "value": value} for kind, value in EXAMPLES.items()}
+    bodies = {
+        "decision": {
+            "description": "One decision; `kind` selects its fields.",
+            "required": True,
+            "content": {"application/json": {"schema": ref, "examples": examples}},
+        },
+        "batch": {
+            "description": "Decisions recorded atomically, in order.",
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "decisions": {
+                                "type": "array", "items": ref, "minItems": 1,
+                                "maxItems": MAX_BATCH,
+                            }
+                        },
+                        "required": ["decisions"],
+                        "additionalProperties": False,
+                    },
+                    "example": {
+                        "decisions": [
+                            EXAMPLES["commitment.made"], EXAMPLES["recommendation.responded"]
+                        ]
+                    },
+                }
+            },
+        },
+    }
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            body = operation.pop("x-body", None)
+            if body is not None:
+                operation["requestBody"] = bodies[body]
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith(("4", "5")) and status != "503":
+                    response["content"] = {"application/problem+json": {"schema": problem_ref}}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema
+
