@@ -9,10 +9,17 @@ import orjson
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+)
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from ledger.chain import chained_application_recorder
 from ledger.settings import APPLICATION_NAME, Settings
 
 
@@ -32,7 +39,9 @@ class PydanticMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         assert isinstance(domain_event, BaseModel)
         cls = type(domain_event)
-        state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+        state = domain_event.model_dump(
+            mode="json", exclude={"originator_id", "originator_version"}
+        )
         class_version = getattr(cls, "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -69,6 +78,10 @@ class GovernanceApplication(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(transcoder=OrjsonTranscoder())
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        # Every stored event is hash-chained in its insert transaction (see ledger.chain).
+        return chained_application_recorder(self.factory)
 
 
 def open_store(settings: Settings) -> GovernanceApplication:
