@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
-from api import problems
+from api import evaluation_routes, integrity_routes, problems
 from api.deps import (
     AccessDep,
     AdminDep,
@@ -39,6 +39,7 @@ from api.deps import (
     RecorderDep,
     SettingsDep,
 )
+from api.pages import mount_pages
 from api.problems import HttpProblem, OrjsonResponse
 from api.schemas import (
     EXAMPLES,
@@ -135,6 +136,9 @@ def create_app(
         limit_for=lambda path: batch_limit if path.endswith("/batch") else single_limit,
     )
     _routes(app)
+    app.include_router(evaluation_routes.router)
+    app.include_router(integrity_routes.router)
+    mount_pages(app)
     _docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

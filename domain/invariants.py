@@ -27,11 +27,11 @@ class _Context:
         self.knowledge = knowledge
         self.on = decision.effective_on
 
-    def state(self, *about: d.EntityKey, on: date | None = None) -> GovernanceState:
-        return self.knowledge.state(on or self.on, about=about)
+    def state(self, about: d.EntityKey, on: date | None = None) -> GovernanceState:
+        return self.knowledge.state_of(about, on or self.on)
 
-    def ever(self, *about: d.EntityKey) -> GovernanceState:
-        return self.knowledge.state(LATEST_DATE, about=about)
+    def ever(self, about: d.EntityKey) -> GovernanceState:
+        return self.knowledge.state_of(about, LATEST_DATE)
 
 
 def _violation(rule: str, field: str, value: object, explanation: str) -> RuleViolation:

@@ -23,12 +23,21 @@ from uuid import UUID
 
 from domain import decisions as d
 from domain.governance import GovernanceState, InForce, fold
+from domain.vocabulary import EARLIEST_DATE, LATEST_DATE
 
 
 @dataclass
 class IdempotentRequest:
     fingerprint: str
     decisions: list[UUID]
+
+
+@dataclass
+class _GroupFold:
+    """One group's decisions folded up to the latest date any of them is in force."""
+
+    state: GovernanceState
+    latest: date
 
 
 @dataclass
@@ -43,6 +52,8 @@ class Knowledge:
     consents: dict[UUID, list[UUID]] = field(default_factory=dict)
     about: dict[d.EntityKey, list[UUID]] = field(default_factory=dict)
     requests: dict[str, IdempotentRequest] = field(default_factory=dict)
+    _folds: dict[d.EntityKey, _GroupFold] = field(default_factory=dict, compare=False, repr=False)
+    """A cache for the invariants, which mostly ask about the latest dates of one group."""
 
     @classmethod
     def of(cls, recorded: Iterable[d.RecordedDecision]) -> Knowledge:
@@ -64,6 +75,7 @@ class Knowledge:
         self.recorded.append(item)
         self.by_id[item.id] = item
         decision = item.decision
+        self._keep_folds(item)
         if isinstance(decision, d.DecisionCorrection):
             root = self.root_of.get(decision.corrects, decision.corrects)
             self.root_of[item.id] = root
@@ -79,8 +91,26 @@ class Knowledge:
             request = self.requests.setdefault(request_key, IdempotentRequest(fingerprint, []))
             request.decisions.append(item.id)
 
+    def _keep_folds(self, item: d.RecordedDecision) -> None:
+        decision = item.decision
+        if isinstance(decision, d.DecisionCorrection | d.DecisionRetraction | d.Consent):
+            self._folds.clear()  # they change what other decisions mean
+            return
+        if decision.requires_consent_of:
+            return  # not in force before its consents, which clear the folds
+        for key in decision.entity_keys():
+            group = self._folds.get(key)
+            if group is None:
+                continue
+            if decision.effective_on >= group.latest:  # it folds in last: apply it
+                group.state.apply(InForce(item.id, item.position, decision, decision.effective_on))
+                group.latest = decision.effective_on
+            else:
+                del self._folds[key]
+
     def rollback_to(self, position: int) -> None:
         """Forget every decision after `position` (used when a tentative batch fails)."""
+        self._folds.clear()
         while self.recorded and self.recorded[-1].position > position:
             item = self.recorded.pop()
             del self.by_id[item.id]
@@ -165,12 +195,42 @@ class Knowledge:
             ids: Iterable[UUID] = (item.id for item in self.recorded)
         else:
             ids = (i for key in about for i in self.about.get(key, []))
-        items = [
-            item
-            for root in self.roots(ids)
-            if (item := self.in_force(root)) is not None and item.in_force_on <= as_of
-        ]
-        return fold(items)
+        return fold(self._in_force_until(ids, as_of))
+
+    def state_of(self, key: d.EntityKey, as_of: date) -> GovernanceState:
+        """The state of one group on a date; callers must not change it (it may be cached)."""
+        group = self._folds.get(key)
+        if group is None:
+            items = self._in_force_until(self.about.get(key, []), LATEST_DATE)
+            latest = max((i.in_force_on for i in items), default=EARLIEST_DATE)
+            group = self._folds[key] = _GroupFold(fold(items), latest)
+        return group.state if as_of >= group.latest else self.state(as_of, about=[key])
+
+    def _in_force_until(self, ids: Iterable[UUID], as_of: date) -> list[InForce]:
+        """The decisions behind ids that are in force on `as_of`, each once."""
+        items: list[InForce] = []
+        seen: set[UUID] = set()
+        for decision_id in ids:
+            item = self.by_id[decision_id]
+            if isinstance(item.decision, d.DecisionRetraction):
+                continue
+            root = self.root_of.get(decision_id, decision_id)
+            if root in seen:
+                continue
+            seen.add(root)
+            plain = self.by_id[root] if root != decision_id else item
+            content = plain.decision
+            if (  # the common case: its own content, in force from its own date
+                root not in self.retracted_by
+                and root not in self.corrections
+                and not content.requires_consent_of
+                and not isinstance(content, d.DecisionCorrection)
+            ):
+                if content.effective_on <= as_of:
+                    items.append(InForce(root, plain.position, content, content.effective_on))
+            elif (found := self.in_force(root)) is not None and found.in_force_on <= as_of:
+                items.append(found)
+        return items
 
 
 def _pop_last(

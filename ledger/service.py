@@ -160,19 +160,29 @@ class Ledger:
         if not decisions:
             return []
         request = fingerprint(decisions) if idempotency_key else None
-        for _attempt in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             with self._lock:
-                self.catch_up()
+                # A plain first attempt skips the catch-up read: the store refuses versions
+                # after a head this process has not seen, so a successful append proves the
+                # knowledge it was checked against was current.
+                optimistic = attempt == 0 and not idempotency_key and precondition is None
+                if not optimistic:
+                    self.catch_up()
                 if idempotency_key:
                     earlier = self._replay(idempotency_key, request)
                     if earlier is not None:
                         return earlier
                 if precondition is not None:
                     precondition(self._knowledge)
+                head = self._knowledge.head
                 try:
                     return self._append(decisions, recorded_by, idempotency_key, request)
                 except IntegrityError:
                     continue  # another process recorded first: catch up, check again
+                except RuleViolation:
+                    if optimistic and self.catch_up() != head:
+                        continue  # refused on stale knowledge: check again on what is known
+                    raise
         raise ConcurrencyConflict(
             "other writers kept recording first; nothing was recorded, please retry"
         )

@@ -22,6 +22,9 @@ from pydantic import BaseModel
 from ledger.chain import chained_application_recorder
 from ledger.settings import APPLICATION_NAME, Settings
 
+_STREAM_FIELDS = {"originator_id", "originator_version"}
+"""Kept in the stored event's own columns, not in its state."""
+
 
 class OrjsonTranscoder(Transcoder):
     """Encode event state as JSON with orjson (the state is already JSON-safe)."""
@@ -39,17 +42,20 @@ class PydanticMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         assert isinstance(domain_event, BaseModel)
         cls = type(domain_event)
-        state = domain_event.model_dump(
-            mode="json", exclude={"originator_id", "originator_version"}
-        )
         class_version = getattr(cls, "class_version", 1)
-        if class_version > 1:
+        if class_version == 1:
+            # pydantic's own JSON serialiser writes the same bytes as orjson over model_dump,
+            # without building the intermediate dict (a third of the mapping time).
+            data = cls.__pydantic_serializer__.to_json(domain_event, exclude=_STREAM_FIELDS)
+        else:
+            state = domain_event.model_dump(mode="json", exclude=_STREAM_FIELDS)
             state["class_version"] = class_version
+            data = self.transcoder.encode(state)
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=get_topic(cls),
-            state=self.transcoder.encode(state),
+            state=data,
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
@@ -75,6 +81,12 @@ class GovernanceApplication(Application[UUID]):
     """The ledger's event store (its name is pinned: table names derive from it)."""
 
     name = APPLICATION_NAME
+
+    def save(self, *events: Any, **kwargs: Any) -> Any:
+        """Store events in one transaction. The ledger saves plain events (no aggregates,
+        snapshots or followers), so the library's collection step, which checks each event
+        against a runtime protocol, is skipped."""
+        return self.recorder.insert_events([self.mapper.to_stored_event(e) for e in events])
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(transcoder=OrjsonTranscoder())

@@ -1,0 +1,221 @@
+"""HTTP routes for the evaluation outputs: the matrix (any format), its differences, the gaps
+and the evaluation pack."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+
+from api.deps import AsOfDep, KnownAtDep, LedgerDep, ReaderDep, _bad_parameter
+from api.problems import HttpProblem, OrjsonResponse
+from api.schemas import Problem
+from projections import evaluation
+from projections.evaluation import Moment
+from projections.exports import FORMATS, MEDIA_TYPES, change_json, gap_json, render_matrix
+from projections.matrix import MatrixFilter
+from projections.report import build_pack, render_pack
+from projections.timeframe import parse_as_of, parse_known_at
+
+router = APIRouter(tags=["evaluation"])
+
+_P = {"model": Problem}
+READ: dict[int | str, dict[str, Any]] = {
+    401: {**_P, "description": "No token, or an unknown or revoked one."},
+    403: {**_P, "description": "The token's role may not do this."},
+    406: {**_P, "description": "No representation in the asked format."},
+    422: {**_P, "description": "A bad query parameter, named."},
+}
+_BY_MEDIA_TYPE = {media.split(";")[0]: fmt for fmt, media in MEDIA_TYPES.items()}
+_BY_MEDIA_TYPE["application/vnd.ms-excel"] = "xlsx"
+
+
+def _negotiate(fmt: str | None, accept: str | None, allowed: tuple[str, ...]) -> str:
+    """The format named by `format`, else the first acceptable one in `Accept`, else JSON."""
+    if fmt is not None:
+        if fmt not in allowed:
+            raise HttpProblem(
+                422,
+                "invalid-request",
+                "The request is not valid",
+                "query parameter format is not valid",
+                errors=[
+                    {
+                        "field": "query.format",
+                        "rule": "enum",
+                        "message": f"must be one of {', '.join(allowed)}",
+                    }
+                ],
+            )
+        return fmt
+    if not accept:
+        return "json"
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ("*/*", "application/*", ""):
+            return "json"
+        found = _BY_MEDIA_TYPE.get(media)
+        if found in allowed:
+            return found
+    raise HttpProblem(
+        406,
+        "not-acceptable",
+        "Not acceptable",
+        f"this resource is available as {', '.join(MEDIA_TYPES[f].split(';')[0] for f in allowed)}",
+    )
+
+
+def _filter(
+    subject_kind: list[str] | None,
+    subtree: str | None,
+    discipline: list[str] | None,
+    party_kind: list[str] | None,
+) -> MatrixFilter:
+    return MatrixFilter(
+        subject_kinds=frozenset(subject_kind) if subject_kind else None,
+        subtree=subtree,
+        disciplines=frozenset(discipline) if discipline else None,
+        party_kinds=frozenset(party_kind) if party_kind else None,
+    )
+
+
+def _attachment(content: bytes, fmt: str, name: str) -> Response:
+    headers = {}
+    if fmt in ("xlsx", "csv"):
+        headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return Response(content, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+Format = Annotated[
+    str | None,
+    Query(
+        description=f"One of {', '.join(FORMATS)}; else the `Accept` header decides (JSON default)."
+    ),
+]
+SubjectKinds = Annotated[list[str] | None, Query(description="Only subjects of these kinds.")]
+Subtree = Annotated[
+    str | None, Query(max_length=64, description="Only this subject and those below it.")
+]
+Disciplines = Annotated[list[str] | None, Query(description="Only parties of these disciplines.")]
+PartyKinds = Annotated[list[str] | None, Query(description="Only parties of these kinds.")]
+
+
+@router.get(
+    "/v1/matrix",
+    responses={
+        **READ,
+        200: {
+            "description": "The matrix; in JSON every cell is traced to its decisions and sources.",
+            "content": {MEDIA_TYPES[f].split(";")[0]: {} for f in FORMATS if f != "json"},
+        },
+    },
+    summary="The responsibility matrix (parties x subjects, RACI + O)",
+)
+def get_matrix(
+    _: ReaderDep,
+    ledger: LedgerDep,
+    as_of: AsOfDep,
+    known_at: KnownAtDep,
+    format: Format = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    subject_kind: SubjectKinds = None,
+    subtree: Subtree = None,
+    discipline: Disciplines = None,
+    party_kind: PartyKinds = None,
+) -> Response:
+    """Who holds which role for what on `as_of`, as known at `known_at`."""
+    fmt = _negotiate(format, accept, FORMATS)
+    snap = evaluation.snapshot(ledger, Moment(as_of, known_at))
+    result = evaluation.matrix_of(snap, _filter(subject_kind, subtree, discipline, party_kind))
+    content = render_matrix(result, fmt, evaluation.gaps_of(snap))
+    return _attachment(content, fmt, f"verantwoordelijkheden-{as_of}")
+
+
+def _moment_param(name: str, value: str | None, parse: Any, default: Any) -> Any:
+    if value is None:
+        return default
+    try:
+        return parse(value)
+    except (ValueError, OverflowError) as error:
+        raise _bad_parameter(name, ValueError(str(error))) from None
+
+
+@router.get(
+    "/v1/matrix/diff", responses=READ, summary="What changed in the matrix between two moments"
+)
+def get_matrix_diff(
+    _: ReaderDep,
+    ledger: LedgerDep,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=40, description="First as_of date.")
+    ] = None,
+    to: Annotated[
+        str | None, Query(max_length=40, description="Second as_of date (default: `from`).")
+    ] = None,
+    from_known_at: Annotated[
+        str | None, Query(max_length=40, description="First known_at (default now).")
+    ] = None,
+    to_known_at: Annotated[
+        str | None, Query(max_length=40, description="Second known_at (default now).")
+    ] = None,
+) -> Response:
+    """Roles added, removed and changed, each with the decisions and sources that caused it."""
+    now = datetime.now().astimezone()
+    first_day: date = _moment_param("from", from_, parse_as_of, date.today())
+    before = Moment(first_day, _moment_param("from_known_at", from_known_at, parse_known_at, now))
+    after = Moment(
+        _moment_param("to", to, parse_as_of, first_day),
+        _moment_param("to_known_at", to_known_at, parse_known_at, now),
+    )
+    changes = evaluation.matrix_diff(ledger, before, after)[2]
+    return OrjsonResponse(
+        {
+            "from": {"as_of": before.as_of.isoformat(), "known_at": before.known_at.isoformat()},
+            "to": {"as_of": after.as_of.isoformat(), "known_at": after.known_at.isoformat()},
+            "changes": [change_json(c) for c in changes],
+        }
+    )
+
+
+@router.get("/v1/gaps", responses=READ, summary="The gap report")
+def get_gaps(_: ReaderDep, ledger: LedgerDep, as_of: AsOfDep, known_at: KnownAtDep) -> Response:
+    """Where responsibility is not anchored, each gap with its rule, object, since and decisions."""
+    found = evaluation.gaps(ledger, Moment(as_of, known_at))
+    return OrjsonResponse(
+        {
+            "as_of": as_of.isoformat(),
+            "known_at": known_at.isoformat(),
+            "gaps": [gap_json(g) for g in found],
+        }
+    )
+
+
+@router.get(
+    "/v1/report",
+    responses={
+        **READ,
+        200: {
+            "description": "The evaluation pack.",
+            "content": {MEDIA_TYPES["xlsx"]: {}, "text/html": {}},
+        },
+    },
+    summary="The evaluation pack (XLSX or HTML)",
+)
+def get_report(
+    _: ReaderDep,
+    ledger: LedgerDep,
+    as_of: AsOfDep,
+    known_at: KnownAtDep,
+    compare: Annotated[
+        str | None, Query(max_length=40, description="Also show changes since this date.")
+    ] = None,
+    format: Annotated[str, Query(pattern="^(xlsx|html)$")] = "xlsx",
+) -> Response:
+    """One file with the matrix, changes, gaps, risks, recommendations, commitments and log."""
+    moment = Moment(as_of, known_at)
+    earlier = (
+        Moment(_moment_param("compare", compare, parse_as_of, None), known_at) if compare else None
+    )
+    content = render_pack(build_pack(ledger, moment, earlier), format)
+    return _attachment(content, format, f"evaluatiepakket-{as_of}")

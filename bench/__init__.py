@@ -1,0 +1,1 @@
+"""Benchmarks of the ledger (run them as modules: `python -m bench.append`)."""

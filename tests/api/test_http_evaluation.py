@@ -1,0 +1,125 @@
+"""The evaluation outputs and tamper evidence over HTTP: matrix (negotiated formats), diff,
+gaps, evaluation pack, verification, checkpoints and proofs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from ledger.integrity import create_checkpoint
+from ledger.keys import init_keys, load_private_key
+from tests.api.test_http_helpers import Api, api, basics, body  # noqa: F401 - the fixture
+
+
+def governed(api: Api) -> None:  # noqa: F811
+    response = api.batch(
+        [
+            *basics(),
+            body(
+                "responsibility.assigned",
+                party="korpschef",
+                subject="c2000",
+                role="responsible",
+                effective_on="2021-01-01",
+            ),
+            body(
+                "responsibility.assigned",
+                party="minister-jenv",
+                subject="c2000",
+                role="accountable",
+                effective_on="2021-01-01",
+            ),
+            body(
+                "responsibility.relieved",
+                party="minister-jenv",
+                subject="c2000",
+                role="accountable",
+                effective_on="2022-01-01",
+            ),
+        ]
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_the_matrix_as_json_traces_each_cell_to_its_sources(api: Api) -> None:  # noqa: F811
+    governed(api)
+    response = api.get("/v1/matrix", as_of="2021-06-01", known_at="2100-01-01")
+    assert response.status_code == 200
+    cells = {(c["party"], c["subject"]): c for c in response.json()["cells"]}
+    assert cells[("minister-jenv", "c2000")]["letters"] == "A"
+    assert (
+        cells[("korpschef", "c2000")]["roles"][0]["decisions"][0]["source"] == "Kamerstuk 25124-109"
+    )
+
+
+def test_the_matrix_format_follows_the_parameter_or_the_accept_header(api: Api) -> None:  # noqa: F811
+    governed(api)
+    as_csv = api.get("/v1/matrix", as_of="2021-06-01", format="csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    header = next(csv.reader(io.StringIO(as_csv.text)))
+    assert header[0] == "party"
+    xlsx = api.client.get(
+        "/v1/matrix",
+        params={"as_of": "2021-06-01"},
+        headers={
+            **api.auth("evaluator"),
+            "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
+    )
+    assert xlsx.status_code == 200
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[0] == "Matrix"
+    refused = api.client.get("/v1/matrix", headers={**api.auth("evaluator"), "Accept": "image/png"})
+    assert refused.status_code == 406
+    assert refused.headers["content-type"] == "application/problem+json"
+    bad = api.get("/v1/matrix", format="pdf")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.format"
+
+
+def test_the_diff_names_the_relief_that_removed_a_role(api: Api) -> None:  # noqa: F811
+    governed(api)
+    response = api.get("/v1/matrix/diff", **{"from": "2021-06-01", "to": "2022-06-01"})
+    [change] = response.json()["changes"]
+    assert (change["party"], change["change"], change["before"]) == (
+        "minister-jenv",
+        "removed",
+        "A",
+    )
+    assert change["causes"][0]["kind"] == "responsibility.relieved"
+    assert api.get("/v1/matrix/diff", **{"from": "juni"}).status_code == 422
+
+
+def test_the_gap_report_lists_the_subject_left_without_accountable(api: Api) -> None:  # noqa: F811
+    governed(api)
+    gaps = api.get("/v1/gaps", as_of="2022-06-01").json()["gaps"]
+    assert [(g["rule"], g["id"], g["since"]) for g in gaps] == [
+        ("no_accountable", "c2000", "2022-01-01")
+    ]
+    assert api.get("/v1/gaps", as_of="2021-06-01").json()["gaps"] == []
+    assert api.client.get("/v1/gaps").status_code == 401
+
+
+def test_the_evaluation_pack_downloads_as_xlsx(api: Api) -> None:  # noqa: F811
+    governed(api)
+    response = api.get("/v1/report", as_of="2022-06-01", compare="2021-06-01")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    assert "Voorblad" in load_workbook(io.BytesIO(response.content)).sheetnames
+
+
+def test_verify_checkpoint_and_proof_over_http(api: Api, tmp_path: Path) -> None:  # noqa: F811
+    governed(api)
+    report = api.get("/v1/ledger/verify").json()
+    assert report["ok"] is True
+    assert api.get("/v1/ledger/checkpoints/latest").status_code == 404
+    ledger = api.client.app.state.ledger  # type: ignore[attr-defined]
+    private, _ = init_keys(tmp_path / "keys")
+    create_checkpoint(ledger, load_private_key(private))
+    digest = api.get("/v1/ledger/checkpoints/latest").json()
+    assert digest["position"] >= 7
+    decision_id = api.get("/v1/decisions").json()["items"][0]["id"]
+    proof = api.get(f"/v1/decisions/{decision_id}/proof")
+    assert proof.status_code == 200, proof.text
+    assert api.get("/v1/decisions/00000000-0000-0000-0000-000000000000/proof").status_code == 404
