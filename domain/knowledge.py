@@ -16,6 +16,7 @@ Resolution rules:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -65,6 +66,36 @@ class Knowledge:
     @property
     def head(self) -> int:
         return self.recorded[-1].position if self.recorded else 0
+
+    def known_until(self, position: int) -> Knowledge:
+        """What was known when the ledger stood at `position`: the same as replaying the first
+        `position` decisions, but cut from this knowledge's indexes instead."""
+        if position >= self.head:
+            return self
+        by_id = self.by_id
+
+        def kept(ids: list[UUID]) -> list[UUID]:
+            return ids[: bisect_right(ids, position, key=lambda i: by_id[i].position)]
+
+        def known(decision_id: UUID) -> bool:
+            return by_id[decision_id].position <= position
+
+        return Knowledge(
+            recorded=self.recorded[:position],
+            by_id={i: item for i, item in by_id.items() if item.position <= position},
+            root_of={i: root for i, root in self.root_of.items() if known(i)},
+            corrections={
+                r: ids for r, ids in ((r, kept(i)) for r, i in self.corrections.items()) if ids
+            },
+            retracted_by={t: r for t, r in self.retracted_by.items() if known(r)},
+            consents={t: ids for t, ids in ((t, kept(i)) for t, i in self.consents.items()) if ids},
+            about={k: ids for k, ids in ((k, kept(i)) for k, i in self.about.items()) if ids},
+            requests={
+                key: IdempotentRequest(request.fingerprint, ids)
+                for key, request in self.requests.items()
+                if (ids := kept(request.decisions))
+            },
+        )
 
     # --- growing ------------------------------------------------------------------------
 

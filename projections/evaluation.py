@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.governance import GovernanceState
 from domain.knowledge import Knowledge
 from ledger.service import Ledger
-from projections import oracle, queries
+from projections import queries
 from projections.diff import CellChange, diff_matrices
 from projections.gaps import Gap, find_gaps
 from projections.matrix import Matrix, MatrixFilter, build_matrix
@@ -36,11 +37,8 @@ class Snapshot:
 def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
     """The state and the knowledge it rests on, as of the moment."""
     current = ledger.knowledge()
-    recorded = current.recorded
-    if not recorded or recorded[-1].recorded_at <= moment.known_at:
-        knowledge = current
-    else:
-        knowledge = Knowledge.of(oracle.known_prefix(recorded, moment.known_at))
+    position = bisect_right(current.recorded, moment.known_at, key=lambda item: item.recorded_at)
+    knowledge = current.known_until(position)
     state = queries.governance_state(ledger, moment.as_of, moment.known_at)
     return Snapshot(moment, state, knowledge, knowledge.head)
 

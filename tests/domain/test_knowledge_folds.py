@@ -106,3 +106,34 @@ def test_cached_group_folds_equal_fresh_folds(
                 fresh = knowledge.state(on, about=[key])
                 assert cached.holdings == fresh.holdings
                 assert cached.parties == fresh.parties
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(step, min_size=1, max_size=30), st.data())
+def test_knowledge_cut_at_a_position_equals_a_replay_of_that_prefix(
+    ops: list[tuple[object, ...]], data: st.DataObject
+) -> None:
+    knowledge = Knowledge()
+    for base in basics():
+        remember(knowledge, base)
+    for op in ops:
+        candidate = to_decision(knowledge, op)
+        if candidate is not None:
+            try:
+                remember(knowledge, candidate)
+            except RuleViolation:
+                continue
+    position = data.draw(st.integers(min_value=0, max_value=knowledge.head))
+    cut = knowledge.known_until(position)
+    replay = Knowledge.of(knowledge.recorded[:position])
+    for name in (
+        "recorded",
+        "by_id",
+        "root_of",
+        "corrections",
+        "retracted_by",
+        "consents",
+        "about",
+        "requests",
+    ):
+        assert getattr(cut, name) == getattr(replay, name), name
