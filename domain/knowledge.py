@@ -53,6 +53,8 @@ class Knowledge:
     consents: dict[UUID, list[UUID]] = field(default_factory=dict)
     about: dict[d.EntityKey, list[UUID]] = field(default_factory=dict)
     requests: dict[str, IdempotentRequest] = field(default_factory=dict)
+    needs_consent: list[UUID] = field(default_factory=list)
+    """Decisions whose content (as recorded or as corrected) requires consents."""
     _folds: dict[d.EntityKey, _GroupFold] = field(default_factory=dict, compare=False, repr=False)
     """A cache for the invariants, which mostly ask about the latest dates of one group."""
 
@@ -95,6 +97,7 @@ class Knowledge:
                 for key, request in self.requests.items()
                 if (ids := kept(request.decisions))
             },
+            needs_consent=kept(self.needs_consent),
         )
 
     # --- growing ------------------------------------------------------------------------
@@ -107,6 +110,9 @@ class Knowledge:
         self.by_id[item.id] = item
         decision = item.decision
         self._keep_folds(item)
+        content = decision.replacement if isinstance(decision, d.DecisionCorrection) else decision
+        if content.requires_consent_of:
+            self.needs_consent.append(item.id)
         if isinstance(decision, d.DecisionCorrection):
             root = self.root_of.get(decision.corrects, decision.corrects)
             self.root_of[item.id] = root
@@ -155,6 +161,8 @@ class Knowledge:
                 _pop_last(self.consents, decision.decision, item.id)
             for key in decision.entity_keys():
                 _pop_last(self.about, key, item.id)
+            if self.needs_consent and self.needs_consent[-1] == item.id:
+                self.needs_consent.pop()
             for request_key, request in list(self.requests.items()):
                 if request.decisions and request.decisions[-1] == item.id:
                     request.decisions.pop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from domain.governance import GovernanceState
 from domain.knowledge import Knowledge
@@ -32,6 +33,10 @@ class Snapshot:
     state: GovernanceState
     knowledge: Knowledge
     ledger_head: int
+
+    @cached_property
+    def gaps(self) -> list[Gap]:
+        return find_gaps(self.state, self.knowledge, self.moment.as_of)
 
 
 def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
@@ -79,4 +84,4 @@ def gaps(ledger: Ledger, moment: Moment) -> list[Gap]:
 
 
 def gaps_of(snap: Snapshot) -> list[Gap]:
-    return find_gaps(snap.state, snap.knowledge, snap.moment.as_of)
+    return snap.gaps

@@ -8,14 +8,14 @@ and the decisions behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from uuid import UUID
 
 from domain import decisions as d
-from domain.governance import GovernanceState, InForce, Risk, fold
+from domain.governance import GovernanceState, InForce, Risk
 from domain.knowledge import Knowledge
 from domain.vocabulary import Role
 
@@ -36,9 +36,7 @@ class GapContext:
     state: GovernanceState
     knowledge: Knowledge
     as_of: date
-    _history_cache: dict[tuple[d.EntityKey, ...], list[tuple[date, GovernanceState]]] = field(
-        default_factory=dict
-    )
+    _holders: dict[tuple[str, Role], list[str]] | None = field(default=None, repr=False)
 
     def since(
         self, keys: Iterable[d.EntityKey], holds: Callable[[GovernanceState], bool]
@@ -50,10 +48,9 @@ class GapContext:
             start = (start or on) if holds(state) else None
         return start
 
-    def _history(self, keys: tuple[d.EntityKey, ...]) -> list[tuple[date, GovernanceState]]:
-        cached = self._history_cache.get(keys)
-        if cached is not None:
-            return cached
+    def _history(self, keys: tuple[d.EntityKey, ...]) -> Iterator[tuple[date, GovernanceState]]:
+        """The state of the things named by `keys` at the end of each day it changed (one
+        state, folded on as the days go by: read it before asking for the next day)."""
         ids = (i for key in keys for i in self.knowledge.about.get(key, []))
         items: list[InForce] = sorted(
             (
@@ -64,15 +61,20 @@ class GapContext:
             ),
             key=lambda i: (i.in_force_on, i.position),
         )
-        history: list[tuple[date, GovernanceState]] = []
+        state = GovernanceState()
         for index, item in enumerate(items):
-            last_of_day = (
-                index + 1 == len(items) or items[index + 1].in_force_on != item.in_force_on
-            )
-            if last_of_day:
-                history.append((item.in_force_on, fold(items[: index + 1])))
-        self._history_cache[keys] = history
-        return history
+            state.apply(item)
+            if index + 1 == len(items) or items[index + 1].in_force_on != item.in_force_on:
+                yield item.in_force_on, state
+
+    def holders(self, subject: str, role: Role) -> list[str]:
+        """Who holds `role` for `subject` in the state (indexed once per report)."""
+        if self._holders is None:
+            index: dict[tuple[str, Role], list[str]] = {}
+            for h in self.state.holdings.values():
+                index.setdefault((h.subject, h.role), []).append(h.party)
+            self._holders = {key: sorted(parties) for key, parties in index.items()}
+        return self._holders.get((subject, role), [])
 
 
 def _holders(state: GovernanceState, subject: str, role: Role) -> list[str]:
@@ -118,7 +120,7 @@ def subject_without_accountable(c: GapContext) -> list[Gap]:
     """A subject nobody is accountable for."""
     gaps = []
     for subject in c.state.subjects.values():
-        if _holders(c.state, subject.id, Role.ACCOUNTABLE):
+        if c.holders(subject.id, Role.ACCOUNTABLE):
             continue
         keys = [("subject", subject.id), ("responsibilities", subject.id)]
         since = c.since(
@@ -142,7 +144,7 @@ def subject_with_several_accountable(c: GapContext) -> list[Gap]:
     """More than one party accountable for one subject."""
     gaps = []
     for subject in c.state.subjects.values():
-        accountable = _holders(c.state, subject.id, Role.ACCOUNTABLE)
+        accountable = c.holders(subject.id, Role.ACCOUNTABLE)
         if len(accountable) < 2:
             continue
         since = c.since(
@@ -167,7 +169,7 @@ def accountable_without_responsible(c: GapContext) -> list[Gap]:
     """A subject with an accountable party but nobody responsible for carrying it out."""
     gaps = []
     for subject in c.state.subjects.values():
-        if not _holders(c.state, subject.id, Role.ACCOUNTABLE) or _holders(
+        if not c.holders(subject.id, Role.ACCOUNTABLE) or _holders(
             c.state, subject.id, Role.RESPONSIBLE
         ):
             continue
@@ -252,7 +254,7 @@ def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
         acceptance = risk.acceptance_in_force()
         if acceptance is None:
             continue
-        accountable = set(_holders(c.state, risk.system, Role.ACCOUNTABLE))
+        accountable = set(c.holders(risk.system, Role.ACCOUNTABLE))
         outsiders = sorted(set(acceptance.accepted_by) - accountable)
         if not outsiders:
             continue
@@ -404,7 +406,7 @@ def commitment_past_due(c: GapContext) -> list[Gap]:
 def consent_missing(c: GapContext) -> list[Gap]:
     """A decision that needs other parties' agreement and still lacks some of it."""
     gaps = []
-    for root in c.knowledge.roots(item.id for item in c.knowledge.recorded):
+    for root in c.knowledge.roots(c.knowledge.needs_consent):
         content = c.knowledge.current(root)
         if content is None or not content.requires_consent_of or content.effective_on > c.as_of:
             continue

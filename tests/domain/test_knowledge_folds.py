@@ -135,5 +135,6 @@ def test_knowledge_cut_at_a_position_equals_a_replay_of_that_prefix(
         "consents",
         "about",
         "requests",
+        "needs_consent",
     ):
         assert getattr(cut, name) == getattr(replay, name), name

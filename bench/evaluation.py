@@ -1,0 +1,113 @@
+"""Benchmark: the responsibility matrix and the gap report, beside the oracle replay.
+
+    .venv/bin/python -m bench.evaluation [--size 100000] [--parties 500] [--queries 50]
+
+Records a synthetic history (`bench.synthetic`, with `--parties` parties and 200 subjects)
+into a fresh SQLite ledger, then, for random (as_of, known_at) pairs, times in one run:
+- fast: `projections.evaluation` — the snapshot (read model + knowledge cut at known_at), the
+  matrix with every cell traced, and the gap report;
+- oracle: the same matrix and gaps computed from a plain replay (`projections.oracle` and a
+  Knowledge rebuilt from the known prefix), on the first `--oracle-queries` pairs; both answers
+  are compared.
+Prints medians and the speed-up. Goal (issue 5): at least 50x faster than the oracle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from bench import synthetic
+from domain.knowledge import Knowledge
+from ledger.service import Ledger
+from ledger.settings import Settings
+from projections import evaluation, oracle
+from projections.evaluation import Moment
+from projections.gaps import find_gaps
+from projections.matrix import build_matrix
+
+
+def fast(
+    ledger: Ledger, moment: Moment
+) -> tuple[dict[tuple[str, str], str], list[tuple[str, str]]]:
+    snap = evaluation.snapshot(ledger, moment)
+    matrix = evaluation.matrix_of(snap)
+    gaps = evaluation.gaps_of(snap)
+    return {k: c.letters for k, c in matrix.cells.items()}, sorted((g.rule, g.id) for g in gaps)
+
+
+def by_replay(
+    ledger: Ledger, moment: Moment
+) -> tuple[dict[tuple[str, str], str], list[tuple[str, str]]]:
+    recorded = ledger.recorded()
+    state = oracle.state(recorded, moment.as_of, moment.known_at)
+    knowledge = Knowledge.of(oracle.known_prefix(recorded, moment.known_at))
+    matrix = build_matrix(
+        state, knowledge, as_of=moment.as_of, known_at=moment.known_at, ledger_head=knowledge.head
+    )
+    gaps = find_gaps(state, knowledge, moment.as_of)
+    return {k: c.letters for k, c in matrix.cells.items()}, sorted((g.rule, g.id) for g in gaps)
+
+
+def timed(action, *args):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = action(*args)
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--parties", type=int, default=500)
+    parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--oracle-queries", type=int, default=5)
+    args = parser.parse_args()
+    synthetic.PARTIES = args.parties
+    with tempfile.TemporaryDirectory() as workdir:
+        ledger = Ledger(Settings(data_dir=Path(workdir)))
+        seconds, count = timed(synthetic.record, ledger, args.size)
+        print(f"recorded {count} decisions in {seconds:.0f} s", flush=True)
+        recorded = ledger.recorded()
+        first, last = recorded[0].recorded_at, recorded[-1].recorded_at
+        rnd = random.Random(5)
+        moments = [
+            Moment(
+                synthetic.START + timedelta(days=rnd.randrange(synthetic.YEARS * 365)),
+                first + (last - first) * rnd.random(),
+            )
+            for _ in range(args.queries)
+        ]
+        fast(ledger, moments[0])  # warm the read model (catch-up after recording)
+        fast_times, slow_times = [], []
+        for i, moment in enumerate(moments):
+            seconds, answer = timed(fast, ledger, moment)
+            fast_times.append(seconds)
+            if i < args.oracle_queries:
+                slow_seconds, expected = timed(by_replay, ledger, moment)
+                slow_times.append(slow_seconds)
+                assert answer == expected, f"fast and replay differ at {moment}"
+        parties = len(
+            evaluation.snapshot(
+                ledger, Moment(date(2030, 1, 1), datetime.now().astimezone())
+            ).state.parties
+        )
+        ledger.close()
+    f, s = statistics.median(fast_times), statistics.median(slow_times)
+    print()
+    print(
+        "| decisions | parties x subjects | matrix + gaps (fast) | matrix + gaps (replay) | speed-up |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    print(
+        f"| {count:,} | {parties} x {synthetic.SUBJECTS} | {f * 1000:.0f} ms (n={len(fast_times)}) "
+        f"| {s * 1000:.0f} ms (n={len(slow_times)}) | {s / f:.0f}x |"
+    )
+
+
+if __name__ == "__main__":
+    main()
