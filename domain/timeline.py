@@ -55,7 +55,7 @@ class Entry:
 
 
 def entity_id(kind: str, key: Any) -> str:
-    """The stable name of a dictionary key of the state, e.g. a holding's 'c2000/smb/accountable'."""
+    """The stable name of a key of the state, e.g. a holding's 'c2000/smb/accountable'."""
     if kind == "holding":
         party, subject, role = key
         return f"{subject}/{party}/{role.value}"

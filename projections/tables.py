@@ -1,0 +1,427 @@
+"""Where the bitemporal read model lives: an SQLite file of its own, or tables in PostgreSQL.
+
+One row is one entry of the governance (a party, a holding, a risk, an anomaly, ...) with the
+payload it had over a valid-time interval [valid_from, valid_to) — dates as ordinals, NULL for
+open — as known over a ledger-position interval [recorded_from, recorded_to). Rows are never
+changed except to close their recorded interval. `positions` maps each ledger position to its
+recorded_at (microseconds since the epoch, UTC) so that a moment maps to a position prefix.
+`tracking` holds the position the rows reflect and a generation that a rebuild raises.
+
+Rows, positions and the tracking position are written in one transaction, after locking the
+tracking row (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE), so each decision
+is applied exactly once even with several processes catching up at the same time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+
+from domain.timeline import ENTRY_KINDS
+from ledger.settings import Settings
+
+VIEW_NAME = "governance"
+OPEN = 2**31 - 1
+"""The end of an open interval in the SQLite R*Tree (its columns cannot be NULL)."""
+
+KIND_CODES = {kind: code for code, kind in enumerate(ENTRY_KINDS)}
+
+Row = tuple[str, str, str, int, int, int, int | None]
+"""(kind, entity, payload, order date, order position, valid_from, valid_to)."""
+
+Insert = tuple[int, str, Row, int, int | None]
+"""(row id, group, row, recorded_from, recorded_to)."""
+
+_COLUMNS = (
+    "grp, kind, entity, payload, ord_date, ord_pos, valid_from, valid_to,"
+    " recorded_from, recorded_to"
+)
+
+Found = tuple[str, str, str, int, int]
+"""(kind, entity, payload, order date, order position) of a row in force."""
+
+
+class Tables(Protocol):
+    """The operations the projection needs from its store."""
+
+    def tracking(self) -> tuple[int, int]: ...
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]: ...
+    def position_at(self, recorded_us: int) -> int: ...
+    def find(
+        self, kinds: Sequence[str], as_of: int, position: int, group: str | None
+    ) -> list[Found]: ...
+    def count_rows(self) -> int: ...
+    def all_rows(self) -> list[tuple[Any, ...]]: ...
+    def close(self) -> None: ...
+
+
+class Transaction(Protocol):
+    def tracking(self) -> tuple[int, int]: ...
+    def next_row_id(self) -> int: ...
+    def open_rows(self, group: str) -> list[tuple[int, Row]]: ...
+    def write(
+        self,
+        inserts: list[Insert],
+        closes: list[tuple[int, int]],
+        positions: list[tuple[int, int]],
+        position: int,
+        generation: int,
+    ) -> None: ...
+    def reset(self, generation: int) -> None: ...
+
+
+def open_tables(settings: Settings) -> Tables:
+    """Open (creating if need be) the read model's tables in the ledger's backend."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SqliteTables(str(settings.sqlite_path(f"projection-{VIEW_NAME}")))
+    return PostgresTables(settings)
+
+
+# --- SQLite ---------------------------------------------------------------------------------
+
+_SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rows (
+    id INTEGER PRIMARY KEY,
+    grp TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    ord_date INTEGER NOT NULL,
+    ord_pos INTEGER NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER,
+    recorded_from INTEGER NOT NULL,
+    recorded_to INTEGER
+);
+CREATE INDEX IF NOT EXISTS rows_open ON rows (grp) WHERE recorded_to IS NULL;
+CREATE VIRTUAL TABLE IF NOT EXISTS row_boxes USING rtree_i32(
+    id, kind_lo, kind_hi, valid_lo, valid_hi, recorded_lo, recorded_hi
+);
+CREATE TABLE IF NOT EXISTS positions (
+    position INTEGER PRIMARY KEY,
+    recorded_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS positions_time ON positions (recorded_us, position);
+CREATE TABLE IF NOT EXISTS tracking (
+    view TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    generation INTEGER NOT NULL
+);
+"""
+
+
+class SqliteTables:
+    """The read model in its own SQLite file (WAL, so readers never wait for the writer)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SQLITE_SCHEMA.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO tracking (view, position, generation) VALUES (?, 0, 0)",
+                (VIEW_NAME,),
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def tracking(self) -> tuple[int, int]:
+        row = self.conn.execute(
+            "SELECT position, generation FROM tracking WHERE view = ?", (VIEW_NAME,)
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteTransaction(self.conn)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def position_at(self, recorded_us: int) -> int:
+        row = self.conn.execute(
+            "SELECT position FROM positions WHERE recorded_us <= ? "
+            "ORDER BY recorded_us DESC, position DESC LIMIT 1",
+            (recorded_us,),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def find(
+        self, kinds: Sequence[str], as_of: int, position: int, group: str | None
+    ) -> list[Found]:
+        codes = sorted(KIND_CODES[k] for k in kinds)
+        query = (
+            "SELECT r.kind, r.entity, r.payload, r.ord_date, r.ord_pos "
+            "FROM row_boxes b JOIN rows r ON r.id = b.id "
+            "WHERE b.kind_lo >= ? AND b.kind_hi <= ? AND b.valid_lo <= ? AND b.valid_hi >= ? "
+            "AND b.recorded_lo <= ? AND b.recorded_hi >= ?"
+        )
+        params: list[Any] = [codes[0], codes[-1], as_of, as_of, position, position]
+        if group is not None:
+            query += " AND r.grp = ?"
+            params.append(group)
+        found: list[Found] = self.conn.execute(query, params).fetchall()
+        if len(codes) != codes[-1] - codes[0] + 1:
+            wanted = set(kinds)
+            found = [row for row in found if row[0] in wanted]
+        return found
+
+    def count_rows(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM rows").fetchone()[0])
+
+    def all_rows(self) -> list[tuple[Any, ...]]:
+        """Every row without its id, sorted (to compare two builds of the same log)."""
+        query = f"SELECT {_COLUMNS} FROM rows"  # noqa: S608 - fixed names
+        return sorted(self.conn.execute(query).fetchall(), key=repr)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _SqliteTransaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def tracking(self) -> tuple[int, int]:
+        row = self.conn.execute(
+            "SELECT position, generation FROM tracking WHERE view = ?", (VIEW_NAME,)
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def next_row_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM rows").fetchone()[0])
+
+    def open_rows(self, group: str) -> list[tuple[int, Row]]:
+        return [
+            (row[0], tuple(row[1:]))
+            for row in self.conn.execute(
+                "SELECT id, kind, entity, payload, ord_date, ord_pos, valid_from, valid_to "
+                "FROM rows WHERE grp = ? AND recorded_to IS NULL",
+                (group,),
+            )
+        ]
+
+    def write(
+        self,
+        inserts: list[Insert],
+        closes: list[tuple[int, int]],
+        positions: list[tuple[int, int]],
+        position: int,
+        generation: int,
+    ) -> None:
+        conn = self.conn
+        conn.executemany(
+            "UPDATE rows SET recorded_to = ? WHERE id = ?", [(p, i) for i, p in closes]
+        )
+        conn.executemany(
+            "UPDATE row_boxes SET recorded_hi = ? WHERE id = ?", [(p - 1, i) for i, p in closes]
+        )
+        conn.executemany(
+            "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i, g, *row, p, q) for i, g, row, p, q in inserts],
+        )
+        conn.executemany(
+            "INSERT INTO row_boxes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    i,
+                    KIND_CODES[row[0]],
+                    KIND_CODES[row[0]],
+                    row[5],
+                    OPEN if row[6] is None else row[6] - 1,
+                    p,
+                    OPEN if q is None else q - 1,
+                )
+                for i, _, row, p, q in inserts
+            ],
+        )
+        conn.executemany("INSERT INTO positions VALUES (?, ?)", positions)
+        conn.execute(
+            "UPDATE tracking SET position = ?, generation = ? WHERE view = ?",
+            (position, generation, VIEW_NAME),
+        )
+
+    def reset(self, generation: int) -> None:
+        for table in ("rows", "row_boxes", "positions"):
+            self.conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        self.conn.execute(
+            "UPDATE tracking SET position = 0, generation = ? WHERE view = ?",
+            (generation, VIEW_NAME),
+        )
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+class PostgresTables:
+    """The read model as tables `governance_view_*` in the ledger's schema."""
+
+    def __init__(self, settings: Settings) -> None:
+        from ledger.storage import ensure_postgres_schema
+
+        ensure_postgres_schema(settings)
+        url = settings.database_url
+        assert url is not None
+        self.schema = settings.postgres_schema
+        self.conn = psycopg.connect(url.split("?", 1)[0], autocommit=True, connect_timeout=10)
+        self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        with self.conn.transaction():
+            # serialise concurrent creators (CREATE ... IF NOT EXISTS races on the catalogue)
+            self.conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema + "/view",)
+            )
+            for statement in (
+                "CREATE TABLE IF NOT EXISTS governance_view_rows ("
+                " id bigint PRIMARY KEY, grp text NOT NULL, kind text NOT NULL,"
+                " entity text NOT NULL, payload text NOT NULL, ord_date int NOT NULL,"
+                " ord_pos bigint NOT NULL, valid_from int NOT NULL, valid_to int,"
+                " recorded_from int NOT NULL, recorded_to int)",
+                "CREATE INDEX IF NOT EXISTS governance_view_rows_open"
+                " ON governance_view_rows (grp) WHERE recorded_to IS NULL",
+                "CREATE INDEX IF NOT EXISTS governance_view_rows_when ON governance_view_rows"
+                " USING gist (int4range(valid_from, valid_to),"
+                " int4range(recorded_from, recorded_to))",
+                "CREATE TABLE IF NOT EXISTS governance_view_positions ("
+                " position bigint PRIMARY KEY, recorded_us bigint NOT NULL)",
+                "CREATE INDEX IF NOT EXISTS governance_view_positions_time"
+                " ON governance_view_positions (recorded_us, position)",
+                "CREATE TABLE IF NOT EXISTS governance_view_tracking ("
+                " view text PRIMARY KEY, position bigint NOT NULL, generation bigint NOT NULL)",
+            ):
+                self.conn.execute(statement)
+            self.conn.execute(
+                "INSERT INTO governance_view_tracking VALUES (%s, 0, 0) ON CONFLICT DO NOTHING",
+                (VIEW_NAME,),
+            )
+
+    def tracking(self) -> tuple[int, int]:
+        row = self.conn.execute(
+            "SELECT position, generation FROM governance_view_tracking WHERE view = %s",
+            (VIEW_NAME,),
+        ).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self.conn.transaction():
+            yield _PostgresTransaction(self.conn)
+
+    def position_at(self, recorded_us: int) -> int:
+        row = self.conn.execute(
+            "SELECT position FROM governance_view_positions WHERE recorded_us <= %s "
+            "ORDER BY recorded_us DESC, position DESC LIMIT 1",
+            (recorded_us,),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def find(
+        self, kinds: Sequence[str], as_of: int, position: int, group: str | None
+    ) -> list[Found]:
+        query = (
+            "SELECT kind, entity, payload, ord_date, ord_pos FROM governance_view_rows "
+            "WHERE int4range(valid_from, valid_to) @> %s::int "
+            "AND int4range(recorded_from, recorded_to) @> %s::int AND kind = ANY(%s)"
+        )
+        params: list[Any] = [as_of, position, list(kinds)]
+        if group is not None:
+            query += " AND grp = %s"
+            params.append(group)
+        return self.conn.execute(query, params).fetchall()
+
+    def count_rows(self) -> int:
+        row = self.conn.execute("SELECT count(*) FROM governance_view_rows").fetchone()
+        return int(row[0]) if row else 0
+
+    def all_rows(self) -> list[tuple[Any, ...]]:
+        """Every row without its id, sorted (to compare two builds of the same log)."""
+        query = f"SELECT {_COLUMNS} FROM governance_view_rows"  # noqa: S608 - fixed names
+        return sorted((tuple(row) for row in self.conn.execute(query)), key=repr)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _PostgresTransaction:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def tracking(self) -> tuple[int, int]:
+        row = self.conn.execute(
+            "SELECT position, generation FROM governance_view_tracking WHERE view = %s FOR UPDATE",
+            (VIEW_NAME,),
+        ).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    def next_row_id(self) -> int:
+        row = self.conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM governance_view_rows"
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def open_rows(self, group: str) -> list[tuple[int, Row]]:
+        return [
+            (row[0], tuple(row[1:]))
+            for row in self.conn.execute(
+                "SELECT id, kind, entity, payload, ord_date, ord_pos, valid_from, valid_to "
+                "FROM governance_view_rows WHERE grp = %s AND recorded_to IS NULL",
+                (group,),
+            )
+        ]
+
+    def write(
+        self,
+        inserts: list[Insert],
+        closes: list[tuple[int, int]],
+        positions: list[tuple[int, int]],
+        position: int,
+        generation: int,
+    ) -> None:
+        with self.conn.cursor() as cur:
+            if closes:
+                cur.executemany(
+                    "UPDATE governance_view_rows SET recorded_to = %s WHERE id = %s",
+                    [(p, i) for i, p in closes],
+                )
+            if inserts:
+                with cur.copy(
+                    "COPY governance_view_rows (id, grp, kind, entity, payload, ord_date, ord_pos,"
+                    " valid_from, valid_to, recorded_from, recorded_to) FROM STDIN"
+                ) as copy:
+                    for i, g, row, p, q in inserts:
+                        copy.write_row((i, g, *row, p, q))
+            if positions:
+                with cur.copy("COPY governance_view_positions FROM STDIN") as copy:
+                    for item in positions:
+                        copy.write_row(item)
+            cur.execute(
+                "UPDATE governance_view_tracking SET position = %s, generation = %s"
+                " WHERE view = %s",
+                (position, generation, VIEW_NAME),
+            )
+
+    def reset(self, generation: int) -> None:
+        self.conn.execute("TRUNCATE governance_view_rows, governance_view_positions")
+        self.conn.execute(
+            "UPDATE governance_view_tracking SET position = 0, generation = %s WHERE view = %s",
+            (generation, VIEW_NAME),
+        )

@@ -1,0 +1,196 @@
+"""The read model keeps in step: read-your-writes, other processes' writes, restarts, rebuilds."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from domain.errors import DomainError
+from ledger.service import Ledger
+from ledger.settings import Settings
+from projections import oracle, queries
+from projections.bitemporal import Follower, GovernanceView
+from tests import builders as b
+from tests.projections.histories import StepClock, build, prelude
+
+ROOT = Path(__file__).resolve().parents[2]
+LATER = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _history(ledger: Ledger, clock: StepClock, seed: int, length: int = 60) -> None:
+    """Record a fixed pseudo-random history with corrections, retractions and consents."""
+    rnd = random.Random(seed)
+    kinds = [
+        "assign",
+        "assign",
+        "transfer",
+        "relieve",
+        "correct",
+        "retract",
+        "needs-consent",
+        "consent",
+        "risk",
+        "accept",
+        "withdraw",
+        "dissolve",
+        "rec",
+        "close",
+        "commit",
+    ]
+    history = [
+        (
+            rnd.choice(kinds),
+            rnd.randint(0, 3),
+            rnd.randint(0, 3),
+            rnd.randint(0, 90),
+            rnd.randint(0, 2),
+            rnd.randint(0, 10**6),
+        )
+        for _ in range(length)
+    ]
+    if ledger.head == 0:
+        ledger.record(prelude(history), recorded_by="test")
+    recorded = ledger.recorded()
+    for step in history:
+        clock.now += timedelta(seconds=step[4])
+        decision = build(step, recorded, ledger)
+        if decision is None:
+            continue
+        try:
+            recorded.extend(ledger.record([decision], recorded_by="test"))
+        except DomainError:
+            continue
+
+
+def test_a_query_right_after_a_record_reflects_it(ledger: Ledger) -> None:
+    ledger.record(b.basics(), recorded_by="test")
+    assert queries.responsibilities(ledger, date(2023, 1, 1), LATER) == []
+    ledger.record([b.assign("smb", "c2000", "accountable", "2022-02-03")], recorded_by="test")
+    held = queries.responsibilities(ledger, date(2023, 1, 1), LATER)
+    assert [(h.party, h.subject, h.role.value) for h in held] == [("smb", "c2000", "accountable")]
+
+
+def test_another_process_writes_appear_without_restart(settings: Settings) -> None:
+    first = Ledger(settings)
+    try:
+        first.record(b.basics(), recorded_by="test")
+        assert queries.subjects(first, date(2023, 1, 1), LATER)[0].id == "c2000"
+        # another process records a responsibility...
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LEDGER_DATA_DIR": str(settings.data_dir)}
+        env.pop("LEDGER_DATABASE_URL", None)
+        if settings.database_url is not None:
+            env["LEDGER_DATABASE_URL"] = settings.database_url
+        script = (
+            "from ledger.service import Ledger; from ledger.settings import Settings;"
+            "from tests import builders as b;"
+            "Ledger(Settings.from_env()).record("
+            "[b.assign('korpschef', 'c2000', 'responsible', '2022-02-03')], recorded_by='other')"
+        )
+        subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=ROOT)
+        # ...and the first process's next query sees it
+        held = queries.responsibilities(first, date(2023, 1, 1), LATER, subject="c2000")
+        assert [(h.party, h.role.value) for h in held] == [("korpschef", "responsible")]
+    finally:
+        queries.view_for(first).close()
+        first.close()
+
+
+def test_rebuild_equals_incremental_and_restart_resumes(settings: Settings) -> None:
+    clock = StepClock()
+    ledger = Ledger(settings, clock=clock)
+    view = GovernanceView(settings, batch=7)  # small batches: many transactions
+    try:
+        _history(ledger, clock, seed=1, length=30)
+        view.catch_up(ledger)
+        view.close()
+        # a restart: a new view resumes from the stored position
+        _history(ledger, clock, seed=2, length=30)
+        view = GovernanceView(settings, batch=7)
+        assert view.position() < ledger.head
+        assert view.catch_up(ledger) == ledger.head
+        incremental = view.tables.all_rows()
+        assert view.rebuild(ledger) == ledger.head
+        assert view.tables.all_rows() == incremental
+        recorded = ledger.recorded()
+        for item in recorded[:: max(1, len(recorded) // 10)]:
+            for as_of in (date(2020, 1, 10), date(2020, 2, 20), date(2020, 5, 1)):
+                assert view.state(as_of, item.recorded_at) == oracle.state(
+                    recorded, as_of, item.recorded_at
+                )
+    finally:
+        view.close()
+        ledger.close()
+
+
+def test_two_views_catching_up_together_apply_each_decision_once(settings: Settings) -> None:
+    clock = StepClock()
+    ledger = Ledger(settings, clock=clock)
+    one, two = GovernanceView(settings, batch=5), GovernanceView(settings, batch=5)
+    try:
+        _history(ledger, clock, seed=3, length=20)
+        one.catch_up(ledger)
+        _history(ledger, clock, seed=4, length=20)
+        two.catch_up(ledger)  # moves past one's position: one must notice and reload
+        _history(ledger, clock, seed=5, length=20)
+        one.catch_up(ledger)
+        together = one.tables.all_rows()
+        one.rebuild(ledger)
+        assert one.tables.all_rows() == together
+        recorded = ledger.recorded()
+        assert two.state(date(2020, 3, 1), LATER) == oracle.state(recorded, date(2020, 3, 1), LATER)
+    finally:
+        one.close()
+        two.close()
+        ledger.close()
+
+
+def test_the_follower_catches_up_in_the_background(settings: Settings) -> None:
+    ledger = Ledger(settings)
+    writer = Ledger(settings)
+    view = GovernanceView(settings)
+    follower = Follower(view, ledger, interval=0.05)
+    try:
+        follower.start()
+        writer.record(b.basics(), recorded_by="test")
+        deadline = time.monotonic() + 10
+        while view.position() < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert view.position() == 5
+        assert follower.error is None
+    finally:
+        follower.stop()
+        view.close()
+        writer.close()
+        ledger.close()
+
+
+def test_status_shows_the_lag_and_zero_after_catch_up(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(settings.data_dir))
+    if settings.database_url is None:
+        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    ledger = Ledger(settings)
+    try:
+        ledger.record(b.basics(), recorded_by="test")
+    finally:
+        ledger.close()
+    runner = CliRunner()
+    result = runner.invoke(app, ["projections", "status"])
+    assert result.exit_code == 0, result.output
+    assert '"lag": 5' in result.output
+    result = runner.invoke(app, ["projections", "rebuild"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["projections", "status"])
+    assert '"head": 5' in result.output and '"lag": 0' in result.output
