@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import importlib
+import os
 import sys
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli import app
+from api.pages import OPEN_ON_LOOPBACK_ENV
 from ledger.access import AccessError, AccessStore, Role
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -125,12 +127,18 @@ def serve(
             token = access.issue(DEMO_TOKEN_NAME, Role.EVALUATOR, by=_operator())
             shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
             sys.stdout.write(
+                f"pages:  http://{shown}:{port}/   (no sign-in needed from this machine)\n"
                 f"API:    http://{shown}:{port}/v1   docs: http://{shown}:{port}/docs\n"
                 f"token:  {token}   (role evaluator, name {DEMO_TOKEN_NAME})\n"
             )
             sys.stdout.flush()
     finally:
         access.close()
+    # The workers read it in mount_pages: only a --demo server opens its pages to loopback.
+    if demo:
+        os.environ[OPEN_ON_LOOPBACK_ENV] = "1"
+    else:
+        os.environ.pop(OPEN_ON_LOOPBACK_ENV, None)
     uvicorn.run(
         "api.http:app_from_env",
         factory=True,

@@ -1,9 +1,502 @@
-"""Web pages for evaluators (server-rendered). Mounted on the HTTP app by `mount_pages`."""
+"""Web pages for evaluators, server-rendered with Jinja2 and mounted on the HTTP app.
+
+Routes have no /v1 prefix and stay out of the OpenAPI schema: `/` (overview), `/matrix`,
+`/timeline`, `/risks`, `/recommendations`, `/commitments`, `/decisions/{id}` (and its proof as
+JSON), `/downloads` (and the files), `/sign-in`, `/sign-out`; assets under `/static/pages`.
+
+Access: like the API, a token is needed (any role reads). The sign-in page stores it in an
+HttpOnly, SameSite=Strict cookie. When `ledger serve --demo` started the server it sets
+`LEDGER_PAGES_OPEN_ON_LOOPBACK=1`, and then requests from 127.0.0.1 or ::1 need no sign-in.
+Every page takes `as_of`, `known_at` and `lang` (`nl` by default, or `en`) in its query.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api import i18n
+from api import pages_views as views
+from api.problems import OrjsonResponse
+from domain.errors import NotFound
+from ledger.access import AccessStore, Principal, Role
+from ledger.integrity import proof_for
+from ledger.service import Ledger
+from projections import evaluation, queries
+from projections.evaluation import Moment, Snapshot
+from projections.exports import MEDIA_TYPES, render_matrix
+from projections.report import build_pack, render_pack
+from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at, today
+
+OPEN_ON_LOOPBACK_ENV = "LEDGER_PAGES_OPEN_ON_LOOPBACK"
+"""Set to 1 by `ledger serve --demo`: pages need no sign-in for requests from loopback."""
+
+COOKIE = "ledger_pages_token"
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+DEMO_PRINCIPAL = Principal("demo (loopback)", Role.EVALUATOR)
+KEPT = ("as_of", "known_at", "lang")
+"""Query parameters every internal link carries on."""
+
+_HERE = Path(__file__).parent
+_env = Environment(
+    loader=FileSystemLoader(_HERE / "templates"),
+    autoescape=select_autoescape(["html", "svg"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class SignInRequired(Exception):
+    """The request carries no valid token (answered by a redirect to the sign-in page)."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+class BadParameter(Exception):
+    """A query parameter of a page is not valid (answered with a 422 page)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name, self.message = name, message
+
+
+# --- who is asking -----------------------------------------------------------------------------
+
+
+def _open_on_loopback(request: Request) -> bool:
+    return bool(request.app.state.pages_open_on_loopback) and (
+        request.client is not None and request.client.host in LOOPBACK
+    )
+
+
+def _target(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def viewer(request: Request) -> Principal:
+    """The reader behind a page request: from the cookie, or the demo reader on loopback."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        access: AccessStore = request.app.state.access
+        principal = access.authenticate(token)
+        if principal is not None:
+            return principal
+    if _open_on_loopback(request):
+        return DEMO_PRINCIPAL
+    raise SignInRequired(_target(request))
+
+
+# --- the question a page answers ---------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """One page request: language, the two times, and helpers the templates use."""
+
+    request: Request
+    principal: Principal
+    lang: str
+    as_of: date
+    known_at: datetime
+    known_at_given: bool
+
+    @property
+    def moment(self) -> Moment:
+        return Moment(self.as_of, self.known_at)
+
+    def params(self, **changes: str | None) -> dict[str, str]:
+        """The kept query parameters, with changes (None drops one)."""
+        found = {k: v for k in KEPT if (v := self.request.query_params.get(k))}
+        for key, value in changes.items():
+            if value is None or value == "":
+                found.pop(key, None)
+            else:
+                found[key] = value
+        return found
+
+    def link(self, path: str, **changes: str | None) -> str:
+        query = urlencode(self.params(**changes))
+        return f"{path}?{query}" if query else path
+
+    def switch_language(self) -> str:
+        """This page in the other language, every other query parameter kept."""
+        items = [(k, v) for k, v in self.request.query_params.multi_items() if k != "lang"]
+        items.append(("lang", "en" if self.lang == "nl" else "nl"))
+        return f"{self.request.url.path}?{urlencode(items)}"
+
+    def hidden(self, *skip: str) -> list[tuple[str, str]]:
+        """Query parameters to carry as hidden inputs in a GET form (but those it sets)."""
+        return [
+            (k, v) for k, v in self.request.query_params.multi_items() if k not in skip and v
+        ]
+
+    @property
+    def demo(self) -> bool:
+        return self.principal is DEMO_PRINCIPAL
+
+    def known_at_text(self) -> str:
+        local = self.known_at.astimezone(AMSTERDAM)
+        if not self.known_at_given:
+            return f"{i18n.text(self.lang, 'now')} ({local:%Y-%m-%d %H:%M})"
+        return f"{local:%Y-%m-%d %H:%M}"
+
+    def known_at_input(self) -> str:
+        return self.known_at.astimezone(AMSTERDAM).date().isoformat() if self.known_at_given else ""
+
+
+def _page(request: Request) -> Page:
+    principal = viewer(request)
+    lang = i18n.language(request.query_params.get("lang"))
+    as_of_text = request.query_params.get("as_of") or ""
+    known_text = request.query_params.get("known_at") or ""
+    try:
+        as_of = parse_as_of(as_of_text) if as_of_text else today()
+    except ValueError as error:
+        raise BadParameter("as_of", str(error)) from None
+    try:
+        known_at = parse_known_at(known_text) if known_text else datetime.now().astimezone()
+    except (ValueError, OverflowError) as error:
+        raise BadParameter("known_at", str(error)) from None
+    return Page(request, principal, lang, as_of, known_at, bool(known_text))
+
+
+def _ledger(request: Request) -> Ledger:
+    found: Ledger = request.app.state.ledger
+    return found
+
+
+def _render(page: Page, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(
+        page=page,
+        t=i18n.translator(page.lang),
+        label=lambda group, value: i18n.label(page.lang, group, str(value)),
+        lang=page.lang,
+        **values,
+    )
+    return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+
+_NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+
+
+def _common(page: Page, snap: Snapshot) -> dict[str, Any]:
+    return {"snap": snap, "names": views.names_of(snap.state)}
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def overview(request: Request) -> Response:
+    page = _page(request)
+    ledger = _ledger(request)
+    snap = evaluation.snapshot(ledger, page.moment)
+    gaps = evaluation.gaps_of(snap)
+    span = views.date_range(ledger.knowledge())
+    return _render(
+        page,
+        "overview.html",
+        nav="overview",
+        counts=views.counts(snap, gaps),
+        gaps=gaps,
+        span=span,
+        ticks=views.decision_days(ledger.knowledge()),
+        **_common(page, snap),
+    )
+
+
+@router.get("/matrix")
+def matrix(request: Request) -> Response:
+    page = _page(request)
+    ledger = _ledger(request)
+    snap = evaluation.snapshot(ledger, page.moment)
+    compare_text = request.query_params.get("compare") or ""
+    compare: date | None = None
+    if compare_text:
+        try:
+            compare = parse_as_of(compare_text)
+        except ValueError as error:
+            raise BadParameter("compare", str(error)) from None
+    if compare is None:
+        shown = views.grid(evaluation.matrix_of(snap))
+    else:
+        before, after, changes = evaluation.matrix_diff(
+            ledger, Moment(compare, page.known_at), page.moment
+        )
+        shown = views.grid(after, before, changes)
+    return _render(
+        page,
+        "matrix.html",
+        nav="matrix",
+        grid=shown,
+        compare=compare,
+        legend=views.legend(),
+        **_common(page, snap),
+    )
+
+
+@router.get("/timeline")
+def timeline(request: Request) -> Response:
+    page = _page(request)
+    ledger = _ledger(request)
+    snap = evaluation.snapshot(ledger, page.moment)
+    party = request.query_params.get("party") or None
+    subject = request.query_params.get("subject") or None
+    kind = request.query_params.get("kind") or None
+    only: set[UUID] | None = None
+    if party or subject:
+        only = {item.id for item in ledger.history(party=party, subject=subject)}
+        if party and subject:  # both: decisions naming both
+            only &= {item.id for item in ledger.history(party=party)}
+            only &= {item.id for item in ledger.history(subject=subject)}
+    names = views.names_of(snap.state)
+    items = views.timeline_items(snap.knowledge, names, page.lang, only=only, kind=kind)
+    everyone = ledger.knowledge()
+    return _render(
+        page,
+        "timeline.html",
+        nav="timeline",
+        items=items,
+        svg=views.timeline_svg(items, page.as_of, page.lang, page.link),
+        kinds=views.kinds_present(everyone),
+        families=sorted({k.split(".")[0] for k in views.kinds_present(everyone)}),
+        parties=sorted(snap.state.parties.values(), key=lambda p: p.name.lower()),
+        subjects=sorted(snap.state.subjects.values(), key=lambda s: s.name.lower()),
+        chosen={"party": party or "", "subject": subject or "", "kind": kind or ""},
+        **_common(page, snap),
+    )
+
+
+@router.get("/risks")
+def risks(request: Request) -> Response:
+    page = _page(request)
+    snap = evaluation.snapshot(_ledger(request), page.moment)
+    state = snap.state
+    return _render(
+        page,
+        "risks.html",
+        nav="risks",
+        risks=sorted(state.risks.values(), key=lambda r: (r.system, r.id)),
+        criteria=list(state.criteria.values()),
+        frameworks=list(state.frameworks.values()),
+        **_common(page, snap),
+    )
+
+
+@router.get("/recommendations")
+def recommendations(request: Request) -> Response:
+    page = _page(request)
+    snap = evaluation.snapshot(_ledger(request), page.moment)
+    state = snap.state
+    return _render(
+        page,
+        "recommendations.html",
+        nav="recommendations",
+        recommendations=list(state.recommendations.values()),
+        findings=sorted(state.findings.values(), key=lambda f: (f.number or 999, f.id)),
+        evaluations=list(state.evaluations.values()),
+        **_common(page, snap),
+    )
+
+
+@router.get("/commitments")
+def commitments(request: Request) -> Response:
+    page = _page(request)
+    ledger = _ledger(request)
+    snap = evaluation.snapshot(ledger, page.moment)
+    found = queries.commitments(ledger, page.as_of, page.known_at)
+    found.sort(key=lambda c: (not c.overdue, c.commitment.due_on))
+    return _render(
+        page, "commitments.html", nav="commitments", commitments=found, **_common(page, snap)
+    )
+
+
+def _decision_id(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
+
+
+@router.get("/decisions/{decision_id}")
+def decision(request: Request, decision_id: str) -> Response:
+    page = _page(request)
+    ledger = _ledger(request)
+    found = _decision_id(decision_id)
+    try:
+        view = ledger.get(found) if found is not None else None
+    except NotFound:
+        view = None
+    if view is None:
+        return _render(page, "error.html", 404, message=i18n.text(page.lang, "decision.not_found"))
+    names = views.names_of(evaluation.snapshot(ledger, page.moment).state)
+    return _render(
+        page,
+        "decision.html",
+        view=view,
+        content=views.content(view.recorded.decision),
+        current=views.content(view.current) if view.current is not None and view.corrections
+        else None,
+        chain_hash=views.chain_hash(ledger, view.recorded.position),
+        summary=views.summary(view.recorded.decision, names, page.lang),
+        names=names,
+    )
+
+
+@router.get("/decisions/{decision_id}/proof.json")
+def decision_proof(request: Request, decision_id: str) -> Response:
+    viewer(request)
+    found = _decision_id(decision_id)
+    if found is None:
+        return OrjsonResponse({"detail": "not a decision id"}, status_code=404)
+    try:
+        return OrjsonResponse(proof_for(_ledger(request), found))
+    except NotFound as error:  # no such decision, no checkpoint yet, or not covered yet
+        return OrjsonResponse({"detail": str(error)}, status_code=404)
+
+
+@router.get("/downloads")
+def downloads(request: Request) -> Response:
+    page = _page(request)
+    snap = evaluation.snapshot(_ledger(request), page.moment)
+    files = [
+        ("downloads.matrix_csv", "/downloads/matrix.csv"),
+        ("downloads.matrix_xlsx", "/downloads/matrix.xlsx"),
+        ("downloads.pack_xlsx", "/downloads/evaluation-pack.xlsx"),
+        ("downloads.pack_html", "/downloads/evaluation-pack.html"),
+    ]
+    return _render(page, "downloads.html", nav="downloads", files=files, **_common(page, snap))
+
+
+def _file(content: bytes, fmt: str, name: str) -> Response:
+    disposition = "inline" if fmt == "html" else "attachment"
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="{name}.{fmt}"', **_NO_STORE},
+    )
+
+
+@router.get("/downloads/matrix.{fmt}")
+def download_matrix(request: Request, fmt: str) -> Response:
+    page = _page(request)
+    if fmt not in ("csv", "xlsx"):
+        return _render(page, "error.html", 404, message=f"matrix.{fmt}")
+    snap = evaluation.snapshot(_ledger(request), page.moment)
+    content = render_matrix(evaluation.matrix_of(snap), fmt, evaluation.gaps_of(snap))
+    return _file(content, fmt, f"verantwoordelijkheden-{page.as_of}")
+
+
+@router.get("/downloads/evaluation-pack.{fmt}")
+def download_pack(request: Request, fmt: str) -> Response:
+    page = _page(request)
+    if fmt not in ("xlsx", "html"):
+        return _render(page, "error.html", 404, message=f"evaluation-pack.{fmt}")
+    content = render_pack(build_pack(_ledger(request), page.moment), fmt)
+    return _file(content, fmt, f"evaluatiepakket-{page.as_of}")
+
+
+# --- signing in and out ------------------------------------------------------------------------
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never another host) to go back to after signing in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _sign_in_page(request: Request, status: int = 200, **values: Any) -> HTMLResponse:
+    lang = i18n.language(request.query_params.get("lang"))
+    page = Page(request, Principal("", Role.EVALUATOR), lang, today(), datetime.now(), False)
+    return _render(page, "sign_in.html", status, bare=True, **values)
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request) -> Response:
+    return _sign_in_page(
+        request,
+        target=_safe_next(request.query_params.get("next")),
+        signed_out=request.query_params.get("signed_out") == "1",
+    )
+
+
+async def _form(request: Request) -> Mapping[str, list[str]]:
+    raw = await request.body()
+    if len(raw) > 8192:
+        return {}
+    return parse_qs(raw.decode("utf-8", errors="replace"), max_num_fields=10)
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = await _form(request)
+    token = (form.get("token") or [""])[0].strip()
+    target = _safe_next((form.get("next") or ["/"])[0])
+    access: AccessStore = request.app.state.access
+    principal = access.authenticate(token) if token else None
+    if principal is None:
+        return _sign_in_page(request, 401, target=target, invalid=True, signed_out=False)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    lang = i18n.language(request.query_params.get("lang"))
+    response = RedirectResponse(f"/sign-in?signed_out=1&lang={lang}", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+# --- mounting ----------------------------------------------------------------------------------
+
+
+def _on_sign_in_required(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SignInRequired)
+    lang = i18n.language(request.query_params.get("lang"))
+    query = urlencode({"next": error.target, "lang": lang})
+    return RedirectResponse(f"/sign-in?{query}", status_code=303)
+
+
+def _on_bad_parameter(request: Request, error: Exception) -> Response:
+    assert isinstance(error, BadParameter)
+    lang = i18n.language(request.query_params.get("lang"))
+    page = Page(request, viewer(request), lang, today(), datetime.now().astimezone(), False)
+    message = f"{i18n.text(lang, 'error.bad_date')} ({error.name}): {error.message}"
+    return _render(page, "error.html", 422, message=message)
 
 
 def mount_pages(app: FastAPI) -> None:
-    """Add the evaluator pages to the app (none yet)."""
+    """Add the evaluator pages, their assets and the sign-in to the app."""
+    app.state.pages_open_on_loopback = os.environ.get(OPEN_ON_LOOPBACK_ENV, "") == "1"
+    app.mount(
+        "/static/pages", StaticFiles(directory=_HERE / "static" / "pages"), name="pages-static"
+    )
+    app.add_exception_handler(SignInRequired, _on_sign_in_required)
+    app.add_exception_handler(BadParameter, _on_bad_parameter)
+    app.include_router(router)

@@ -99,9 +99,7 @@ def main() -> None:
         ledger.close()
     f, s = statistics.median(fast_times), statistics.median(slow_times)
     print()
-    print(
-        "| decisions | parties x subjects | matrix + gaps (fast) | matrix + gaps (replay) | speed-up |"
-    )
+    print("| decisions | parties x subjects | matrix + gaps (fast) | (replay) | speed-up |")
     print("|---:|---:|---:|---:|---:|")
     print(
         f"| {count:,} | {parties} x {synthetic.SUBJECTS} | {f * 1000:.0f} ms (n={len(fast_times)}) "

@@ -79,7 +79,7 @@ def remember(knowledge: Knowledge, decision_: Decision) -> RecordedDecision:
         position=knowledge.head + 1,
         recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
         recorded_by="test",
-        decision=decision_,  # type: ignore[arg-type]
+        decision=decision_,
     )
     knowledge.add(item)
     return item

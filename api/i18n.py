@@ -1,0 +1,410 @@
+"""Every label of the evaluator pages, in Dutch (the default) and English, kept in one place.
+
+`translator(lang)` gives the function templates call as `t("key")`; `label(lang, group, value)`
+names a vocabulary value (a role, a kind, a gap rule). A missing key shows the key itself, so a
+forgotten translation is visible rather than fatal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # key: (Dutch, English)
+    "app.name": ("Governanceregister meldkamers", "Control-room governance ledger"),
+    "app.tagline": (
+        "Besluiten over de borging van verantwoordelijkheden, zoals ze golden en zoals ze "
+        "bekend waren",
+        "Decisions on who is responsible for what, as they stood and as they were known",
+    ),
+    "skip": ("Naar de inhoud", "Skip to content"),
+    "nav.label": ("Hoofdnavigatie", "Main navigation"),
+    "nav.overview": ("Overzicht", "Overview"),
+    "nav.matrix": ("Matrix", "Matrix"),
+    "nav.timeline": ("Tijdlijn", "Timeline"),
+    "nav.risks": ("Risico's", "Risks"),
+    "nav.recommendations": ("Aanbevelingen", "Recommendations"),
+    "nav.commitments": ("Toezeggingen", "Commitments"),
+    "nav.downloads": ("Downloads", "Downloads"),
+    "lang.switch": ("English", "Nederlands"),
+    "lang.switch.label": ("Switch to English", "Schakel naar Nederlands"),
+    "as_of": ("Peildatum", "As of"),
+    "as_of.help": ("De datum waarop de toestand geldt", "The date the state holds on"),
+    "known_at": ("Bekend op", "Known at"),
+    "known_at.help": (
+        "Zoals het register het wist aan het eind van die dag (leeg: nu)",
+        "As the ledger knew it at the end of that day (empty: now)",
+    ),
+    "now": ("nu", "now"),
+    "apply": ("Toon", "Show"),
+    "slider": ("Tijdlijn van het register", "The ledger's timeline"),
+    "slider.help": (
+        "Schuif om de peildatum te kiezen; loslaten toont de toestand op die datum",
+        "Slide to choose the as-of date; releasing shows the state on that date",
+    ),
+    "head": ("registerpositie", "ledger position"),
+    "signed_in_as": ("Aangemeld als", "Signed in as"),
+    "demo_mode": ("Demomodus (alleen lokaal)", "Demo mode (local only)"),
+    "sign_out": ("Afmelden", "Sign out"),
+    # sign-in
+    "signin.title": ("Aanmelden", "Sign in"),
+    "signin.intro": (
+        "Meld u aan met een token van het register (uitgegeven met `ledger tokens issue`). "
+        "Het token wordt alleen in een beveiligde cookie van deze browser bewaard.",
+        "Sign in with a ledger token (issued with `ledger tokens issue`). The token is kept "
+        "only in a secure cookie of this browser.",
+    ),
+    "signin.token": ("Token", "Token"),
+    "signin.submit": ("Aanmelden", "Sign in"),
+    "signin.invalid": (
+        "Dit token is onbekend of ingetrokken.",
+        "This token is unknown or has been revoked.",
+    ),
+    "signin.signed_out": ("U bent afgemeld.", "You have signed out."),
+    # overview
+    "overview.title": ("Overzicht", "Overview"),
+    "overview.lead": (
+        "De governance van de meldkamers op de peildatum, zoals bekend op het gekozen moment.",
+        "The governance of the control rooms on the as-of date, as known at the chosen moment.",
+    ),
+    "count.parties": ("Partijen", "Parties"),
+    "count.subjects": ("Onderwerpen", "Subjects"),
+    "count.roles": ("Rollen belegd", "Roles held"),
+    "count.frameworks": ("Kaders", "Frameworks"),
+    "count.risks": ("Risico's", "Risks"),
+    "count.acceptances": ("Acceptaties van kracht", "Acceptances in force"),
+    "count.recommendations_open": ("Open aanbevelingen", "Open recommendations"),
+    "count.commitments_overdue": ("Toezeggingen over tijd", "Commitments overdue"),
+    "count.decisions": ("Besluiten bekend", "Decisions known"),
+    "count.gaps": ("Open lacunes", "Open gaps"),
+    "gaps.title": ("Open lacunes", "Open gaps"),
+    "gaps.none": ("Geen lacunes op deze peildatum.", "No gaps on this date."),
+    "gap.rule": ("Regel", "Rule"),
+    "gap.about": ("Betreft", "About"),
+    "gap.since": ("Sinds", "Since"),
+    "gap.message": ("Toelichting", "Explanation"),
+    "gap.decisions": ("Besluiten", "Decisions"),
+    # matrix
+    "matrix.title": ("Verantwoordelijkhedenmatrix", "Responsibility matrix"),
+    "matrix.lead": (
+        "Partijen (rijen) en onderwerpen (kolommen). Activeer een cel om de besluiten en bronnen "
+        "erachter te zien.",
+        "Parties (rows) and subjects (columns). Activate a cell to see the decisions and sources "
+        "behind it.",
+    ),
+    "matrix.caption": (
+        "Rollen per partij en onderwerp op {as_of}",
+        "Roles per party and subject on {as_of}",
+    ),
+    "matrix.party": ("Partij", "Party"),
+    "matrix.empty": (
+        "Op deze peildatum zijn nog geen partijen of onderwerpen geregistreerd.",
+        "No parties or subjects are registered on this date yet.",
+    ),
+    "matrix.gap_column": ("lacune", "gap"),
+    "matrix.legend": ("Legenda", "Legend"),
+    "matrix.legend.gap": ("Kolom met een lacune", "Column with a gap"),
+    "matrix.since": ("sinds", "since"),
+    "matrix.sources": ("Besluiten en bronnen", "Decisions and sources"),
+    "matrix.close": ("Sluiten", "Close"),
+    "compare.title": ("Vergelijken", "Compare"),
+    "compare.with": ("Vergelijk met peildatum", "Compare with as-of date"),
+    "compare.submit": ("Vergelijk", "Compare"),
+    "compare.off": ("Vergelijking uitzetten", "Stop comparing"),
+    "compare.summary": (
+        "Wijzigingen van {before} naar {after}: {added} toegevoegd, {removed} vervallen, "
+        "{changed} gewijzigd.",
+        "Changes from {before} to {after}: {added} added, {removed} removed, {changed} changed.",
+    ),
+    "compare.none": ("Geen wijzigingen tussen deze datums.", "No changes between these dates."),
+    "change.added": ("toegevoegd", "added"),
+    "change.removed": ("vervallen", "removed"),
+    "change.changed": ("gewijzigd", "changed"),
+    "change.before": ("Was", "Before"),
+    "change.after": ("Wordt", "After"),
+    "change.causes": ("Oorzaak", "Cause"),
+    # timeline
+    "timeline.title": ("Tijdlijn", "Timeline"),
+    "timeline.lead": (
+        "Besluiten naar de datum waarop ze ingaan. Een open cirkel is ingetrokken; de lijn is "
+        "de peildatum.",
+        "Decisions by the date they take effect. A hollow circle was retracted; the line is the "
+        "as-of date.",
+    ),
+    "timeline.filters": ("Filters", "Filters"),
+    "timeline.party": ("Partij", "Party"),
+    "timeline.subject": ("Onderwerp", "Subject"),
+    "timeline.kind": ("Soort besluit", "Kind of decision"),
+    "timeline.any": ("(alle)", "(all)"),
+    "timeline.chart": ("Besluiten in de tijd", "Decisions over time"),
+    "timeline.count": ("{n} besluiten", "{n} decisions"),
+    "timeline.none": ("Geen besluiten voor deze filters.", "No decisions for these filters."),
+    "timeline.retracted": ("ingetrokken", "retracted"),
+    "timeline.corrected": ("gecorrigeerd", "corrected"),
+    # risks
+    "risks.title": ("Risico's en acceptaties", "Risks and acceptances"),
+    "risks.lead": (
+        "Risico's per systeem, hun beoordeling, maatregelen en geaccepteerde restrisico's.",
+        "Risks per system, their assessment, measures and accepted residual risks.",
+    ),
+    "risks.none": ("Geen risico's geïdentificeerd.", "No risks identified."),
+    "risk.system": ("Systeem", "System"),
+    "risk.identified": ("Geïdentificeerd", "Identified"),
+    "risk.assessment": ("Beoordeling", "Assessment"),
+    "risk.not_assessed": ("niet beoordeeld", "not assessed"),
+    "risk.treatments": ("Maatregelen", "Measures"),
+    "risk.acceptance": ("Acceptatie restrisico", "Residual-risk acceptance"),
+    "risk.no_acceptance": ("geen acceptatie van kracht", "no acceptance in force"),
+    "risk.accepted_by": ("door", "by"),
+    "risk.criteria": ("criteria", "criteria"),
+    "risk.no_criteria": ("zonder criteria", "without criteria"),
+    "risk.review_by": ("herbeoordelen vóór", "review by"),
+    "risk.past_review": ("herbeoordeling verlopen", "review overdue"),
+    "criteria.title": ("Acceptatiecriteria", "Acceptance criteria"),
+    "criteria.none": ("Geen acceptatiecriteria vastgesteld.", "No acceptance criteria set."),
+    "criteria.max": ("hoogst acceptabel", "highest acceptable"),
+    "frameworks.title": ("Kaders", "Frameworks"),
+    "frameworks.none": ("Geen kaders vastgesteld.", "No frameworks adopted."),
+    "framework.level": ("niveau", "level"),
+    "scope": ("Reikwijdte", "Scope"),
+    "by": ("door", "by"),
+    "on": ("op", "on"),
+    # recommendations
+    "recs.title": ("Bevindingen en aanbevelingen", "Findings and recommendations"),
+    "recs.lead": (
+        "Aanbevelingen van de Inspectie en van evaluaties, met reactie, eigenaar en voortgang.",
+        "Recommendations of the Inspectorate and of evaluations, with response, owner and "
+        "progress.",
+    ),
+    "recs.none": ("Geen aanbevelingen.", "No recommendations."),
+    "rec.status.open": ("open", "open"),
+    "rec.status.closed": ("gesloten", "closed"),
+    "rec.issued": ("Uitgebracht", "Issued"),
+    "rec.response": ("Reactie", "Response"),
+    "rec.no_response": ("nog geen reactie", "no response yet"),
+    "rec.owner": ("Eigenaar", "Owner"),
+    "rec.no_owner": ("geen eigenaar", "no owner"),
+    "rec.progress": ("Voortgang", "Progress"),
+    "rec.due": ("Termijn", "Due"),
+    "rec.findings": ("Bevindingen", "Findings"),
+    "rec.closed": ("Gesloten", "Closed"),
+    "findings.title": ("Bevindingen", "Findings"),
+    "findings.none": ("Geen bevindingen.", "No findings."),
+    "evaluations.title": ("Evaluaties", "Evaluations"),
+    "evaluation.expected": ("verwacht", "expected"),
+    "evaluation.reported": ("gerapporteerd", "reported"),
+    # commitments
+    "commitments.title": ("Toezeggingen aan de Kamer", "Commitments to parliament"),
+    "commitments.lead": (
+        "Beloften met een termijn; over tijd als ze op de peildatum niet zijn nagekomen.",
+        "Promises with a due date; overdue when not kept by the as-of date.",
+    ),
+    "commitments.none": ("Geen toezeggingen.", "No commitments."),
+    "commitment.promise": ("Toezegging", "Promise"),
+    "commitment.made": ("Gedaan", "Made"),
+    "commitment.due": ("Termijn", "Due"),
+    "commitment.status": ("Stand", "Status"),
+    "commitment.kept": ("nagekomen", "kept"),
+    "commitment.overdue": ("over tijd", "overdue"),
+    "commitment.open": ("loopt", "open"),
+    # decision
+    "decision.title": ("Besluit", "Decision"),
+    "decision.envelope": ("Besluit", "Decision"),
+    "decision.kind": ("Soort", "Kind"),
+    "decision.id": ("Kenmerk", "Id"),
+    "decision.position": ("Positie", "Position"),
+    "decision.decided_by": ("Genomen door", "Decided by"),
+    "decision.effective_on": ("Gaat in op", "Takes effect on"),
+    "decision.source": ("Bron", "Source"),
+    "decision.rationale": ("Motivering", "Rationale"),
+    "decision.requires_consent_of": ("Instemming nodig van", "Needs consent of"),
+    "decision.recorded_at": ("Vastgelegd op", "Recorded at"),
+    "decision.recorded_by": ("Vastgelegd door", "Recorded by"),
+    "decision.content": ("Inhoud", "Content"),
+    "decision.current": ("Huidige inhoud (na correctie)", "Current content (as corrected)"),
+    "decision.corrections": ("Correcties", "Corrections"),
+    "decision.no_corrections": ("Geen correcties.", "No corrections."),
+    "decision.retraction": ("Intrekking", "Retraction"),
+    "decision.not_retracted": ("Niet ingetrokken.", "Not retracted."),
+    "decision.retracted_banner": ("Dit besluit is ingetrokken.", "This decision was retracted."),
+    "decision.consents": ("Instemmingen", "Consents"),
+    "decision.no_consents": ("Geen instemmingen.", "No consents."),
+    "decision.integrity": ("Integriteit", "Integrity"),
+    "decision.chain_hash": ("Ketenhash", "Chain hash"),
+    "decision.proof": ("Inclusiebewijs (JSON)", "Inclusion proof (JSON)"),
+    "decision.not_found": ("Dit besluit bestaat niet.", "There is no such decision."),
+    # downloads
+    "downloads.title": ("Downloads", "Downloads"),
+    "downloads.lead": (
+        "Bestanden voor de peildatum en het moment hierboven.",
+        "Files for the as-of date and moment above.",
+    ),
+    "downloads.matrix_csv": ("Matrix (CSV)", "Matrix (CSV)"),
+    "downloads.matrix_xlsx": (
+        "Matrix (Excel, met bronnen en lacunes)", "Matrix (Excel, with sources and gaps)"
+    ),
+    "downloads.pack_xlsx": ("Evaluatiepakket (Excel)", "Evaluation pack (Excel)"),
+    "downloads.pack_html": ("Evaluatiepakket (HTML)", "Evaluation pack (HTML)"),
+    # errors
+    "error.title": ("Er ging iets mis", "Something went wrong"),
+    "error.bad_date": ("Ongeldige datum", "Invalid date"),
+    "error.back": ("Terug naar het overzicht", "Back to the overview"),
+    "footer": (
+        "Bron van het scenario: Kamerstuk 25 124, nr. 109. Alle besluiten zijn onveranderlijk; "
+        "correcties worden als nieuw besluit vastgelegd.",
+        "Scenario source: Kamerstuk 25 124, nr. 109. Every decision is immutable; corrections are "
+        "recorded as new decisions.",
+    ),
+    "footer.api": ("API-documentatie", "API documentation"),
+    "yes": ("ja", "yes"),
+    "no": ("nee", "no"),
+}
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {
+        "accountable": ("eindverantwoordelijk", "accountable"),
+        "responsible": ("uitvoeringsverantwoordelijk", "responsible"),
+        "consulted": ("geraadpleegd", "consulted"),
+        "informed": ("geïnformeerd", "informed"),
+        "oversight": ("toezicht", "oversight"),
+    },
+    "party_kind": {
+        "minister": ("minister", "minister"),
+        "discipline": ("discipline", "discipline"),
+        "korpschef": ("korpschef", "chief of police"),
+        "board": ("bestuur", "board"),
+        "agency": ("uitvoeringsorganisatie", "agency"),
+        "programme": ("programma", "programme"),
+        "inspectorate": ("inspectie", "inspectorate"),
+        "evaluator": ("evaluator", "evaluator"),
+        "auditor": ("auditor", "auditor"),
+        "parliament": ("parlement", "parliament"),
+        "supplier": ("leverancier", "supplier"),
+        "other": ("overig", "other"),
+    },
+    "subject_kind": {
+        "system": ("systeem", "system"),
+        "domain": ("domein", "domain"),
+        "meldkamer": ("meldkamer", "control room"),
+        "process": ("proces", "process"),
+    },
+    "level": {
+        "low": ("laag", "low"),
+        "medium": ("midden", "medium"),
+        "high": ("hoog", "high"),
+        "critical": ("kritiek", "critical"),
+    },
+    "treatment": {
+        "planned": ("gepland", "planned"),
+        "implemented": ("ingevoerd", "implemented"),
+    },
+    "about": {
+        "subject": ("onderwerp", "subject"),
+        "party": ("partij", "party"),
+        "risk": ("risico", "risk"),
+        "recommendation": ("aanbeveling", "recommendation"),
+        "commitment": ("toezegging", "commitment"),
+        "decision": ("besluit", "decision"),
+    },
+    "gap": {
+        "no_accountable": ("niemand eindverantwoordelijk", "nobody accountable"),
+        "several_accountable": ("meer dan één eindverantwoordelijke", "several accountable"),
+        "no_responsible": ("niemand uitvoeringsverantwoordelijk", "nobody responsible"),
+        "role_held_by_dissolved_party": (
+            "rol bij opgeheven partij", "role held by a dissolved party"
+        ),
+        "acceptance_without_criteria": (
+            "acceptatie zonder criteria", "acceptance without criteria"
+        ),
+        "acceptance_without_authority": (
+            "acceptatie door onbevoegde partij", "acceptance by a party without authority"
+        ),
+        "no_acceptance_criteria": ("geen acceptatiecriteria", "no acceptance criteria"),
+        "assessment_without_criteria": (
+            "beoordeling zonder criteria", "assessment without criteria"
+        ),
+        "acceptance_past_review": ("herbeoordeling verlopen", "acceptance past review"),
+        "risk_not_assessed": ("risico niet beoordeeld", "risk never assessed"),
+        "recommendation_without_owner": (
+            "aanbeveling zonder eigenaar", "recommendation without owner"
+        ),
+        "recommendation_overdue": ("aanbeveling over tijd", "recommendation overdue"),
+        "commitment_overdue": ("toezegging over tijd", "commitment past due"),
+        "consent_missing": ("instemming ontbreekt", "consent missing"),
+    },
+    "kind": {
+        "party.registered": ("partij geregistreerd", "party registered"),
+        "party.dissolved": ("partij opgeheven", "party dissolved"),
+        "subject.registered": ("onderwerp geregistreerd", "subject registered"),
+        "responsibility.assigned": ("rol toegekend", "role assigned"),
+        "responsibility.relieved": ("rol ontnomen", "role relieved"),
+        "responsibility.transferred": ("rol overgedragen", "role transferred"),
+        "framework.adopted": ("kader vastgesteld", "framework adopted"),
+        "risk.identified": ("risico geïdentificeerd", "risk identified"),
+        "risk.assessed": ("risico beoordeeld", "risk assessed"),
+        "risk.treatment_decided": ("maatregel besloten", "treatment decided"),
+        "risk.acceptance_criteria_established": (
+            "acceptatiecriteria vastgesteld", "acceptance criteria established"
+        ),
+        "risk.residual_accepted": ("restrisico geaccepteerd", "residual risk accepted"),
+        "risk.acceptance_withdrawn": ("acceptatie ingetrokken", "acceptance withdrawn"),
+        "finding.recorded": ("bevinding vastgelegd", "finding recorded"),
+        "recommendation.issued": ("aanbeveling gedaan", "recommendation issued"),
+        "recommendation.responded": ("reactie op aanbeveling", "recommendation answered"),
+        "recommendation.owner_assigned": (
+            "eigenaar aanbeveling", "recommendation owner assigned"
+        ),
+        "recommendation.progress_reported": ("voortgang gemeld", "progress reported"),
+        "recommendation.closed": ("aanbeveling gesloten", "recommendation closed"),
+        "evaluation.commissioned": ("evaluatie opgedragen", "evaluation commissioned"),
+        "evaluation.reported": ("evaluatie gerapporteerd", "evaluation reported"),
+        "commitment.made": ("toezegging gedaan", "commitment made"),
+        "commitment.kept": ("toezegging nagekomen", "commitment kept"),
+        "consent.given": ("instemming gegeven", "consent given"),
+        "decision.corrected": ("besluit gecorrigeerd", "decision corrected"),
+        "decision.retracted": ("besluit ingetrokken", "decision retracted"),
+    },
+    "family": {
+        "party": ("partijen", "parties"),
+        "subject": ("onderwerpen", "subjects"),
+        "responsibility": ("verantwoordelijkheden", "responsibilities"),
+        "framework": ("kaders", "frameworks"),
+        "risk": ("risico's", "risks"),
+        "finding": ("bevindingen", "findings"),
+        "recommendation": ("aanbevelingen", "recommendations"),
+        "evaluation": ("evaluaties", "evaluations"),
+        "commitment": ("toezeggingen", "commitments"),
+        "consent": ("instemmingen", "consents"),
+        "decision": ("correcties", "corrections"),
+    },
+}
+
+
+def language(value: str | None) -> str:
+    """The language asked for, or the default."""
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """The label `key` in `lang`, with `{name}` placeholders filled in."""
+    pair = TEXT.get(key)
+    found = key if pair is None else pair[1 if lang == "en" else 0]
+    return found.format(**values) if values else found
+
+
+def label(lang: str, group: str, value: str) -> str:
+    """The name of a vocabulary value (a role, a kind, a rule) in `lang`; else the value."""
+    pair = LABELS.get(group, {}).get(value)
+    return value if pair is None else pair[1 if lang == "en" else 0]
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """`t("key", name=value)` for templates."""
+
+    def t(key: str, **values: object) -> str:
+        return text(lang, key, **values)
+
+    return t

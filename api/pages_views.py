@@ -1,0 +1,332 @@
+"""What the evaluator pages show, as plain data for the templates: counts, the matrix grid with
+its sources and changes, the timeline as SVG, a decision with its chain hash.
+
+Nothing here renders HTML (but the SVG chart) or knows about requests; `api.pages` does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import ProgrammingError
+from markupsafe import Markup, escape
+
+from api.i18n import label, text
+from domain import decisions as d
+from domain.events import LEDGER_STREAM_ID
+from domain.governance import GovernanceState, Party, Subject
+from domain.knowledge import Knowledge
+from ledger.chain import chained
+from ledger.service import Ledger
+from projections.diff import CellChange
+from projections.evaluation import Snapshot
+from projections.exports import ROLE_COLOURS
+from projections.gaps import Gap
+from projections.matrix import ROLE_ORDER, Matrix, Source
+
+ENVELOPE = ("kind", "decided_by", "effective_on", "source", "rationale", "requires_consent_of")
+_OBJECT_FIELDS = (
+    "party", "from_party", "subject", "risk", "framework", "criteria", "finding",
+    "recommendation", "evaluation", "commitment", "corrects", "retracts", "decision",
+)
+
+
+# --- the overview -----------------------------------------------------------------------------
+
+
+def counts(snap: Snapshot, gaps: Sequence[Gap]) -> list[tuple[str, int, str]]:
+    """(label key, number, tone) for the overview's tiles; tone 'warn' draws attention."""
+    state = snap.state
+    as_of = snap.moment.as_of
+    overdue = sum(1 for c in state.commitments.values() if c.kept_on is None and c.due_on < as_of)
+    open_recs = sum(1 for r in state.recommendations.values() if r.status == "open")
+    accepted = sum(1 for r in state.risks.values() if r.acceptance_in_force() is not None)
+    return [
+        ("count.parties", sum(1 for p in state.parties.values() if p.active()), ""),
+        ("count.subjects", len(state.subjects), ""),
+        ("count.roles", len(state.holdings), ""),
+        ("count.frameworks", len(state.frameworks), ""),
+        ("count.risks", len(state.risks), ""),
+        ("count.acceptances", accepted, ""),
+        ("count.recommendations_open", open_recs, "warn" if open_recs else ""),
+        ("count.commitments_overdue", overdue, "warn" if overdue else ""),
+        ("count.gaps", len(gaps), "warn" if gaps else ""),
+        ("count.decisions", snap.ledger_head, ""),
+    ]
+
+
+def date_range(knowledge: Knowledge) -> tuple[date, date] | None:
+    """The first and last effective date of every decision recorded."""
+    days = [item.decision.effective_on for item in knowledge.recorded]
+    return (min(days), max(days)) if days else None
+
+
+def decision_days(knowledge: Knowledge) -> list[date]:
+    """Every distinct effective date, in order (the slider's tick marks)."""
+    return sorted({item.decision.effective_on for item in knowledge.recorded})
+
+
+# --- the matrix --------------------------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    """One cell as shown: its letters and roles now, and (in compare mode) what it was."""
+
+    party: Party
+    subject: Subject
+    letters: str = ""
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    colour: str = ""
+    change: str = ""
+    before: str = ""
+    causes: list[Source] = field(default_factory=list)
+    gap: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.party.id}--{self.subject.id}"
+
+
+@dataclass
+class Grid:
+    subjects: list[Subject]
+    rows: list[tuple[Party, list[GridCell]]]
+    gap_subjects: dict[str, list[str]]
+    changes: list[CellChange]
+    counted: dict[str, int]
+
+
+T = TypeVar("T", Party, Subject)
+
+
+def _union(first: Iterable[T], second: Iterable[T]) -> list[T]:
+    seen: dict[str, T] = {item.id: item for item in first}
+    extra: list[T] = [item for item in second if item.id not in seen]
+    return list(seen.values()) + extra
+
+
+def grid(matrix: Matrix, before: Matrix | None = None, changes: Sequence[CellChange] = ()) -> Grid:
+    """The matrix as rows of cells (with the earlier matrix's parties and subjects kept in
+    compare mode, so that a removed role still has its cell)."""
+    parties = _union(matrix.parties, before.parties if before else [])
+    subjects = _union(matrix.subjects, before.subjects if before else [])
+    by_cell = {(c.party, c.subject): c for c in changes}
+    rows: list[tuple[Party, list[GridCell]]] = []
+    for party in parties:
+        cells = []
+        for subject in subjects:
+            shown = GridCell(party, subject, gap=subject.id in matrix.gap_subjects)
+            cell = matrix.cell(party.id, subject.id)
+            if cell is not None:
+                shown.letters = cell.letters
+                shown.colour = ROLE_COLOURS[cell.roles[0]]
+                shown.roles = [
+                    {
+                        "role": role.value,
+                        "letter": role.letter,
+                        "since": cell.since[role],
+                        "sources": list(cell.sources[role]),
+                    }
+                    for role in cell.roles
+                ]
+            change = by_cell.get((party.id, subject.id))
+            if change is not None:
+                shown.change, shown.before = change.change, change.before
+                shown.causes = list(change.causes)
+            cells.append(shown)
+        rows.append((party, cells))
+    counted = {kind: sum(1 for c in changes if c.change == kind) for kind in
+               ("added", "removed", "changed")}
+    return Grid(subjects, rows, matrix.gap_subjects, list(changes), counted)
+
+
+def legend() -> list[tuple[str, str, str]]:
+    """(role, letter, colour) in the matrix's order."""
+    return [(role.value, role.letter, ROLE_COLOURS[role]) for role in ROLE_ORDER]
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+
+def summary(decision: d.Decision, names: dict[str, str], lang: str) -> str:
+    """A short line naming what a decision is about."""
+    if isinstance(decision, d.ResponsibilityAssignment | d.ResponsibilityRelief):
+        role = label(lang, "role", decision.role.value)
+        return (
+            f"{names.get(decision.party, decision.party)} · {role} · "
+            f"{names.get(decision.subject, decision.subject)}"
+        )
+    if isinstance(decision, d.ResponsibilityTransfer):
+        role = label(lang, "role", decision.role.value)
+        return (
+            f"{names.get(decision.from_party, decision.from_party)} → "
+            f"{names.get(decision.to_party, decision.to_party)} · {role} · "
+            f"{names.get(decision.subject, decision.subject)}"
+        )
+    for name in ("name", "title", "promise", "text", "measure", "description"):
+        value = getattr(decision, name, None)
+        if isinstance(value, str):
+            return value if len(value) <= 120 else value[:117] + "…"
+    for name in _OBJECT_FIELDS:
+        value = getattr(decision, name, None)
+        if value is not None:
+            return f"{name}: {value}"
+    return decision.kind
+
+
+def names_of(state: GovernanceState) -> dict[str, str]:
+    """Display names of parties and subjects by id."""
+    found = {p.id: p.name for p in state.parties.values()}
+    found.update({s.id: s.name for s in state.subjects.values()})
+    return found
+
+
+def content(decision: d.Decision) -> list[tuple[str, Any]]:
+    """The kind's own fields (not the envelope), in declaration order."""
+    data = decision.model_dump(mode="json")
+    return [(k, v) for k, v in data.items() if k not in ENVELOPE]
+
+
+def chain_hash(ledger: Ledger, position: int) -> str | None:
+    """The hash-chain value stored with the decision's event (hex), if the store keeps one."""
+    try:
+        recorder = chained(ledger.store.recorder)
+    except ProgrammingError:  # a store without a chain has no hash to show
+        return None
+    notification_id = recorder.notification_id_of(LEDGER_STREAM_ID, position)
+    if notification_id is None:
+        return None
+    _, hashes = recorder.select_page(notification_id - 1, notification_id, 1)
+    return next((h.hex() for nid, h in hashes if nid == notification_id), None)
+
+
+# --- the timeline ------------------------------------------------------------------------------
+
+FAMILY_COLOURS = {  # Okabe-Ito, dark enough on white for a 3:1 graphical contrast
+    "party": "#0072B2",
+    "subject": "#56B4E9",
+    "responsibility": "#E69F00",
+    "framework": "#009E73",
+    "risk": "#D55E00",
+    "finding": "#CC79A7",
+    "recommendation": "#CC79A7",
+    "evaluation": "#6A3D9A",
+    "commitment": "#000000",
+    "consent": "#999999",
+    "decision": "#999999",
+}
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    recorded: d.RecordedDecision
+    family: str
+    summary: str
+    retracted: bool
+    corrected: bool
+
+
+def timeline_items(
+    knowledge: Knowledge,
+    names: dict[str, str],
+    lang: str,
+    *,
+    only: set[UUID] | None,
+    kind: str | None,
+) -> list[TimelineItem]:
+    """The decisions known, filtered, in order of effective date and position."""
+    items = []
+    for item in knowledge.recorded:
+        if only is not None and item.id not in only:
+            continue
+        if kind and item.kind != kind and item.kind.split(".")[0] != kind:
+            continue
+        items.append(
+            TimelineItem(
+                item,
+                item.kind.split(".")[0],
+                summary(item.decision, names, lang),
+                item.id in knowledge.retracted_by,
+                bool(knowledge.corrections.get(item.id)),
+            )
+        )
+    items.sort(key=lambda i: (i.recorded.decision.effective_on, i.recorded.position))
+    return items
+
+
+def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: Any) -> Markup:
+    """A lane per family of decisions, a dot per decision (a link to it), the as-of line."""
+    if not items:
+        return Markup("")
+    families = [f for f in FAMILY_COLOURS if any(i.family == f for i in items)]
+    first = min(i.recorded.decision.effective_on for i in items)
+    last = max(i.recorded.decision.effective_on for i in items)
+    start = date(first.year, 1, 1)
+    end = date(last.year + 1, 1, 1)
+    if as_of < start or as_of >= end:
+        start, end = min(start, date(as_of.year, 1, 1)), max(end, date(as_of.year + 1, 1, 1))
+    left, right, top, lane = 190, 20, 28, 44
+    width = 1000
+    height = top + lane * len(families) + 24
+    span = (end - start).days or 1
+
+    def x(day: date) -> float:
+        return left + (width - left - right) * (day - start).days / span
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="timeline-chart" role="img" aria-labelledby="timeline-chart-title">',
+        f'<title id="timeline-chart-title">{escape(text(lang, "timeline.chart"))}</title>',
+    ]
+    for year in range(start.year, end.year + 1):
+        tx = x(date(year, 1, 1))
+        parts.append(
+            f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{height - 20}" class="tick"/>'
+        )
+        if year < end.year:  # the last line closes the final year
+            parts.append(f'<text x="{tx + 4:.1f}" y="{top - 10}" class="tick-label">{year}</text>')
+    stacks: dict[tuple[str, date], int] = {}
+    for row, family in enumerate(families):
+        y = top + lane * row
+        parts.append(
+            f'<rect x="0" y="{y}" width="{width}" height="{lane}" '
+            f'class="lane {"lane-odd" if row % 2 else ""}"/>'
+            f'<text x="8" y="{y + lane / 2 + 5:.1f}" class="lane-label">'
+            f'{escape(label(lang, "family", family))}</text>'
+        )
+    for item in items:
+        day = item.recorded.decision.effective_on
+        row = families.index(item.family)
+        k = stacks.get((item.family, day), 0)
+        stacks[(item.family, day)] = k + 1
+        cx = x(day) + (k // 4) * 9
+        cy = top + lane * row + 8 + (k % 4) * 9
+        colour = FAMILY_COLOURS[item.family]
+        fill = "#ffffff" if item.retracted else colour
+        status = f" ({text(lang, 'timeline.retracted')})" if item.retracted else ""
+        tip = (
+            f"{day.isoformat()} · {label(lang, 'kind', item.recorded.kind)}{status} — "
+            f"{item.summary} [{item.recorded.decision.source}]"
+        )
+        parts.append(
+            f'<a href="{escape(link(f"/decisions/{item.recorded.id}"))}" class="dot">'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{fill}" stroke="{colour}" '
+            f'stroke-width="1.5"/><title>{escape(tip)}</title></a>'
+        )
+    ax = x(as_of)
+    parts.append(
+        f'<line x1="{ax:.1f}" y1="{top - 6}" x2="{ax:.1f}" y2="{height - 16}" class="as-of-line"/>'
+        f'<text x="{ax:.1f}" y="{height - 4}" text-anchor="middle" class="as-of-label">'
+        f'{escape(text(lang, "as_of"))} {as_of.isoformat()}</text>'
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every value put in above is escaped
+
+
+def kinds_present(knowledge: Knowledge) -> list[str]:
+    return sorted({item.kind for item in knowledge.recorded})

@@ -1,0 +1,222 @@
+"""The evaluator pages in a real browser: Debian's Chromium driven by Playwright, against a real
+`ledger serve --demo` process on the embedded store.
+
+No browser is downloaded: Playwright launches /usr/bin/chromium (`apt-get install chromium`).
+On CI (CI set) a missing Chromium or Playwright fails the tests; elsewhere they are skipped.
+Screenshots go to a temporary directory; with LEDGER_UPDATE_SCREENSHOTS=1 the matrix and the
+overview are also written to docs/screenshot-matrix.png and docs/screenshot-overview.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+STARTUP_SECONDS = 45
+BEFORE, AFTER = "2021-01-01", "2022-02-03"  # the matrix grows between these dates
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required on CI)")
+    pytest.skip(reason)
+
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - reported per test below
+    sync_playwright = None  # type: ignore[assignment]
+
+
+@dataclass
+class Served:
+    url: str
+    data_dir: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`ledger serve --demo` on a free port over a fresh embedded store."""
+    data_dir = tmp_path_factory.mktemp("ledger")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
+    env["LEDGER_DATA_DIR"] = str(data_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--demo",
+         "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(process.stderr.read().decode() if process.stderr else "")
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("ledger serve --demo did not answer in time")
+            time.sleep(0.2)
+        yield Served(url, data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if sync_playwright is None:
+        _missing("playwright is not installed (pip install playwright)")
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, served: Served) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1100}, base_url=served.url, locale="nl-NL"
+    )
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def _save(page: Page, shots: Path, name: str, **options: Any) -> None:
+    target = shots / f"{name}.png"
+    page.screenshot(path=str(target), **options)
+    assert target.stat().st_size > 10_000
+    if os.environ.get("LEDGER_UPDATE_SCREENSHOTS") == "1" and name in ("matrix", "overview"):
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(target, DOCS / f"screenshot-{name}.png")
+
+
+def _filled_cells(page: Page) -> int:
+    return page.locator("td.cell[data-letters]").count()
+
+
+def test_changing_the_as_of_date_changes_the_matrix(page: Page, shots: Path) -> None:
+    # Loopback demo mode: no sign-in.
+    page.goto(f"/matrix?as_of={BEFORE}")
+    expect(page.get_by_test_id("as-of")).to_have_text(BEFORE)
+    before = _filled_cells(page)
+    # Choose a later date in the header's picker and apply it.
+    page.get_by_label("Peildatum", exact=True).fill(AFTER)
+    page.get_by_role("button", name="Toon").click()
+    page.wait_for_url(re.compile(f"as_of={AFTER}"))
+    expect(page.get_by_test_id("as-of")).to_have_text(AFTER)
+    after = _filled_cells(page)
+    assert after > before > 0
+    _save(page, shots, "matrix-after-date-change", full_page=True)
+
+
+def test_a_cell_opens_with_its_decisions_and_sources(page: Page, shots: Path) -> None:
+    page.goto(f"/matrix?as_of={AFTER}")
+    cell = page.locator('td.cell[data-cell="smb--continuiteitsmonitor"] summary')
+    cell.focus()
+    page.keyboard.press("Enter")  # the cell is a real control: the keyboard opens it
+    popover = page.locator("details.cell-details[open] .popover")
+    expect(popover).to_be_visible()
+    expect(popover.locator(".sources li").first).to_be_visible()
+    expect(popover.locator(".source-ref").first).not_to_be_empty()
+    link = popover.locator(".sources a").first
+    href = link.get_attribute("href") or ""
+    assert href.startswith("/decisions/")
+    _save(page, shots, "matrix")
+    # Escape closes it again; following a source opens the decision with its chain hash.
+    page.keyboard.press("Escape")
+    expect(popover).to_have_count(0)
+    page.goto(href)
+    expect(page.get_by_test_id("chain-hash")).to_have_text(re.compile("^[0-9a-f]{64}$"))
+    _save(page, shots, "decision", full_page=True)
+
+
+def test_the_compare_mode_marks_changed_cells(page: Page, shots: Path) -> None:
+    page.goto(f"/matrix?as_of={AFTER}")
+    page.get_by_label("Vergelijk met peildatum").fill(BEFORE)
+    page.get_by_role("button", name="Vergelijk", exact=True).click()
+    expect(page.get_by_test_id("compare-summary")).to_contain_text(BEFORE)
+    assert page.locator("td.cell.change-added").count() > 0
+    _save(page, shots, "matrix-compare", full_page=True)
+
+
+def test_the_language_switch_keeps_the_question(page: Page, shots: Path) -> None:
+    page.goto(f"/matrix?as_of={AFTER}")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    page.get_by_role("link", name="Switch to English").click()
+    page.wait_for_url(re.compile("lang=en"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Responsibility matrix")
+    assert f"as_of={AFTER}" in page.url
+    # Links carry the language on.
+    page.get_by_role("link", name="Timeline").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Timeline")
+    _save(page, shots, "timeline-en")
+
+
+def test_the_overview_slider_moves_the_as_of_date(page: Page, shots: Path) -> None:
+    page.goto(f"/?as_of={AFTER}")
+    _save(page, shots, "overview")
+    slider = page.locator("#as-of-slider")
+    slider.focus()
+    page.keyboard.press("Home")  # the first day of the ledger
+    page.wait_for_url(re.compile("as_of=2017-12-31"))
+    expect(page.get_by_test_id("as-of")).to_have_text("2017-12-31")
+    for path in ("/timeline", "/risks", "/recommendations", "/commitments", "/downloads"):
+        page.goto(path)
+        expect(page.locator("main h1")).to_be_visible()
+        _save(page, shots, path.strip("/"), full_page=True)
