@@ -8,16 +8,16 @@ and the decisions behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from uuid import UUID
 
 from domain import decisions as d
-from domain.governance import GovernanceState, InForce, Risk
+from domain.governance import GovernanceState, Risk
 from domain.knowledge import Knowledge
-from domain.vocabulary import Role
+from domain.vocabulary import EARLIEST_DATE, Role
 
 
 @dataclass(frozen=True)
@@ -32,27 +32,57 @@ class Gap:
 
 
 @dataclass
+class RoleHistory:
+    """Who held the accountable and responsible roles for one subject, day by day."""
+
+    days: list[tuple[date, frozenset[str], int]]
+    """(day, accountable parties, number responsible) at the end of each day that changed."""
+
+    def run_start(self, holds: Callable[[frozenset[str], int], bool]) -> date:
+        """The first day of the unbroken run, up to now, in which `holds(accountable,
+        responsible)` is true; EARLIEST_DATE if it held from before the first decision."""
+        start = EARLIEST_DATE
+        for on, accountable, responsible in reversed(self.days):
+            if not holds(accountable, responsible):
+                return start
+            start = on
+        return start if not holds(frozenset(), 0) else EARLIEST_DATE
+
+
+@dataclass
 class GapContext:
     state: GovernanceState
     knowledge: Knowledge
     as_of: date
     _holders: dict[tuple[str, Role], list[str]] | None = field(default=None, repr=False)
+    _decisions: dict[str, list[UUID]] | None = field(default=None, repr=False)
+    _histories: dict[str, RoleHistory] = field(default_factory=dict, repr=False)
 
-    def since(
-        self, keys: Iterable[d.EntityKey], holds: Callable[[GovernanceState], bool]
-    ) -> date | None:
-        """The first day of the last unbroken run, up to as_of, in which `holds` is true of the
-        things named by `keys` (their state changes only when their decisions take effect)."""
-        start: date | None = None
-        for on, state in self._history(tuple(sorted(keys))):
-            start = (start or on) if holds(state) else None
-        return start
+    def holders(self, subject: str, role: Role) -> list[str]:
+        """Who holds `role` for `subject` on as_of (indexed once per report)."""
+        if self._holders is None:
+            index: dict[tuple[str, Role], list[str]] = {}
+            for h in self.state.holdings.values():
+                index.setdefault((h.subject, h.role), []).append(h.party)
+            self._holders = {key: sorted(parties) for key, parties in index.items()}
+        return self._holders.get((subject, role), [])
 
-    def _history(self, keys: tuple[d.EntityKey, ...]) -> Iterator[tuple[date, GovernanceState]]:
-        """The state of the things named by `keys` at the end of each day it changed (one
-        state, folded on as the days go by: read it before asking for the next day)."""
-        ids = (i for key in keys for i in self.knowledge.about.get(key, []))
-        items: list[InForce] = sorted(
+    def holding_decisions(self, subject: str) -> tuple[UUID, ...]:
+        """The decisions behind every role held for `subject` on as_of."""
+        if self._decisions is None:
+            self._decisions = {}
+            for h in self.state.holdings.values():
+                self._decisions.setdefault(h.subject, []).extend(h.decisions)
+        return tuple(self._decisions.get(subject, ()))
+
+    def history(self, subject: str) -> RoleHistory:
+        """The subject's accountable and responsible holders over time, up to as_of: one walk
+        over the decisions about its responsibilities, folded as the ledger folds them."""
+        found = self._histories.get(subject)
+        if found is not None:
+            return found
+        ids = self.knowledge.about.get(("responsibilities", subject), [])
+        items = sorted(
             (
                 item
                 for root in self.knowledge.roots(ids)
@@ -62,55 +92,58 @@ class GapContext:
             key=lambda i: (i.in_force_on, i.position),
         )
         state = GovernanceState()
+        accountable: set[str] = set()
+        responsible: set[str] = set()
+        holders = {Role.ACCOUNTABLE: accountable, Role.RESPONSIBLE: responsible}
+        days: list[tuple[date, frozenset[str], int]] = []
         for index, item in enumerate(items):
-            state.apply(item)
-            if index + 1 == len(items) or items[index + 1].in_force_on != item.in_force_on:
-                yield item.in_force_on, state
-
-    def holders(self, subject: str, role: Role) -> list[str]:
-        """Who holds `role` for `subject` in the state (indexed once per report)."""
-        if self._holders is None:
-            index: dict[tuple[str, Role], list[str]] = {}
-            for h in self.state.holdings.values():
-                index.setdefault((h.subject, h.role), []).append(h.party)
-            self._holders = {key: sorted(parties) for key, parties in index.items()}
-        return self._holders.get((subject, role), [])
-
-
-def _holders(state: GovernanceState, subject: str, role: Role) -> list[str]:
-    return sorted(
-        h.party for h in state.holdings.values() if h.subject == subject and h.role is role
-    )
-
-
-def _holding_decisions(state: GovernanceState, subject: str) -> tuple[UUID, ...]:
-    return tuple(i for h in state.holdings.values() if h.subject == subject for i in h.decisions)
+            content = item.decision
+            if getattr(content, "subject", None) == subject:  # (a correction may move it)
+                gains, loses = _role_changes(state, content)
+                anomalies = len(state.anomalies)
+                state.apply(item)
+                if len(state.anomalies) == anomalies:  # it fitted
+                    for party, role in loses:
+                        holders.get(role, set()).discard(party)
+                    for party, role in gains:
+                        holders.get(role, set()).add(party)
+            last_of_day = (
+                index + 1 == len(items) or items[index + 1].in_force_on != item.in_force_on
+            )
+            now = (frozenset(accountable), len(responsible))
+            if last_of_day and (not days or days[-1][1:] != now):
+                days.append((item.in_force_on, *now))
+        self._histories[subject] = history = RoleHistory(days)
+        return history
 
 
-def _lacks_accountable(subject: str, s: GovernanceState) -> bool:
-    return subject in s.subjects and not _holders(s, subject, Role.ACCOUNTABLE)
+def _role_changes(
+    state: GovernanceState, content: d.Decision
+) -> tuple[list[tuple[str, Role]], list[tuple[str, Role]]]:
+    """The (party, role) pairs a responsibility decision adds and removes, if it fits."""
+    if isinstance(content, d.ResponsibilityAssignment):
+        return [(content.party, content.role)], []
+    if isinstance(content, d.ResponsibilityRelief):
+        return [], [(content.party, content.role)]
+    if isinstance(content, d.ResponsibilityTransfer):
+        return [(content.to_party, content.role)], [(content.from_party, content.role)]
+    return [], []
 
 
-def _several_accountable(subject: str, s: GovernanceState) -> bool:
-    return len(_holders(s, subject, Role.ACCOUNTABLE)) > 1
+def _nobody(accountable: frozenset[str], responsible: int) -> bool:
+    return not accountable
 
 
-def _accountable_alone(subject: str, s: GovernanceState) -> bool:
-    return bool(_holders(s, subject, Role.ACCOUNTABLE)) and not _holders(
-        s, subject, Role.RESPONSIBLE
-    )
+def _several(accountable: frozenset[str], responsible: int) -> bool:
+    return len(accountable) > 1
 
 
-def _accepted_by_outsiders(
-    risk: str, system: str, who: tuple[str, ...], s: GovernanceState
-) -> bool:
-    found = s.risks.get(risk)
-    accountable = _holders(s, system, Role.ACCOUNTABLE)
-    return (
-        found is not None
-        and found.acceptance_in_force() is not None
-        and any(p not in accountable for p in who)
-    )
+def _alone(accountable: frozenset[str], responsible: int) -> bool:
+    return bool(accountable) and responsible == 0
+
+
+def _without(parties: tuple[str, ...], accountable: frozenset[str], responsible: int) -> bool:
+    return any(p not in accountable for p in parties)
 
 
 # --- responsibilities -------------------------------------------------------------------------
@@ -118,76 +151,51 @@ def _accepted_by_outsiders(
 
 def subject_without_accountable(c: GapContext) -> list[Gap]:
     """A subject nobody is accountable for."""
-    gaps = []
-    for subject in c.state.subjects.values():
-        if c.holders(subject.id, Role.ACCOUNTABLE):
-            continue
-        keys = [("subject", subject.id), ("responsibilities", subject.id)]
-        since = c.since(
-            keys,
-            partial(_lacks_accountable, subject.id),
+    return [
+        Gap(
+            "no_accountable",
+            "subject",
+            subject.id,
+            max(subject.registered_on, c.history(subject.id).run_start(_nobody)),
+            f"nobody is accountable for {subject.name}",
+            tuple(subject.decisions),
         )
-        gaps.append(
-            Gap(
-                "no_accountable",
-                "subject",
-                subject.id,
-                since,
-                f"nobody is accountable for {subject.name}",
-                tuple(subject.decisions),
-            )
-        )
-    return gaps
+        for subject in c.state.subjects.values()
+        if not c.holders(subject.id, Role.ACCOUNTABLE)
+    ]
 
 
 def subject_with_several_accountable(c: GapContext) -> list[Gap]:
     """More than one party accountable for one subject."""
-    gaps = []
-    for subject in c.state.subjects.values():
-        accountable = c.holders(subject.id, Role.ACCOUNTABLE)
-        if len(accountable) < 2:
-            continue
-        since = c.since(
-            [("responsibilities", subject.id)],
-            partial(_several_accountable, subject.id),
+    return [
+        Gap(
+            "several_accountable",
+            "subject",
+            subject.id,
+            c.history(subject.id).run_start(_several),
+            f"{len(accountable)} parties are accountable for {subject.name}: "
+            + ", ".join(accountable),
+            c.holding_decisions(subject.id),
         )
-        gaps.append(
-            Gap(
-                "several_accountable",
-                "subject",
-                subject.id,
-                since,
-                f"{len(accountable)} parties are accountable for {subject.name}: "
-                + ", ".join(accountable),
-                _holding_decisions(c.state, subject.id),
-            )
-        )
-    return gaps
+        for subject in c.state.subjects.values()
+        if len(accountable := c.holders(subject.id, Role.ACCOUNTABLE)) > 1
+    ]
 
 
 def accountable_without_responsible(c: GapContext) -> list[Gap]:
     """A subject with an accountable party but nobody responsible for carrying it out."""
-    gaps = []
-    for subject in c.state.subjects.values():
-        if not c.holders(subject.id, Role.ACCOUNTABLE) or _holders(
-            c.state, subject.id, Role.RESPONSIBLE
-        ):
-            continue
-        since = c.since(
-            [("responsibilities", subject.id)],
-            partial(_accountable_alone, subject.id),
+    return [
+        Gap(
+            "no_responsible",
+            "subject",
+            subject.id,
+            c.history(subject.id).run_start(_alone),
+            f"{subject.name} has an accountable party but nobody responsible",
+            c.holding_decisions(subject.id),
         )
-        gaps.append(
-            Gap(
-                "no_responsible",
-                "subject",
-                subject.id,
-                since,
-                f"{subject.name} has an accountable party but nobody responsible",
-                _holding_decisions(c.state, subject.id),
-            )
-        )
-    return gaps
+        for subject in c.state.subjects.values()
+        if c.holders(subject.id, Role.ACCOUNTABLE) and not c.holders(subject.id, Role.RESPONSIBLE)
+    ]
 
 
 def role_held_by_dissolved_party(c: GapContext) -> list[Gap]:
@@ -258,16 +266,14 @@ def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
         outsiders = sorted(set(acceptance.accepted_by) - accountable)
         if not outsiders:
             continue
-        since = c.since(
-            [("risk", risk.id), ("responsibilities", risk.system)],
-            partial(_accepted_by_outsiders, risk.id, risk.system, tuple(outsiders)),
-        )
+        not_accountable = c.history(risk.system).run_start(partial(_without, tuple(outsiders)))
+        since = max(acceptance.on, not_accountable)
         gaps.append(
             Gap(
                 "acceptance_without_authority",
                 "risk",
                 risk.id,
-                since or acceptance.on,
+                since,
                 f"the residual risk of {risk.title} was accepted by {', '.join(outsiders)}, "
                 f"not accountable for {risk.system}",
                 (acceptance.decision,),
