@@ -10,6 +10,7 @@ import orjson
 import typer
 
 from api.cli import _open, app, err
+from domain.vocabulary import Role
 from projections import evaluation
 from projections.evaluation import Moment
 from projections.exports import FORMATS, change_json, gap_json, render_matrix
@@ -186,3 +187,31 @@ def report(
     moment = _moment(as_of, known_at)
     earlier = _moment(compare, known_at) if compare else None
     _write(render_pack(build_pack(_open(), moment, earlier), fmt), output)
+
+
+@app.command()
+def who(
+    subject: Annotated[str | None, typer.Option(help="Only this subject")] = None,
+    role: Annotated[Role | None, typer.Option(help="Only this role")] = None,
+    party: Annotated[str | None, typer.Option(help="Only this party")] = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> None:
+    """Who held which role, since when, and the decisions and sources behind it.
+
+    E.g. who was accountable for C2000 on 1 March 2021, as known then:
+    ledger who --subject c2000 --role accountable --as-of 2021-03-01 --known-at 2021-03-01
+    """
+    moment = _moment(as_of, known_at)
+    answers = evaluation.who_holds(_open(), moment, party=party, subject=subject, role=role)
+    typer.echo(f"op {moment.as_of}, zoals bekend op {moment.known_at:%Y-%m-%d %H:%M %Z}:")
+    if not answers:
+        typer.echo("  niemand")
+    for answer in answers:
+        h = answer.holding
+        typer.echo(f"  {h.party} — {h.role.value} voor {h.subject}, sinds {h.since}")
+        for s in answer.sources:
+            typer.echo(
+                f"      {s.kind} van {s.effective_on} ({', '.join(s.decided_by)}): {s.source}"
+            )
+            typer.echo(f"      besluit {s.decision}")

@@ -11,9 +11,17 @@ from fastapi import APIRouter, Header, Query, Response
 from api.deps import AsOfDep, KnownAtDep, LedgerDep, ReaderDep, _bad_parameter
 from api.problems import HttpProblem, OrjsonResponse
 from api.schemas import Problem
+from domain.vocabulary import Role
 from projections import evaluation
 from projections.evaluation import Moment
-from projections.exports import FORMATS, MEDIA_TYPES, change_json, gap_json, render_matrix
+from projections.exports import (
+    FORMATS,
+    MEDIA_TYPES,
+    change_json,
+    gap_json,
+    render_matrix,
+    source_json,
+)
 from projections.matrix import MatrixFilter
 from projections.report import build_pack, render_pack
 from projections.timeframe import parse_as_of, parse_known_at
@@ -219,3 +227,51 @@ def get_report(
     )
     content = render_pack(build_pack(ledger, moment, earlier), format)
     return _attachment(content, format, f"evaluatiepakket-{as_of}")
+
+
+@router.get(
+    "/v1/responsibilities",
+    responses=READ,
+    tags=["governance"],
+    summary="Who held which role for which subject, with the decisions and sources behind it",
+)
+def get_responsibilities(
+    _: ReaderDep,
+    ledger: LedgerDep,
+    as_of: AsOfDep,
+    known_at: KnownAtDep,
+    party: Annotated[str | None, Query(max_length=64, description="Only this party.")] = None,
+    subject: Annotated[str | None, Query(max_length=64, description="Only this subject.")] = None,
+    role: Annotated[Role | None, Query(description="Only this role.")] = None,
+) -> Response:
+    """E.g. who was accountable for C2000 on 1 March 2021, as the ledger knew it then:
+    `?subject=c2000&role=accountable&as_of=2021-03-01&known_at=2021-03-01`. Each role comes with
+    the decisions behind it as they were known at `known_at` (version: the last position that
+    touched `responsibilities/{subject}`)."""
+    answers = evaluation.who_holds(
+        ledger, Moment(as_of, known_at), party=party, subject=subject, role=role
+    )
+    about, by_id = ledger.knowledge().about, ledger.knowledge().by_id
+    items = []
+    for answer in answers:
+        h = answer.holding
+        ids = about.get(("responsibilities", h.subject))
+        items.append(
+            {
+                "party": h.party,
+                "subject": h.subject,
+                "role": h.role.value,
+                "since": h.since.isoformat(),
+                "decisions": [str(i) for i in h.decisions],
+                "sources": [source_json(s) for s in answer.sources],
+                "version": by_id[ids[-1]].position if ids else 0,
+            }
+        )
+    return OrjsonResponse(
+        {
+            "as_of": as_of.isoformat(),
+            "known_at": known_at.isoformat(),
+            "ledger_head": ledger.head,
+            "items": items,
+        }
+    )

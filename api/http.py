@@ -372,13 +372,6 @@ def _routes(app: FastAPI) -> None:
     for path, section, group, summary in (
         ("parties", "parties", "party", "The registered parties on `as_of`."),
         ("subjects", "subjects", "subject", "The registered subjects on `as_of`."),
-        (
-            "responsibilities",
-            "responsibilities",
-            None,
-            "Who holds which role for which subject on `as_of` (version: `responsibilities/"
-            "{subject}`).",
-        ),
         ("risks", "risks", "risk", "The risks, their assessments, treatments, acceptances."),
     ):
         app.get(

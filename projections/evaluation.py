@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-from domain.governance import GovernanceState
+from domain.governance import GovernanceState, Holding
 from domain.knowledge import Knowledge
+from domain.vocabulary import Role
 from ledger.service import Ledger
 from projections import queries
 from projections.diff import CellChange, diff_matrices
 from projections.gaps import Gap, find_gaps
-from projections.matrix import Matrix, MatrixFilter, build_matrix
+from projections.matrix import Matrix, MatrixFilter, Source, build_matrix, trace
 
 EVERYTHING = MatrixFilter()
 
@@ -85,3 +86,36 @@ def gaps(ledger: Ledger, moment: Moment) -> list[Gap]:
 
 def gaps_of(snap: Snapshot) -> list[Gap]:
     return snap.gaps
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Who held a role, since when, and the decisions (as known then) behind it."""
+
+    holding: Holding
+    sources: tuple[Source, ...]
+
+
+def _by_subject_role_party(holding: Holding) -> tuple[str, str, str]:
+    return holding.subject, holding.role.value, holding.party
+
+
+def who_holds(
+    ledger: Ledger,
+    moment: Moment,
+    *,
+    party: str | None = None,
+    subject: str | None = None,
+    role: Role | None = None,
+) -> list[Answer]:
+    """The roles held on `as_of`, as known at `known_at`, each with its decisions and sources."""
+    snap = snapshot(ledger, moment)
+    return [
+        Answer(h, tuple(trace(snap.knowledge, h.decisions)))
+        for h in sorted(
+            snap.state.holdings.values(), key=lambda h: (h.subject, h.role.value, h.party)
+        )
+        if (party is None or h.party == party)
+        and (subject is None or h.subject == subject)
+        and (role is None or h.role is role)
+    ]

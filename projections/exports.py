@@ -51,7 +51,7 @@ _templates = Environment(
 )
 
 
-def _source(source: Source) -> dict[str, Any]:
+def source_json(source: Source) -> dict[str, Any]:
     return {
         "decision": str(source.decision),
         "kind": source.kind,
@@ -71,7 +71,7 @@ def _cell(cell: Cell) -> dict[str, Any]:
                 "role": role.value,
                 "letter": role.letter,
                 "since": cell.since[role].isoformat(),
-                "decisions": [_source(s) for s in cell.sources[role]],
+                "decisions": [source_json(s) for s in cell.sources[role]],
             }
             for role in cell.roles
         ],
@@ -278,5 +278,5 @@ def change_json(change: CellChange) -> dict[str, Any]:
         "after": change.after,
         "added": [r.value for r in change.added],
         "removed": [r.value for r in change.removed],
-        "causes": [_source(s) for s in change.causes],
+        "causes": [source_json(s) for s in change.causes],
     }

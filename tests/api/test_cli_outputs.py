@@ -75,3 +75,13 @@ def test_report_writes_an_evaluation_pack(demo: Settings, tmp_path: Path) -> Non
     html = tmp_path / "pack.html"
     assert runner.invoke(app, ["report", "--as-of", "2022-04-15", "-o", str(html)]).exit_code == 0
     assert "Evaluatiepakket" in html.read_text()
+
+
+def test_who_answers_with_the_decisions_and_sources_behind_a_role(demo: Settings) -> None:
+    args = ["who", "--subject", "beheer-meldkamers", "--role", "accountable", "--as-of", "2021-03-01"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "korpschef — accountable voor beheer-meldkamers, sinds 2020-07-01" in result.stdout
+    assert "Wijzigingswet meldkamers" in result.stdout
+    before = runner.invoke(app, [*args[:-1], "2020-06-30"])
+    assert "niemand" in before.stdout

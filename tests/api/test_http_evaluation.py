@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 
@@ -123,3 +124,53 @@ def test_verify_checkpoint_and_proof_over_http(api: Api, tmp_path: Path) -> None
     proof = api.get(f"/v1/decisions/{decision_id}/proof")
     assert proof.status_code == 200, proof.text
     assert api.get("/v1/decisions/00000000-0000-0000-0000-000000000000/proof").status_code == 404
+
+
+def test_who_was_accountable_on_a_date_as_known_then_with_sources(api: Api) -> None:  # noqa: F811
+    # The secretariat records that the korpschef is accountable for C2000 from 1 January 2021.
+    first = api.batch(
+        [
+            *basics(),
+            body(
+                "responsibility.assigned",
+                party="korpschef",
+                subject="c2000",
+                role="accountable",
+                effective_on="2021-01-01",
+                source="Besluit SMB 2020-12",
+            ),
+        ]
+    ).json()["decisions"]
+    known_then = first[-1]["recorded_at"]
+    # Later it turns out the minister was accountable; the entry is corrected.
+    wrong = first[-1]
+    replacement = {k: wrong["decision"][k] for k in wrong["decision"]} | {
+        "party": "minister-jenv",
+        "source": "Kamerstuk 25124-109",
+    }
+    assert (
+        api.post(
+            body("decision.corrected", corrects=wrong["id"], replacement=replacement)
+        ).status_code
+        == 201
+    )
+    question = {"subject": "c2000", "role": "accountable", "as_of": "2021-03-01"}
+
+    def ask(**params: str) -> list[dict[str, Any]]:
+        found = api.client.get("/v1/responsibilities", params=params, headers=api.auth("evaluator"))
+        assert found.status_code == 200, found.text
+        items: list[dict[str, Any]] = found.json()["items"]
+        return items
+
+    then = ask(known_at=known_then, **question)
+    now = ask(**question)
+    assert [(i["party"], i["sources"][0]["source"]) for i in then] == [
+        ("korpschef", "Besluit SMB 2020-12")
+    ]
+    assert [(i["party"], i["sources"][0]["source"]) for i in now] == [
+        ("minister-jenv", "Kamerstuk 25124-109")
+    ]
+    bad = api.client.get(
+        "/v1/responsibilities", params={"role": "boss"}, headers=api.auth("evaluator")
+    )
+    assert bad.status_code == 422
