@@ -78,7 +78,8 @@ def test_report_writes_an_evaluation_pack(demo: Settings, tmp_path: Path) -> Non
 
 
 def test_who_answers_with_the_decisions_and_sources_behind_a_role(demo: Settings) -> None:
-    args = ["who", "--subject", "beheer-meldkamers", "--role", "accountable", "--as-of", "2021-03-01"]
+    question = ["--subject", "beheer-meldkamers", "--role", "accountable"]
+    args = ["who", *question, "--as-of", "2021-03-01"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "korpschef — accountable voor beheer-meldkamers, sinds 2020-07-01" in result.stdout
