@@ -4,28 +4,39 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PORT   ?= 8000
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# The server needs only the runtime dependencies; the tests add the dev extras.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $@ $(VENV)/.installed-run
 
-run: $(STAMP)
-	$(BIN)/ledger serve --demo
+run: $(VENV)/.installed-run
+	$(BIN)/ledger serve --demo --port $(PORT)
 
-test: $(STAMP)
+test: $(VENV)/.installed-dev
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
-	$(BIN)/ruff check domain ledger projections api tests bench
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check domain ledger projections api tests bench tools
 	$(BIN)/mypy
 
-bench: $(STAMP)
-	$(BIN)/python bench/append.py
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.append
+	$(BIN)/python -m bench.asof
+	$(BIN)/python -m bench.evaluation
+	$(BIN)/python -m bench.chain
+	$(BIN)/python -m bench.api
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
