@@ -78,18 +78,22 @@ class GroupFold:
         """Apply the group's next decision in (in force on, position) order."""
         attr, kind = GROUP_DICTS[self.key[0]]
         entries: dict[Any, Any] = getattr(self.state, attr)
-        before = set(entries)
+        candidates = _holding_keys(item.decision) if kind == "holding" else None
+        # a responsibility decision can only insert or remove the holdings it names, so only
+        # those are compared (not every holding of the subject)
+        before = set(entries) if candidates is None else {k for k in candidates if k in entries}
         anomalies = len(self.state.anomalies)
         self.state.apply(item)
         order = (item.in_force_on, item.position)
         self.last = order
-        inserted, removed = entries.keys() - before, before - entries.keys()
+        after = entries.keys() if candidates is None else {k for k in candidates if k in entries}
+        inserted, removed = after - before, before - after
         for gone in removed:
             del self.orders[gone]
         for new in inserted:
             self.orders[new] = order
         # holdings are only ever inserted or removed; other groups hold one entry, changed in place
-        self.touched = inserted | removed if kind == "holding" else before | entries.keys()
+        self.touched = inserted | removed if kind == "holding" else before | after
         if len(self.state.anomalies) > anomalies:
             self.anomaly_orders.append(order)
 
@@ -105,6 +109,21 @@ class GroupFold:
             for anomaly, order in zip(self.state.anomalies, self.anomaly_orders, strict=True)
         )
         return found
+
+
+def _holding_keys(decision: d.Decision) -> tuple[Any, ...] | None:
+    """The holdings a responsibility decision may insert or remove (None: any of them)."""
+    kind = type(decision)
+    if kind is d.ResponsibilityAssignment or kind is d.ResponsibilityRelief:
+        assert isinstance(decision, d.ResponsibilityAssignment | d.ResponsibilityRelief)
+        return ((decision.party, decision.subject, decision.role),)
+    if kind is d.ResponsibilityTransfer:
+        assert isinstance(decision, d.ResponsibilityTransfer)
+        return (
+            (decision.from_party, decision.subject, decision.role),
+            (decision.to_party, decision.subject, decision.role),
+        )
+    return None
 
 
 def group_items(knowledge: Knowledge, key: d.EntityKey) -> list[InForce]:
@@ -143,6 +162,31 @@ def snapshots(
             fold.apply(items[i])
             i += 1
         yield day, fold
+
+
+def changes(
+    key: d.EntityKey, items: list[InForce], since: date
+) -> Iterator[tuple[date, GroupFold, set[Any] | None, int]]:
+    """Like `snapshots` (with a `since`), but also say what changed since the previous yield.
+
+    Yields (day, fold, keys, anomalies): the dictionary keys the day's decisions may have
+    changed (None on `since`: everything is new) and how many anomalies there were before.
+    """
+    fold = GroupFold(key)
+    i, n = 0, len(items)
+    while i < n and items[i].in_force_on <= since:
+        fold.apply(items[i])
+        i += 1
+    yield since, fold, None, 0
+    while i < n:
+        day = items[i].in_force_on
+        anomalies = len(fold.state.anomalies)
+        changed: set[Any] = set()
+        while i < n and items[i].in_force_on == day:
+            fold.apply(items[i])
+            changed |= fold.touched
+            i += 1
+        yield day, fold, changed, anomalies
 
 
 @dataclass(frozen=True)

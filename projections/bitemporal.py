@@ -16,9 +16,10 @@ the tracking position or a rebuild raised the generation.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -34,11 +35,11 @@ from domain.timeline import (
     GROUP_DICTS,
     Footprint,
     GroupFold,
+    changes,
     entity_id,
     fold_order,
     footprint,
     group_items,
-    snapshots,
     touched_roots,
 )
 from ledger.service import Ledger
@@ -46,6 +47,8 @@ from ledger.settings import Settings
 from projections.tables import VIEW_NAME, Insert, Row, Tables, Transaction, open_tables
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DECODED_LIMIT = 1_000_000
+"""At most this many decoded rows are kept per view (the cache is emptied when full)."""
 NOTHING = Footprint(None, frozenset())
 BATCH = 5000
 
@@ -179,6 +182,8 @@ class GovernanceView:
             return position
 
     def _forget(self) -> None:
+        self._decoded: dict[int, _Decoded] = {}
+        self._decoded_generation = -1
         self._knowledge = Knowledge()
         self._groups: dict[d.EntityKey, _Group] = {}
         self._position = -1
@@ -246,9 +251,8 @@ class GovernanceView:
             group.items.append(new)
             anomalies = len(group.fold.anomaly_orders)
             group.fold.apply(new)
-            if self._append(batch, key, group, since.toordinal(), anomalies, item.position):
-                return
-            segments, _ = _segments(key, [(since, group.fold)])
+            self._append(batch, key, group, since.toordinal(), anomalies, item.position)
+            return
         else:
             if group is None:
                 rows = [] if self._fresh else tx.open_rows(group_name(key))
@@ -260,7 +264,7 @@ class GovernanceView:
                 kept.extend(f.item for f in after.values() if f.item is not None and key in f.keys)
                 kept.sort(key=fold_order)
                 group.items = kept
-            segments, group.fold = _segments(key, snapshots(key, group.items, since))
+            segments, group.fold = _segments(key, group.items, since)
         self._replace(batch, key, group, since.toordinal(), segments, item.position)
 
     def _replace(
@@ -309,12 +313,14 @@ class GovernanceView:
         start: int,
         anomalies: int,
         position: int,
-    ) -> bool:
-        """Record the change a decision in effective order made; False if it needs `_replace`.
+    ) -> None:
+        """Record the change a decision in effective order made (what `_replace` would do).
 
         Only the entries the fold touched can have changed, and only from `start` on, which
-        lies after every earlier change of the group; a change on the very day of the previous
-        one (which may merge with what came before) is left to `_replace`.
+        lies on or after every earlier change of the group. An entry's open row is closed and
+        replaced: clipped to `start` if it began earlier; if it began on `start` (an earlier
+        change the same day), not kept at all — `_replace` drops rows from `start` on and
+        does not merge a new row with one that ends on `start`.
         """
         fold = group.fold
         attr, kind = GROUP_DICTS[key[0]]
@@ -342,10 +348,6 @@ class GovernanceView:
                     (orjson.dumps(anomaly).decode(), order[0].toordinal(), order[1]),
                 )
             )
-        for entry_kind, entity, _ in changes:
-            old = group.latest.get((entry_kind, entity))
-            if old is not None and old[5] >= start:
-                return False
         name = group_name(key)
         for entry_kind, entity, value in changes:
             old = group.latest.get((entry_kind, entity))
@@ -354,13 +356,13 @@ class GovernanceView:
             if old is not None:
                 batch.close(group.rows.pop(old), position)
                 del group.latest[(entry_kind, entity)]
-                clipped: Row = (*old[:6], start)
-                group.rows[clipped] = batch.insert(name, clipped, position)
+                if old[5] < start:
+                    clipped: Row = (*old[:6], start)
+                    group.rows[clipped] = batch.insert(name, clipped, position)
             if value is not None:
                 row: Row = (entry_kind, entity, *value, start, None)
                 group.rows[row] = batch.insert(name, row, position)
                 group.latest[(entry_kind, entity)] = row
-        return True
 
     # --- reading ------------------------------------------------------------------------
 
@@ -375,41 +377,100 @@ class GovernanceView:
         kinds: Sequence[str] = ENTRY_KINDS,
         group: d.EntityKey | None = None,
     ) -> GovernanceState:
-        """The governance on `as_of` as known at `known_at` (only `kinds`, if given)."""
-        found = self.tables.find(
-            kinds,
-            as_of.toordinal(),
-            self.position_at(known_at),
-            None if group is None else group_name(group),
-        )
-        return assemble(found)
+        """The governance on `as_of` as known at `known_at` (only `kinds`, if given).
+
+        The rows in force are found in the index alone; their payloads are decoded once per
+        row and kept (rows never change once written; a rebuild, which reuses row ids, raises
+        the generation and empties the cache). The returned state shares those decoded
+        objects with other answers: read it, do not change it.
+        """
+        return _state_of(self._in_force(as_of, known_at, kinds, group))
+
+    def holdings(
+        self, as_of: date, known_at: datetime, group: d.EntityKey | None = None
+    ) -> list[g.Holding]:
+        """The roles held on `as_of` as known at `known_at`, by subject, party and role.
+
+        The same holdings as `state(...).holdings`, without assembling a state. Shared with
+        other answers, like the state's: read them, do not change them.
+        """
+        entries = self._in_force(as_of, known_at, ("holding",), group)
+        if any(entry[5] is None for entry in entries):
+            found: list[g.Holding] = [entry[3] for entry in entries]
+            found.sort(key=_BY_SUBJECT_PARTY_ROLE)
+            return found
+        entries.sort(key=_sort_text)
+        return [entry[3] for entry in entries]
+
+    def _in_force(
+        self,
+        as_of: date,
+        known_at: datetime,
+        kinds: Sequence[str],
+        group: d.EntityKey | None,
+    ) -> list[_Decoded]:
+        """The decoded rows of `kinds` in force on `as_of` as known at `known_at`."""
+        with self._lock, self.tables.reading() as reader:
+            generation = reader.generation()
+            if generation != self._decoded_generation:
+                self._decoded.clear()
+                self._decoded_generation = generation
+            ids = reader.find_ids(
+                kinds,
+                as_of.toordinal(),
+                reader.position_at(micros(known_at)),
+                None if group is None else group_name(group),
+            )
+            decoded = self._decoded
+            missing = [row_id for row_id in ids if row_id not in decoded]
+            if missing:
+                if len(decoded) + len(missing) > DECODED_LIMIT:
+                    decoded.clear()
+                decoded.update(_decode(reader.rows(missing)))
+            return [decoded[row_id] for row_id in ids]
 
 
-def _segments(
-    key: d.EntityKey, folds: Iterable[tuple[date, GroupFold]]
-) -> tuple[list[Row], GroupFold]:
-    """Turn a group's successive folds into rows (valid from one change to the next)."""
+def _segments(key: d.EntityKey, items: list[InForce], since: date) -> tuple[list[Row], GroupFold]:
+    """Fold a group's items (in fold order) and turn its timeline from `since` into rows.
+
+    A row is valid from one change of its entry to the next; after the fold on `since`, only
+    the entries the day's decisions touched (and new anomalies) are looked at.
+    """
+    attr, kind = GROUP_DICTS[key[0]]
     rows: list[Row] = []
     last = GroupFold(key)
     running: dict[tuple[str, str], tuple[tuple[str, int, int], int]] = {}
-    for day, fold in folds:
+    for day, fold, changed, anomalies in changes(key, items, since):
         last = fold
         start = day.toordinal()
-        now = {
-            (e.kind, e.entity): (
-                orjson.dumps(e.value).decode(),
-                e.order[0].toordinal(),
-                e.order[1],
+        if changed is None:
+            for e in fold.entries():
+                value = (orjson.dumps(e.value).decode(), e.order[0].toordinal(), e.order[1])
+                running[(e.kind, e.entity)] = (value, start)
+            continue
+        entries = getattr(fold.state, attr)
+        for touched in changed:
+            entry = (kind, entity_id(kind, touched))
+            value = entries.get(touched)
+            order = fold.orders.get(touched)
+            now = (
+                None
+                if value is None or order is None
+                else (orjson.dumps(value).decode(), order[0].toordinal(), order[1])
             )
-            for e in fold.entries()
-        }
-        for entry, (value, valid_from) in list(running.items()):
-            if now.get(entry) != value:
-                rows.append((*entry, *value, valid_from, start))
+            current = running.get(entry)
+            if current is not None:
+                if current[0] == now:
+                    continue
+                rows.append((*entry, *current[0], current[1], start))
                 del running[entry]
-        for entry, value in now.items():
-            if entry not in running:
-                running[entry] = (value, start)
+            if now is not None:
+                running[entry] = (now, start)
+        for anomaly, order in zip(
+            fold.state.anomalies[anomalies:], fold.anomaly_orders[anomalies:], strict=True
+        ):
+            value = (orjson.dumps(anomaly).decode(), order[0].toordinal(), order[1])
+            running[("anomaly", str(anomaly.decision))] = (value, start)
     rows.extend(
         (*entry, *value, valid_from, None) for entry, (value, valid_from) in running.items()
     )
@@ -470,6 +531,89 @@ def assemble(found: Sequence[tuple[str, str, str, int, int]]) -> GovernanceState
             state.consents[UUID(entity)] = value
         else:
             getattr(state, _ATTRIBUTES[kind])[entity] = value
+    return state
+
+
+_Decoded = tuple[int, str, Any, Any, str, str | None]
+"""A row decoded: (order as one int, kind, key in its dictionary, value, entity, sort text).
+
+The sort text of a holding is subject, party and role joined by NUL, which sorts as the
+tuple does (ids are slugs, so NUL never occurs in them; if it did, the text is None).
+"""
+
+_BY_SUBJECT_PARTY_ROLE = attrgetter("subject", "party", "role")
+"""A Role is a StrEnum: it compares as its value."""
+
+_ORDER_SHIFT = 40
+"""Positions stay below 2**40, so (order date, order position) packs into one int."""
+
+
+def _key_of(kind: str, entity: str, value: Any) -> Any:
+    if kind == "holding":
+        return (value.party, value.subject, value.role)
+    if kind == "consent":
+        return UUID(entity)
+    if kind == "anomaly":
+        return None
+    return entity
+
+
+def _decode(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, _Decoded]:
+    """Decode stored rows (one validation per kind), by row id."""
+    by_kind: dict[str, list[tuple[int, str, str, int]]] = {}
+    for row_id, kind, entity, payload, ord_date, ord_pos in rows:
+        by_kind.setdefault(kind, []).append(
+            (row_id, entity, payload, (ord_date << _ORDER_SHIFT) | ord_pos)
+        )
+    decoded: dict[int, _Decoded] = {}
+    for kind, found in by_kind.items():
+        values = _ADAPTERS[kind].validate_json("[" + ",".join(row[2] for row in found) + "]")
+        for (row_id, entity, _, order), value in zip(found, values, strict=True):
+            key = _key_of(kind, entity, value)
+            decoded[row_id] = (order, kind, key, value, entity, _sort_text_of(kind, entity, value))
+    return decoded
+
+
+def _sort_text_of(kind: str, entity: str, value: Any) -> str | None:
+    if kind != "holding":
+        return entity
+    parts = (value.subject, value.party, value.role.value)
+    return None if any("\0" in part for part in parts) else "\0".join(parts)
+
+
+def _sort_text(entry: _Decoded) -> str:
+    text = entry[5]
+    assert text is not None
+    return text
+
+
+def _first(entry: _Decoded) -> int:
+    return entry[0]
+
+
+def _full_order(entry: _Decoded) -> tuple[int, str, str]:
+    return entry[0], entry[1], entry[4]
+
+
+def _state_of(entries: list[_Decoded]) -> GovernanceState:
+    """Build a state from decoded rows in force, in the insertion order the fold used.
+
+    That order is (order date, order position, kind, entity), as in `assemble`; the entity
+    only breaks ties, which are rare, so the usual sort is by one int.
+    """
+    entries.sort(key=_first)
+    if len({entry[0] for entry in entries}) != len(entries):
+        entries.sort(key=_full_order)
+    state = GovernanceState()
+    targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
+    targets["anomaly"] = None
+    anomalies = state.anomalies
+    for _, kind, key, value, _, _ in entries:
+        target = targets[kind]
+        if target is None:
+            anomalies.append(value)
+        else:
+            target[key] = value
     return state
 
 

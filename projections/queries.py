@@ -71,20 +71,14 @@ def responsibilities(
     role: Role | None = None,
 ) -> list[Holding]:
     """The roles held on `as_of`, sorted by subject, party and role; optionally filtered."""
-    state = _caught_up(ledger).state(
-        as_of,
-        known_at,
-        ("holding",),
-        group=None if subject is None else ("responsibilities", subject),
+    held = _caught_up(ledger).holdings(
+        as_of, known_at, group=None if subject is None else ("responsibilities", subject)
     )
-    return sorted(
-        (
-            h
-            for h in state.holdings.values()
-            if (party is None or h.party == party) and (role is None or h.role == role)
-        ),
-        key=lambda h: (h.subject, h.party, h.role.value),
-    )
+    if party is None and role is None:
+        return held
+    return [
+        h for h in held if (party is None or h.party == party) and (role is None or h.role == role)
+    ]
 
 
 def risks(

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import orjson
 import psycopg
 from psycopg import sql
 
@@ -45,6 +46,20 @@ _COLUMNS = (
 Found = tuple[str, str, str, int, int]
 """(kind, entity, payload, order date, order position) of a row in force."""
 
+Stored = tuple[int, str, str, str, int, int]
+"""(row id, kind, entity, payload, order date, order position) of a row."""
+
+
+class Reader(Protocol):
+    """Reads from one consistent snapshot of the tables (see `Tables.reading`)."""
+
+    def generation(self) -> int: ...
+    def position_at(self, recorded_us: int) -> int: ...
+    def find_ids(
+        self, kinds: Sequence[str], as_of: int, position: int, group: str | None
+    ) -> list[int]: ...
+    def rows(self, ids: Sequence[int]) -> list[Stored]: ...
+
 
 class Tables(Protocol):
     """The operations the projection needs from its store."""
@@ -52,6 +67,8 @@ class Tables(Protocol):
     def tracking(self) -> tuple[int, int]: ...
     @contextmanager
     def transaction(self) -> Iterator[Transaction]: ...
+    @contextmanager
+    def reading(self) -> Iterator[Reader]: ...
     def position_at(self, recorded_us: int) -> int: ...
     def find(
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
@@ -155,6 +172,15 @@ class SqliteTables:
             self.conn.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """A read transaction: every read sees the same committed state (WAL snapshot)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield _SqliteReader(self)
+        finally:
+            self.conn.execute("COMMIT")
+
     def position_at(self, recorded_us: int) -> int:
         row = self.conn.execute(
             "SELECT position FROM positions WHERE recorded_us <= ? "
@@ -193,6 +219,52 @@ class SqliteTables:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class _SqliteReader:
+    def __init__(self, tables: SqliteTables) -> None:
+        self.tables = tables
+        self.conn = tables.conn
+
+    def generation(self) -> int:
+        return self.tables.tracking()[1]
+
+    def position_at(self, recorded_us: int) -> int:
+        return self.tables.position_at(recorded_us)
+
+    def find_ids(
+        self, kinds: Sequence[str], as_of: int, position: int, group: str | None
+    ) -> list[int]:
+        """The ids of the rows of `kinds` valid on `as_of` and open at `position`.
+
+        Only the R*Tree is read (no payloads), unless a group is asked for.
+        """
+        codes = sorted(KIND_CODES[k] for k in kinds)
+        params: list[Any] = [codes[0], codes[-1], as_of, as_of, position, position]
+        where = (
+            "b.kind_lo >= ? AND b.kind_hi <= ? AND b.valid_lo <= ? AND b.valid_hi >= ? "
+            "AND b.recorded_lo <= ? AND b.recorded_hi >= ?"
+        )
+        if group is None:
+            query = f"SELECT b.id, b.kind_lo FROM row_boxes b WHERE {where}"  # noqa: S608
+        else:
+            query = (
+                f"SELECT b.id, b.kind_lo FROM row_boxes b JOIN rows r ON r.id = b.id "  # noqa: S608
+                f"WHERE {where} AND r.grp = ?"
+            )
+            params.append(group)
+        found = self.conn.execute(query, params).fetchall()
+        if len(codes) != codes[-1] - codes[0] + 1:
+            wanted = set(codes)
+            return [row_id for row_id, code in found if code in wanted]
+        return [row_id for row_id, _ in found]
+
+    def rows(self, ids: Sequence[int]) -> list[Stored]:
+        return self.conn.execute(
+            "SELECT id, kind, entity, payload, ord_date, ord_pos FROM rows "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(list(ids)).decode(),),
+        ).fetchall()
 
 
 class _SqliteTransaction:
@@ -324,6 +396,13 @@ class PostgresTables:
         with self.conn.transaction():
             yield _PostgresTransaction(self.conn)
 
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """A repeatable-read transaction: every read sees the same snapshot."""
+        with self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield _PostgresReader(self)
+
     def position_at(self, recorded_us: int) -> int:
         row = self.conn.execute(
             "SELECT position FROM governance_view_positions WHERE recorded_us <= %s "
@@ -357,6 +436,39 @@ class PostgresTables:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class _PostgresReader:
+    def __init__(self, tables: PostgresTables) -> None:
+        self.tables = tables
+        self.conn = tables.conn
+
+    def generation(self) -> int:
+        return self.tables.tracking()[1]
+
+    def position_at(self, recorded_us: int) -> int:
+        return self.tables.position_at(recorded_us)
+
+    def find_ids(
+        self, kinds: Sequence[str], as_of: int, position: int, group: str | None
+    ) -> list[int]:
+        query = (
+            "SELECT id FROM governance_view_rows "
+            "WHERE int4range(valid_from, valid_to) @> %s::int "
+            "AND int4range(recorded_from, recorded_to) @> %s::int AND kind = ANY(%s)"
+        )
+        params: list[Any] = [as_of, position, list(kinds)]
+        if group is not None:
+            query += " AND grp = %s"
+            params.append(group)
+        return [row[0] for row in self.conn.execute(query, params)]
+
+    def rows(self, ids: Sequence[int]) -> list[Stored]:
+        return self.conn.execute(
+            "SELECT id, kind, entity, payload, ord_date, ord_pos FROM governance_view_rows "
+            "WHERE id = ANY(%s)",
+            (list(ids),),
+        ).fetchall()
 
 
 class _PostgresTransaction:
