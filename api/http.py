@@ -63,6 +63,7 @@ from ledger.access import AccessError, AccessStore, UnknownToken
 from ledger.service import Ledger
 from ledger.settings import Settings
 from projections import queries
+from projections.bitemporal import Follower
 from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at
 from projections.views import state_view
 
@@ -113,9 +114,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        ledger.close()
-        access.close()
+        # Keep the read model in step in the background, so that queries seldom pay for it
+        # (they still catch up first: a process always reads its own and others' writes).
+        follower = Follower(queries.view_for(ledger), ledger)
+        follower.start()
+        try:
+            yield
+        finally:
+            follower.stop()
+            ledger.close()
+            access.close()
 
     app = FastAPI(
         title="Meldkamer governance ledger",
