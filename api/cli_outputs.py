@@ -163,7 +163,10 @@ def gaps(
             "| regel | betreft | sinds | toelichting |",
             "|---|---|---|---|",
         ]
-        lines += [f"| {g.rule} | {g.about} {g.id} | {g.since or ''} | {g.message} |" for g in found]
+        lines += [
+            f"| {g.rule} | {g.about} {g.id} | {g.since or ''} | {g.explained('nl')} |"
+            for g in found
+        ]
         data = ("\n".join(lines) + "\n").encode()
     _write(data, output)
 

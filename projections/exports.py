@@ -235,7 +235,7 @@ def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> bytes:
                     gap.about,
                     gap.id,
                     gap.since,
-                    gap.message,
+                    gap.explained("nl"),
                     ", ".join(str(i) for i in gap.decisions),
                 ]
             )

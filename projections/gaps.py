@@ -29,6 +29,11 @@ class Gap:
     since: date | None
     message: str
     decisions: tuple[UUID, ...] = ()
+    message_nl: str = ""
+    """The same explanation in Dutch (the pages' and reports' default language)."""
+
+    def explained(self, lang: str) -> str:
+        return self.message_nl if lang == "nl" and self.message_nl else self.message
 
 
 @dataclass
@@ -159,6 +164,7 @@ def subject_without_accountable(c: GapContext) -> list[Gap]:
             max(subject.registered_on, c.history(subject.id).run_start(_nobody)),
             f"nobody is accountable for {subject.name}",
             tuple(subject.decisions),
+            f"niemand is eindverantwoordelijk voor {subject.name}",
         )
         for subject in c.state.subjects.values()
         if not c.holders(subject.id, Role.ACCOUNTABLE)
@@ -176,6 +182,8 @@ def subject_with_several_accountable(c: GapContext) -> list[Gap]:
             f"{len(accountable)} parties are accountable for {subject.name}: "
             + ", ".join(accountable),
             c.holding_decisions(subject.id),
+            f"{len(accountable)} partijen zijn eindverantwoordelijk voor {subject.name}: "
+            + ", ".join(accountable),
         )
         for subject in c.state.subjects.values()
         if len(accountable := c.holders(subject.id, Role.ACCOUNTABLE)) > 1
@@ -192,6 +200,7 @@ def accountable_without_responsible(c: GapContext) -> list[Gap]:
             c.history(subject.id).run_start(_alone),
             f"{subject.name} has an accountable party but nobody responsible",
             c.holding_decisions(subject.id),
+            f"{subject.name} heeft een eindverantwoordelijke, maar niemand die het uitvoert",
         )
         for subject in c.state.subjects.values()
         if c.holders(subject.id, Role.ACCOUNTABLE) and not c.holders(subject.id, Role.RESPONSIBLE)
@@ -215,6 +224,8 @@ def role_held_by_dissolved_party(c: GapContext) -> list[Gap]:
                 f"{party.name} was dissolved on {party.dissolved_on} but still holds "
                 f"{holding.role} for {holding.subject}",
                 (*holding.decisions, *party.decisions),
+                f"{party.name} is opgeheven op {party.dissolved_on}, maar heeft nog de rol "
+                f"{holding.role} voor {holding.subject}",
             )
         )
     return gaps
@@ -235,13 +246,13 @@ def acceptance_without_criteria(c: GapContext) -> list[Gap]:
         acceptance = risk.acceptance_in_force()
         if acceptance is None or _criteria_in_force(c, risk, acceptance.criteria):
             continue
-        why = (
-            "names no criteria"
-            if acceptance.criteria is None
-            else (
+        if acceptance.criteria is None:
+            why, waarom = "names no criteria", "noemt geen criteria"
+        else:
+            why = (
                 f"names criteria {acceptance.criteria!r}, which are not in force for {risk.system}"
             )
-        )
+            waarom = f"noemt criteria {acceptance.criteria!r}, die niet gelden voor {risk.system}"
         gaps.append(
             Gap(
                 "acceptance_without_criteria",
@@ -250,6 +261,7 @@ def acceptance_without_criteria(c: GapContext) -> list[Gap]:
                 acceptance.on,
                 f"the residual risk of {risk.title} was accepted, but the acceptance {why}",
                 (acceptance.decision,),
+                f"het rest-risico van {risk.title} is aanvaard, maar de aanvaarding {waarom}",
             )
         )
     return gaps
@@ -277,6 +289,8 @@ def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
                 f"the residual risk of {risk.title} was accepted by {', '.join(outsiders)}, "
                 f"not accountable for {risk.system}",
                 (acceptance.decision,),
+                f"het rest-risico van {risk.title} is aanvaard door {', '.join(outsiders)}, "
+                f"niet eindverantwoordelijk voor {risk.system}",
             )
         )
     return gaps
@@ -298,6 +312,8 @@ def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
             f"{len(risks)} risk(s) identified for {system}, but no criteria for accepting "
             "residual risk are in force for it",
             tuple(r.decisions[0] for r in risks),
+            f"{len(risks)} risico('s) geïdentificeerd voor {system}, maar er gelden geen criteria "
+            "voor het aanvaarden van rest-risico's",
         )
         for system, risks in sorted(at_risk.items())
         if system not in covered
@@ -321,6 +337,7 @@ def assessment_without_criteria(c: GapContext) -> list[Gap]:
                 latest.on,
                 f"{risk.title} was assessed on {latest.on} without acceptance criteria in force",
                 (latest.decision,),
+                f"{risk.title} is beoordeeld op {latest.on} zonder geldende acceptatiecriteria",
             )
         )
     return gaps
@@ -336,6 +353,7 @@ def acceptance_past_review(c: GapContext) -> list[Gap]:
             acceptance.review_by + timedelta(days=1),
             f"the acceptance of {risk.title} was due for review on {acceptance.review_by}",
             (acceptance.decision,),
+            f"de aanvaarding van {risk.title} had herzien moeten worden op {acceptance.review_by}",
         )
         for risk in c.state.risks.values()
         if (acceptance := risk.acceptance_in_force()) is not None and acceptance.review_by < c.as_of
@@ -352,6 +370,7 @@ def risk_never_assessed(c: GapContext) -> list[Gap]:
             risk.identified_on,
             f"{risk.title} was identified on {risk.identified_on} but never assessed",
             tuple(risk.decisions),
+            f"{risk.title} is geïdentificeerd op {risk.identified_on}, maar nooit beoordeeld",
         )
         for risk in c.state.risks.values()
         if not risk.assessments
@@ -371,6 +390,7 @@ def recommendation_without_owner(c: GapContext) -> list[Gap]:
             rec.issued_on,
             f"recommendation {rec.id} has no owner",
             tuple(rec.decisions),
+            f"aanbeveling {rec.id} heeft geen eigenaar",
         )
         for rec in c.state.recommendations.values()
         if rec.status == "open" and rec.owner is None and (rec.response != "rejected")
@@ -387,6 +407,7 @@ def recommendation_overdue(c: GapContext) -> list[Gap]:
             rec.due_on + timedelta(days=1),
             f"recommendation {rec.id} was due on {rec.due_on} and is still open",
             tuple(rec.decisions),
+            f"aanbeveling {rec.id} moest uiterlijk {rec.due_on} zijn afgehandeld en staat nog open",
         )
         for rec in c.state.recommendations.values()
         if rec.status == "open" and rec.due_on is not None and rec.due_on < c.as_of
@@ -403,6 +424,8 @@ def commitment_past_due(c: GapContext) -> list[Gap]:
             com.due_on + timedelta(days=1),
             f"the promise '{com.promise}' was due on {com.due_on} and is not kept",
             tuple(com.decisions),
+            f"de toezegging '{com.promise}' moest uiterlijk {com.due_on} zijn nagekomen en is "
+            "dat niet",
         )
         for com in c.state.commitments.values()
         if com.kept_on is None and com.due_on < c.as_of
@@ -428,6 +451,8 @@ def consent_missing(c: GapContext) -> list[Gap]:
                     f"{content.kind} of {content.effective_on} still needs the consent of "
                     f"{', '.join(missing)}",
                     (root, *c.knowledge.consents.get(root, [])),
+                    f"{content.kind} van {content.effective_on} wacht nog op instemming van "
+                    f"{', '.join(missing)}",
                 )
             )
     return gaps

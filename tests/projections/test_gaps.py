@@ -13,6 +13,8 @@ def gaps(decisions: list[Decision], on: str = "2022-06-01", rule: str | None = N
     knowledge = known(decisions)
     as_of = date.fromisoformat(on)
     found = find_gaps(knowledge.state(as_of), knowledge, as_of)
+    for gap in found:  # every gap explains itself in Dutch too
+        assert gap.message_nl and gap.explained("nl") != gap.explained("en")
     return [g for g in found if rule is None or g.rule == rule]
 
 
