@@ -43,6 +43,30 @@ def reference_app(db: str) -> Any:
     app = FastAPI()
     local = threading.local()
 
+    if db.startswith("postgresql://"):  # same database and schema as the ledger
+        import psycopg
+
+        url, schema = db.split("?schema=")
+
+        def pg() -> Any:
+            if not hasattr(local, "conn"):
+                local.conn = psycopg.connect(url, autocommit=True)
+                local.conn.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{schema}".reference '
+                    "(id BIGSERIAL PRIMARY KEY, body BYTEA)"
+                )
+            return local.conn
+
+        @app.post("/v1/decisions", status_code=201)
+        def record_pg(body: dict[str, Any]) -> Response:
+            data = orjson.dumps(body)
+            row = pg().execute(
+                f'INSERT INTO "{schema}".reference (body) VALUES (%s) RETURNING id', (data,)
+            ).fetchone()
+            return Response(orjson.dumps({"id": row[0]}), status_code=201)
+
+        return app
+
     def conn() -> sqlite3.Connection:
         if not hasattr(local, "conn"):
             local.conn = sqlite3.connect(db, timeout=30, isolation_level=None)
@@ -131,6 +155,9 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--reference-server", nargs=2, metavar=("PORT", "DB"))
+    parser.add_argument(
+        "--postgres", default=None, help="postgresql://user@host:port/db (default: SQLite)"
+    )
     args = parser.parse_args()
     if args.reference_server:
         import uvicorn
@@ -140,7 +167,12 @@ def main() -> None:
         return
 
     data = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    database = str(data / "ledger.sqlite")
     env = {**os.environ, "LEDGER_DATA_DIR": str(data), "LEDGER_DATABASE_URL": ""}
+    if args.postgres:
+        schema = f"bench_api_{os.getpid()}"
+        database = f"{args.postgres}?schema={schema}"
+        env["LEDGER_DATABASE_URL"] = database
     cli = [sys.executable, "-c", "from api.cli import main; main()"]
     token = subprocess.run(
         [*cli, "tokens", "issue", "--role", "secretariat", "--name", "bench"],
@@ -153,8 +185,7 @@ def main() -> None:
         env=env, cwd=ROOT,
     )
     reference = subprocess.Popen(
-        [sys.executable, __file__, "--reference-server", str(reference_port),
-         str(data / "ledger.sqlite")],
+        [sys.executable, __file__, "--reference-server", str(reference_port), database],
         env=env, cwd=ROOT,
     )
     try:
@@ -168,7 +199,8 @@ def main() -> None:
             "source": "Kamerstuk 25124-109",
         }
         httpx.post(f"http://127.0.0.1:{ledger_port}/v1/decisions", json=party, headers=auth)
-        print(f"{args.requests} POSTs per row, SQLite, {args.workers} worker(s)")
+        backend = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"{args.requests} POSTs per row, {backend}, {args.workers} worker(s)")
         print("| endpoint   | clients | req/s | p50 ms | p99 ms |")
         print("|---|---:|---:|---:|---:|")
         start = 0
@@ -184,6 +216,11 @@ def main() -> None:
         for process in (ledger, reference):
             process.terminate()
             process.wait(timeout=20)
+        if args.postgres:
+            import psycopg
+
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 if __name__ == "__main__":
