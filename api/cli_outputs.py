@@ -46,20 +46,6 @@ def _write(data: bytes, output: str | None) -> None:
         err.print(f"written to {output}")
 
 
-def _filter(
-    subject_kind: list[str] | None,
-    subtree: str | None,
-    discipline: list[str] | None,
-    party_kind: list[str] | None,
-) -> MatrixFilter:
-    return MatrixFilter(
-        subject_kinds=frozenset(subject_kind) if subject_kind else None,
-        subtree=subtree,
-        disciplines=frozenset(discipline) if discipline else None,
-        party_kinds=frozenset(party_kind) if party_kind else None,
-    )
-
-
 @app.command()
 def matrix(
     as_of: AsOf = None,
@@ -89,7 +75,8 @@ def matrix(
     ledger = _open()
     moment = _moment(as_of, known_at)
     snap = evaluation.snapshot(ledger, moment)
-    result = evaluation.matrix_of(snap, _filter(subject_kind, subtree, discipline, party_kind))
+    only = MatrixFilter.of(subject_kind, subtree, discipline, party_kind)
+    result = evaluation.matrix_of(snap, only)
     _write(render_matrix(result, format, evaluation.gaps_of(snap)), output)
 
 

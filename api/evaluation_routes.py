@@ -74,20 +74,6 @@ def _negotiate(fmt: str | None, accept: str | None, allowed: tuple[str, ...]) ->
     )
 
 
-def _filter(
-    subject_kind: list[str] | None,
-    subtree: str | None,
-    discipline: list[str] | None,
-    party_kind: list[str] | None,
-) -> MatrixFilter:
-    return MatrixFilter(
-        subject_kinds=frozenset(subject_kind) if subject_kind else None,
-        subtree=subtree,
-        disciplines=frozenset(discipline) if discipline else None,
-        party_kinds=frozenset(party_kind) if party_kind else None,
-    )
-
-
 def _attachment(content: bytes, fmt: str, name: str) -> Response:
     headers = {}
     if fmt in ("xlsx", "csv"):
@@ -135,7 +121,8 @@ def get_matrix(
     """Who holds which role for what on `as_of`, as known at `known_at`."""
     fmt = _negotiate(format, accept, FORMATS)
     snap = evaluation.snapshot(ledger, Moment(as_of, known_at))
-    result = evaluation.matrix_of(snap, _filter(subject_kind, subtree, discipline, party_kind))
+    only = MatrixFilter.of(subject_kind, subtree, discipline, party_kind)
+    result = evaluation.matrix_of(snap, only)
     content = render_matrix(result, fmt, evaluation.gaps_of(snap))
     return _attachment(content, fmt, f"verantwoordelijkheden-{as_of}")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
@@ -469,34 +469,7 @@ DECISION_ADAPTER: TypeAdapter[AnyDecision] = TypeAdapter(AnyDecision)
 
 DECISION_CLASSES: dict[str, type[Decision]] = {
     cls.model_fields["kind"].default: cls
-    for cls in (
-        PartyRegistration,
-        PartyDissolution,
-        SubjectRegistration,
-        ResponsibilityAssignment,
-        ResponsibilityRelief,
-        ResponsibilityTransfer,
-        FrameworkAdoption,
-        RiskIdentification,
-        RiskAssessment,
-        RiskTreatment,
-        AcceptanceCriteriaEstablishment,
-        ResidualRiskAcceptance,
-        AcceptanceWithdrawal,
-        FindingRecord,
-        RecommendationIssue,
-        RecommendationResponse,
-        RecommendationOwnerAssignment,
-        RecommendationProgress,
-        RecommendationClosure,
-        EvaluationCommission,
-        EvaluationReport,
-        Commitment,
-        CommitmentFulfilment,
-        Consent,
-        DecisionCorrection,
-        DecisionRetraction,
-    )
+    for cls in (*get_args(get_args(SubstantiveDecision)[0]), DecisionCorrection, DecisionRetraction)
 }
 """Kind name -> decision class, e.g. "party.registered" -> PartyRegistration."""
 

@@ -26,6 +26,21 @@ class MatrixFilter:
     disciplines: frozenset[str] | None = None
     party_kinds: frozenset[str] | None = None
 
+    @classmethod
+    def of(
+        cls,
+        subject_kinds: Iterable[str] | None = None,
+        subtree: str | None = None,
+        disciplines: Iterable[str] | None = None,
+        party_kinds: Iterable[str] | None = None,
+    ) -> MatrixFilter:
+        """A filter from optional lists (an empty or missing list means all)."""
+
+        def chosen(values: Iterable[str] | None) -> frozenset[str] | None:
+            return frozenset(values) if values else None
+
+        return cls(chosen(subject_kinds), subtree, chosen(disciplines), chosen(party_kinds))
+
 
 @dataclass(frozen=True)
 class Source:
