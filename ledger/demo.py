@@ -3,15 +3,20 @@
 
 The scenario is data (`demo_data/kamerstuk-25124-109.jsonl`), not code: one decision a line,
 each with the document it rests on. `load_demo` records it through the same service the API
-uses, atomically and under one idempotency key, so loading it twice records nothing new.
+uses, one decision at a time under its own idempotency key, so loading it twice records nothing
+new. So that "as known at" means something in the demo, each decision is recorded as the
+secretariat would have recorded it: at the end of the day it took effect (or, if the file lists
+it later than a decision of a later date, just after that one — recorded late), never after now.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from ledger.service import Ledger
 from ledger.transfer import read_decisions
+from projections.timeframe import AMSTERDAM
 
 DEMO_FILE = Path(__file__).parent / "demo_data" / "kamerstuk-25124-109.jsonl"
 """The scenario file (shipped as package data of `ledger`)."""
@@ -20,18 +25,37 @@ DEMO_RECORDED_BY = "demo"
 DEMO_IDEMPOTENCY_KEY = "demo:kamerstuk-25124-109"
 
 
+def recording_moment(day: date, now: datetime) -> datetime:
+    """When the secretariat would have recorded a decision taking effect on `day`."""
+    return min(datetime.combine(day, time(17), tzinfo=AMSTERDAM).astimezone(UTC), now)
+
+
 def load_demo(ledger: Ledger, path: Path = DEMO_FILE) -> int:
     """Record the demo scenario; return how many decisions were NEW (0 if it was loaded before).
 
     Raises InvalidDecision if a line is malformed, RuleViolation if the ledger already holds
     decisions the scenario conflicts with (e.g. a party id in use), and IdempotencyConflict if
-    a different version of the scenario was loaded earlier under the same key.
+    a different version of a line was loaded earlier under the same key.
     """
     with path.open("rb") as stream:
         decisions = read_decisions(stream)
-    head = ledger.head
-    recorded = ledger.record(
-        decisions, recorded_by=DEMO_RECORDED_BY, idempotency_key=DEMO_IDEMPOTENCY_KEY
-    )
-    # A replay returns the decisions recorded earlier, all at or before the old head.
-    return sum(1 for item in recorded if item.position > head)
+    now = datetime.now(UTC)
+    moment = [now]
+    # A second service over the same store, whose clock is the simulated recording moment;
+    # the ledger never lets recorded_at run backwards, so a late line is recorded late.
+    recorder = Ledger(ledger.settings, clock=lambda: moment[0])
+    new = 0
+    try:
+        head = recorder.head
+        for number, decision in enumerate(decisions, start=1):
+            moment[0] = recording_moment(decision.effective_on, now)
+            (item,) = recorder.record(
+                [decision],
+                recorded_by=DEMO_RECORDED_BY,
+                idempotency_key=f"{DEMO_IDEMPOTENCY_KEY}:{number}",
+            )
+            new += item.position > head
+    finally:
+        recorder.close()
+    ledger.catch_up()
+    return new

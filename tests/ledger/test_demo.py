@@ -18,6 +18,7 @@ from ledger.demo import DEMO_FILE, DEMO_IDEMPOTENCY_KEY, load_demo
 from ledger.service import Ledger
 from ledger.settings import Settings
 from projections import oracle
+from projections.timeframe import end_of_day
 
 LETTER = date(2022, 2, 3)
 REPORT = date(2021, 12, 16)
@@ -57,7 +58,7 @@ def test_loading_the_demo_twice_records_nothing_new(settings: Settings) -> None:
         finally:
             again.close()
         assert ledger.head == lines_in_demo_file()
-        assert ledger.knowledge().requests[DEMO_IDEMPOTENCY_KEY].decisions
+        assert ledger.knowledge().requests[f"{DEMO_IDEMPOTENCY_KEY}:1"].decisions
     finally:
         ledger.close()
 
@@ -215,3 +216,17 @@ def test_ledger_demo_command_loads_the_scenario_once(
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0, second.output
     assert "recorded 0 decision(s)" in second.output
+
+
+def test_the_demo_is_recorded_as_the_secretariat_would_have_recorded_it(demo: Ledger) -> None:
+    # Each decision is recorded at the end of the day it took effect, so "as known at" matters:
+    # the minister's endorsement of 3 February 2022 was not known the day before.
+    recorded = demo.recorded()
+    times = [item.recorded_at for item in recorded]
+    assert times == sorted(times)
+    endorsement = next(i for i in recorded if i.kind == "recommendation.responded")
+    assert endorsement.recorded_at.date() == date(2022, 2, 3)
+    before = oracle.state(recorded, date(2022, 2, 3), end_of_day(date(2022, 2, 2)))
+    after = oracle.state(recorded, date(2022, 2, 3), end_of_day(date(2022, 2, 3)))
+    assert all(r.response is None for r in before.recommendations.values())
+    assert {r.response for r in after.recommendations.values()} == {"endorsed"}
