@@ -14,11 +14,15 @@ dictionary, so that merging groups by it gives the dictionaries the fold's own i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, is_dataclass
 from datetime import date
+from enum import Enum
 from typing import Any
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from domain import decisions as d
 from domain.governance import GovernanceState, InForce
@@ -54,11 +58,19 @@ class Entry:
     order: Order
 
 
+_HOLDING_IDS: dict[Any, str] = {}
+
+
 def entity_id(kind: str, key: Any) -> str:
     """The stable name of a key of the state, e.g. a holding's 'c2000/smb/accountable'."""
     if kind == "holding":
-        party, subject, role = key
-        return f"{subject}/{party}/{role.value}"
+        found = _HOLDING_IDS.get(key)
+        if found is None:
+            party, subject, role = key
+            found = f"{subject}/{party}/{role.value}"
+            if len(_HOLDING_IDS) < 1_000_000:
+                _HOLDING_IDS[key] = found
+        return found
     return str(key)
 
 
@@ -73,12 +85,45 @@ class GroupFold:
     anomaly_orders: list[Order] = field(default_factory=list)
     touched: set[Any] = field(default_factory=set)
     """Dictionary keys the last `apply` may have changed (inserted, removed or mutated)."""
+    count: int = 0
+    """How many decisions have been applied."""
+    owned: set[Any] | None = None
+    """The dictionary keys whose values no copy shares (None: all of them).
+
+    `copy` shares the values with the copy; `apply` copies a shared value before the
+    decision may change it (copy on write), so a copy costs a dictionary, not the values.
+    """
+
+    def copy(self) -> GroupFold:
+        """An independent copy: what either fold applies next does not show in the other."""
+        attr = GROUP_DICTS[self.key[0]][0]
+        state = GovernanceState()
+        for name, value in vars(self.state).items():
+            # the group's own dictionary is copied on write; the others stay empty
+            setattr(state, name, dict(value) if name == attr else _clone(value))
+        self.owned = set()
+        return GroupFold(
+            self.key,
+            state,
+            self.last,
+            dict(self.orders),
+            list(self.anomaly_orders),
+            set(),
+            self.count,
+            set(),
+        )
 
     def apply(self, item: InForce) -> None:
         """Apply the group's next decision in (in force on, position) order."""
         attr, kind = GROUP_DICTS[self.key[0]]
         entries: dict[Any, Any] = getattr(self.state, attr)
         candidates = _holding_keys(item.decision) if kind == "holding" else None
+        owned = self.owned
+        if owned is not None:
+            for key in entries if candidates is None else candidates:
+                if key not in owned and key in entries:
+                    entries[key] = _clone(entries[key])
+                    owned.add(key)
         # a responsibility decision can only insert or remove the holdings it names, so only
         # those are compared (not every holding of the subject)
         before = set(entries) if candidates is None else {k for k in candidates if k in entries}
@@ -86,12 +131,15 @@ class GroupFold:
         self.state.apply(item)
         order = (item.in_force_on, item.position)
         self.last = order
+        self.count += 1
         after = entries.keys() if candidates is None else {k for k in candidates if k in entries}
         inserted, removed = after - before, before - after
         for gone in removed:
             del self.orders[gone]
         for new in inserted:
             self.orders[new] = order
+        if owned is not None:
+            owned.update(inserted)
         # holdings are only ever inserted or removed; other groups hold one entry, changed in place
         self.touched = inserted | removed if kind == "holding" else before | after
         if len(self.state.anomalies) > anomalies:
@@ -109,6 +157,106 @@ class GroupFold:
             for anomaly, order in zip(self.state.anomalies, self.anomaly_orders, strict=True)
         )
         return found
+
+
+@dataclass
+class Checkpoints:
+    """Copies of a group's fold after some prefixes of its decisions, to re-fold from.
+
+    A re-fold from a date D need not re-apply the decisions in force before D: they are the
+    same and in the same order as before, so the fold of them (a copy kept on the way) can be
+    taken up. A copy is kept after every `every` decisions; copies at or after a date a
+    re-fold starts from are dropped (the decisions after them may have changed).
+    """
+
+    every: int = 16
+    marks: list[GroupFold] = field(default_factory=list)
+
+    def resume(self, since: date, live: GroupFold) -> GroupFold:
+        """A fold of exactly the group's decisions in force before `since`, to fold on.
+
+        `live` is the fold of all the group's decisions as they were before the change; it
+        is used as it is if all of them came into force before `since`.
+        """
+        marks = self.marks
+        while marks and marks[-1].last is not None and marks[-1].last[0] >= since:
+            marks.pop()
+        if live.last is None or live.last[0] < since:
+            return live
+        if not marks:
+            return GroupFold(live.key)
+        return marks[-1].copy()
+
+    def passed(self, fold: GroupFold) -> None:
+        """Keep a copy of `fold` if `every` decisions were applied since the last copy."""
+        if fold.count - (self.marks[-1].count if self.marks else 0) >= self.every:
+            self.marks.append(fold.copy())
+
+
+def _clone_dataclass(value: Any) -> Any:
+    copied = object.__new__(type(value))
+    copied.__dict__.update({name: _clone(v) for name, v in value.__dict__.items()})
+    return copied
+
+
+def _clone_list(value: Any) -> Any:
+    return [_clone(v) for v in value]
+
+
+def _clone_dict(value: Any) -> Any:
+    return {k: _clone(v) for k, v in value.items()}
+
+
+def _clone_set(value: Any) -> Any:
+    return set(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_CLONERS: dict[type, Callable[[Any], Any]] = {
+    str: _same,
+    int: _same,
+    date: _same,
+    UUID: _same,
+    type(None): _same,
+    list: _clone_list,
+    dict: _clone_dict,
+    set: _clone_set,
+}
+
+
+def _cloner(kind: type) -> Callable[[Any], Any]:
+    if is_dataclass(kind):
+        if hasattr(kind, "__slots__"):
+            return _deep
+        frozen: bool = getattr(kind, "__dataclass_params__").frozen  # noqa: B009
+        return _same if frozen else _clone_dataclass
+    if issubclass(kind, BaseModel) and kind.model_config.get("frozen"):
+        return _same
+    if issubclass(kind, Enum | str | int | float | bool | date | UUID | bytes | frozenset):
+        return _same
+    if issubclass(kind, tuple):
+        return _clone_tuple
+    return _deep
+
+
+def _clone_tuple(value: Any) -> Any:
+    return tuple(_clone(v) for v in value)
+
+
+def _deep(value: Any) -> Any:
+    return copy.deepcopy(value)
+
+
+def _clone(value: Any) -> Any:
+    """A copy of a fold's state or one of its values, sharing only immutable parts."""
+    kind = type(value)
+    cloner = _CLONERS.get(kind)
+    if cloner is None:
+        cloner = _CLONERS[kind] = _cloner(kind)
+    return cloner(value)
 
 
 def _holding_keys(decision: d.Decision) -> tuple[Any, ...] | None:
@@ -165,18 +313,26 @@ def snapshots(
 
 
 def changes(
-    key: d.EntityKey, items: list[InForce], since: date
+    key: d.EntityKey,
+    items: list[InForce],
+    since: date,
+    start: GroupFold | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> Iterator[tuple[date, GroupFold, set[Any] | None, int]]:
     """Like `snapshots` (with a `since`), but also say what changed since the previous yield.
 
     Yields (day, fold, keys, anomalies): the dictionary keys the day's decisions may have
     changed (None on `since`: everything is new) and how many anomalies there were before.
+    The fold starts from `start` (the fold of the first `start.count` items), if given, and
+    leaves copies of itself on the way in `checkpoints`, if given.
     """
-    fold = GroupFold(key)
-    i, n = 0, len(items)
+    fold = GroupFold(key) if start is None else start
+    i, n = fold.count, len(items)
     while i < n and items[i].in_force_on <= since:
         fold.apply(items[i])
         i += 1
+        if checkpoints is not None:
+            checkpoints.passed(fold)
     yield since, fold, None, 0
     while i < n:
         day = items[i].in_force_on
@@ -186,6 +342,8 @@ def changes(
             fold.apply(items[i])
             changed |= fold.touched
             i += 1
+            if checkpoints is not None:
+                checkpoints.passed(fold)
         yield day, fold, changed, anomalies
 
 
