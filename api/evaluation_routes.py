@@ -238,7 +238,8 @@ def get_responsibilities(
     answers = evaluation.who_holds(
         ledger, Moment(as_of, known_at), party=party, subject=subject, role=role
     )
-    about, by_id = ledger.knowledge().about, ledger.knowledge().by_id
+    known = ledger.snapshot()
+    about, by_id = known.about, known.by_id
     items = []
     for answer in answers:
         h = answer.holding

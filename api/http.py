@@ -314,7 +314,7 @@ def _routes(app: FastAPI) -> None:
         related = [view.recorded, *view.corrections, *view.consents]
         if view.retraction is not None:
             related.append(view.retraction)
-        knowledge = ledger.knowledge()
+        knowledge = ledger.snapshot()
         # a retracted correction changes the content too
         undone = [knowledge.retracted_by.get(c.id) for c in view.corrections]
         related.extend(knowledge.by_id[i] for i in undone if i is not None)
@@ -348,10 +348,10 @@ def _routes(app: FastAPI) -> None:
         _principal: ReaderDep,
     ) -> Response:
         """The last position that touched an object (its version) and the decisions about it."""
-        ids = ledger.knowledge().about.get((group, key))
+        knowledge = ledger.snapshot()
+        ids = knowledge.about.get((group, key))
         if not ids:
             raise NotFound(f"no decision is about {group}/{key}")
-        knowledge = ledger.knowledge()
         version = knowledge.by_id[ids[-1]].position
         return OrjsonResponse(
             {"group": group, "key": key, "version": version, "decisions": [str(i) for i in ids]},
@@ -538,8 +538,8 @@ def _items(
     ledger: Ledger, day: date, moment: datetime, section: str, group: str | None
 ) -> dict[str, Any]:
     view = _state(ledger, day, moment)
-    about = ledger.knowledge().about
-    by_id = ledger.knowledge().by_id
+    known = ledger.snapshot()
+    about, by_id = known.about, known.by_id
     items: list[dict[str, Any]] = view[section]
     for item in items:
         key = (group, item["id"]) if group else ("responsibilities", item["subject"])

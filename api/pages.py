@@ -208,7 +208,7 @@ def overview(request: Request) -> Response:
     ledger = _ledger(request)
     snap = evaluation.snapshot(ledger, page.moment)
     gaps = evaluation.gaps_of(snap)
-    span = views.date_range(ledger.knowledge())
+    span = views.date_range(ledger.snapshot())
     return _render(
         page,
         "overview.html",
@@ -216,7 +216,7 @@ def overview(request: Request) -> Response:
         counts=views.counts(snap, gaps),
         gaps=gaps,
         span=span,
-        ticks=views.decision_days(ledger.knowledge()),
+        ticks=views.decision_days(ledger.snapshot()),
         **_common(page, snap),
     )
 
@@ -267,7 +267,7 @@ def timeline(request: Request) -> Response:
             only &= {item.id for item in ledger.history(subject=subject)}
     names = views.names_of(snap.state)
     items = views.timeline_items(snap.knowledge, names, page.lang, only=only, kind=kind)
-    everyone = ledger.knowledge()
+    everyone = ledger.snapshot()
     return _render(
         page,
         "timeline.html",

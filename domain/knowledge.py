@@ -69,10 +69,11 @@ class Knowledge:
     def head(self) -> int:
         return self.recorded[-1].position if self.recorded else 0
 
-    def known_until(self, position: int) -> Knowledge:
+    def known_until(self, position: int, *, copy: bool = False) -> Knowledge:
         """What was known when the ledger stood at `position`: the same as replaying the first
-        `position` decisions, but cut from this knowledge's indexes instead."""
-        if position >= self.head:
+        `position` decisions, but cut from this knowledge's indexes instead. At or past the head
+        it is this knowledge itself, unless a `copy` is asked for."""
+        if position >= self.head and not copy:
             return self
         by_id = self.by_id
 

@@ -100,6 +100,7 @@ class Ledger:
         self._clock = clock
         self._store: GovernanceApplication = self._open_store(settings)
         self._knowledge = Knowledge()
+        self._snapshot: Knowledge | None = None
         self._lock = threading.RLock()
         self.catch_up()
 
@@ -294,10 +295,22 @@ class Ledger:
             ]
 
     def knowledge(self) -> Knowledge:
-        """What is known now (callers must treat it as read-only)."""
+        """What is known now — the live object: use it only while holding no expectations of
+        stability (writers add to it, tentatively, under the ledger's lock). Readers that iterate
+        or compute over it want `snapshot()`."""
         with self._lock:
             self.catch_up()
             return self._knowledge
+
+    def snapshot(self) -> Knowledge:
+        """What is known now, as a copy no writer will change; readers at the same head share
+        it (callers must treat it as read-only)."""
+        with self._lock:
+            head = self.catch_up()
+            frozen = self._snapshot
+            if frozen is None or frozen.head != head:
+                frozen = self._snapshot = self._knowledge.known_until(head, copy=True)
+            return frozen
 
     def recorded(self) -> list[d.RecordedDecision]:
         with self._lock:

@@ -42,7 +42,7 @@ class Snapshot:
 
 def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
     """The state and the knowledge it rests on, as of the moment."""
-    current = ledger.knowledge()
+    current = ledger.snapshot()
     position = bisect_right(current.recorded, moment.known_at, key=lambda item: item.recorded_at)
     knowledge = current.known_until(position)
     state = queries.governance_state(ledger, moment.as_of, moment.known_at)
