@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,10 @@ from openpyxl import load_workbook
 
 from ledger.integrity import create_checkpoint
 from ledger.keys import init_keys, load_private_key
+from ledger.service import Ledger
+from projections import queries
 from tests.api.test_http_helpers import Api, api, basics, body  # noqa: F401 - the fixture
+from tests.builders import basics as domain_basics
 
 
 def governed(api: Api) -> None:  # noqa: F811
@@ -174,3 +178,18 @@ def test_who_was_accountable_on_a_date_as_known_then_with_sources(api: Api) -> N
         "/v1/responsibilities", params={"role": "boss"}, headers=api.auth("evaluator")
     )
     assert bad.status_code == 422
+
+
+def test_the_server_keeps_its_read_model_in_step_without_being_asked(api: Api) -> None:  # noqa: F811
+    served: Ledger = api.client.app.state.ledger  # type: ignore[attr-defined]
+    # Another process records; nobody queries this server.
+    other = Ledger(served.settings)
+    try:
+        other.record(domain_basics(), recorded_by="elsewhere")
+    finally:
+        other.close()
+    view = queries.view_for(served)
+    deadline = time.monotonic() + 10
+    while view.position() < len(domain_basics()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert view.position() == len(domain_basics())
