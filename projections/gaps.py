@@ -88,12 +88,7 @@ class GapContext:
             return found
         ids = self.knowledge.about.get(("responsibilities", subject), [])
         items = sorted(
-            (
-                item
-                for root in self.knowledge.roots(ids)
-                if (item := self.knowledge.in_force(root)) is not None
-                and item.in_force_on <= self.as_of
-            ),
+            self.knowledge.in_force_until(ids, self.as_of),
             key=lambda i: (i.in_force_on, i.position),
         )
         state = GovernanceState()
