@@ -442,16 +442,15 @@ class GovernanceView:
     ) -> list[_Decoded]:
         """The decoded rows of `kinds` in force on `as_of` as known at `known_at`."""
         with self._lock, self.tables.reading() as reader:
-            generation = reader.generation()
+            generation, ids = reader.lookup(
+                kinds,
+                as_of.toordinal(),
+                micros(known_at),
+                None if group is None else group_name(group),
+            )
             if generation != self._decoded_generation:
                 self._decoded.clear()
                 self._decoded_generation = generation
-            ids = reader.find_ids(
-                kinds,
-                as_of.toordinal(),
-                reader.position_at(micros(known_at)),
-                None if group is None else group_name(group),
-            )
             decoded = self._decoded
             missing = [row_id for row_id in ids if row_id not in decoded]
             if missing:

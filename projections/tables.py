@@ -59,6 +59,9 @@ class Reader(Protocol):
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
     ) -> list[int]: ...
     def rows(self, ids: Sequence[int]) -> list[Stored]: ...
+    def lookup(
+        self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
+    ) -> tuple[int, list[int]]: ...
 
 
 class Tables(Protocol):
@@ -259,6 +262,13 @@ class _SqliteReader:
             return [row_id for row_id, code in found if code in wanted]
         return [row_id for row_id, _ in found]
 
+    def lookup(
+        self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
+    ) -> tuple[int, list[int]]:
+        """The generation and `find_ids` at the position known at `recorded_us`."""
+        position = self.position_at(recorded_us)
+        return self.generation(), self.find_ids(kinds, as_of, position, group)
+
     def rows(self, ids: Sequence[int]) -> list[Stored]:
         return self.conn.execute(
             "SELECT id, kind, entity, payload, ord_date, ord_pos FROM rows "
@@ -346,6 +356,51 @@ class _SqliteTransaction:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
+_AREA = (
+    "box(point(recorded_from, hashtext(kind)::float8 * 4000000 + valid_from),"
+    " point(coalesce(recorded_to - 1, 2147483646),"
+    " hashtext(kind)::float8 * 4000000 + coalesce(valid_to - 1, 3999999)))"
+)
+"""A row as a rectangle: x its recorded positions, y its valid dates shifted by its kind.
+
+Both ends are inclusive (a box contains its edges). Date ordinals stay below 4000000
+(date.max is 3652059), so the kinds' spans never overlap. The kind's offset is computed by the
+server (hashtext is exact in a float8 times the span: below 2**53), so the rows in force of
+one kind at (date, position) are the boxes containing one point, found in the GiST index
+alone (the index includes the id, so the scan can be index-only).
+"""
+
+_FIND_IDS = (
+    "SELECT string_agg(r.id::text, ',') FROM unnest(%s::text[]) AS k(kind)"
+    " CROSS JOIN LATERAL (SELECT id FROM governance_view_rows"
+    " WHERE area @> box(point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int),"
+    " point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int))) AS r"
+)
+
+_FIND_IDS_IN_GROUP = (
+    "SELECT string_agg(r.id::text, ',') FROM unnest(%s::text[]) AS k(kind)"
+    " CROSS JOIN LATERAL (SELECT id FROM governance_view_rows"
+    " WHERE area @> box(point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int),"
+    " point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int)) AND grp = %s) AS r"
+)
+
+_LOOKUP_TEMPLATE = (
+    "WITH p AS (SELECT coalesce((SELECT position::int FROM governance_view_positions"
+    " WHERE recorded_us <= %s ORDER BY recorded_us DESC, position DESC LIMIT 1), 0) AS at)"
+    " SELECT (SELECT generation FROM governance_view_tracking WHERE view = %s),"
+    " (SELECT string_agg(r.id::text, ',') FROM p, unnest(%s::text[]) AS k(kind)"
+    " CROSS JOIN LATERAL (SELECT id FROM governance_view_rows"
+    " WHERE area @> box(point(p.at, hashtext(k.kind)::float8 * 4000000 + %s::int),"
+    " point(p.at, hashtext(k.kind)::float8 * 4000000 + %s::int)){group}) AS r)"
+)
+_LOOKUP = _LOOKUP_TEMPLATE.format(group="")
+_LOOKUP_IN_GROUP = _LOOKUP_TEMPLATE.format(group=" AND grp = %s")
+
+_VACUUM_AFTER = 5000
+"""Vacuum and analyse the rows after this many were written (and at least a fifth of them):
+index-only scans need the visibility map, the planner needs statistics."""
+
+
 class PostgresTables:
     """The read model as tables `governance_view_*` in the ledger's schema."""
 
@@ -371,9 +426,11 @@ class PostgresTables:
                 " recorded_from int NOT NULL, recorded_to int)",
                 "CREATE INDEX IF NOT EXISTS governance_view_rows_open"
                 " ON governance_view_rows (grp) WHERE recorded_to IS NULL",
-                "CREATE INDEX IF NOT EXISTS governance_view_rows_when ON governance_view_rows"
-                " USING gist (int4range(valid_from, valid_to),"
-                " int4range(recorded_from, recorded_to))",
+                "DROP INDEX IF EXISTS governance_view_rows_when",
+                "ALTER TABLE governance_view_rows ADD COLUMN IF NOT EXISTS area box"
+                f" GENERATED ALWAYS AS ({_AREA}) STORED",
+                "CREATE INDEX IF NOT EXISTS governance_view_rows_area"
+                " ON governance_view_rows USING gist (area) INCLUDE (id)",
                 "CREATE TABLE IF NOT EXISTS governance_view_positions ("
                 " position bigint PRIMARY KEY, recorded_us bigint NOT NULL)",
                 "CREATE INDEX IF NOT EXISTS governance_view_positions_time"
@@ -386,6 +443,13 @@ class PostgresTables:
                 "INSERT INTO governance_view_tracking VALUES (%s, 0, 0) ON CONFLICT DO NOTHING",
                 (VIEW_NAME,),
             )
+            row = self.conn.execute(
+                "SELECT count(DISTINCT hashtext(k)) FROM unnest(%s::text[]) AS k",
+                (list(ENTRY_KINDS),),
+            ).fetchone()
+            # the kinds must not share an offset in `area` (they do not: checked once here)
+            assert row is not None and row[0] == len(ENTRY_KINDS), "kind offsets collide"
+        self._written = 0
 
     def tracking(self) -> tuple[int, int]:
         row = self.conn.execute(
@@ -397,15 +461,34 @@ class PostgresTables:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
+        tx = _PostgresTransaction(self.conn)
         with self.conn.transaction():
-            yield _PostgresTransaction(self.conn)
+            yield tx
+        self._written += tx.written
+        if self._written >= _VACUUM_AFTER:
+            self._maintain()
+
+    def _maintain(self) -> None:
+        """VACUUM ANALYZE the rows if many were written since the last time (see _VACUUM_AFTER)."""
+        row = self.conn.execute(
+            "SELECT n_live_tup FROM pg_stat_user_tables"
+            " WHERE relid = 'governance_view_rows'::regclass"
+        ).fetchone()
+        live = int(row[0]) if row and row[0] is not None else 0
+        if self._written * 5 >= live:
+            self.conn.execute("VACUUM (ANALYZE) governance_view_rows, governance_view_positions")
+            self._written = 0
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
         """A repeatable-read transaction: every read sees the same snapshot."""
-        with self.conn.transaction():
-            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # one round trip to begin (the connection is in autocommit mode, so psycopg lets
+        # the statements through as they are)
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try:
             yield _PostgresReader(self)
+        finally:
+            self.conn.execute("COMMIT")
 
     def position_at(self, recorded_us: int) -> int:
         row = self.conn.execute(
@@ -419,13 +502,15 @@ class PostgresTables:
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
     ) -> list[Found]:
         query = (
-            "SELECT kind, entity, payload, ord_date, ord_pos FROM governance_view_rows "
-            "WHERE int4range(valid_from, valid_to) @> %s::int "
-            "AND int4range(recorded_from, recorded_to) @> %s::int AND kind = ANY(%s)"
+            "SELECT r.kind, r.entity, r.payload, r.ord_date, r.ord_pos"
+            " FROM unnest(%s::text[]) AS k(kind) CROSS JOIN LATERAL"
+            " (SELECT * FROM governance_view_rows"
+            " WHERE area @> box(point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int),"
+            " point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int))) AS r"
         )
-        params: list[Any] = [as_of, position, list(kinds)]
+        params: list[Any] = [list(dict.fromkeys(kinds)), position, as_of, position, as_of]
         if group is not None:
-            query += " AND grp = %s"
+            query += " WHERE r.grp = %s"
             params.append(group)
         return self.conn.execute(query, params).fetchall()
 
@@ -456,16 +541,34 @@ class _PostgresReader:
     def find_ids(
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
     ) -> list[int]:
-        query = (
-            "SELECT id FROM governance_view_rows "
-            "WHERE int4range(valid_from, valid_to) @> %s::int "
-            "AND int4range(recorded_from, recorded_to) @> %s::int AND kind = ANY(%s)"
-        )
-        params: list[Any] = [as_of, position, list(kinds)]
-        if group is not None:
-            query += " AND grp = %s"
+        """The ids of the rows of `kinds` valid on `as_of` and open at `position`.
+
+        Sent back as one text (a row per id costs far more to fetch than to parse).
+        """
+        params: list[Any] = [list(dict.fromkeys(kinds)), position, as_of, position, as_of]
+        if group is None:
+            row = self.conn.execute(_FIND_IDS, params, prepare=True).fetchone()
+        else:
             params.append(group)
-        return [row[0] for row in self.conn.execute(query, params)]
+            row = self.conn.execute(_FIND_IDS_IN_GROUP, params, prepare=True).fetchone()
+        if row is None or row[0] is None:
+            return []
+        ids: list[int] = orjson.loads("[" + row[0] + "]")
+        return ids
+
+    def lookup(
+        self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
+    ) -> tuple[int, list[int]]:
+        """The generation and `find_ids` at the position known at `recorded_us`, in one query."""
+        params: list[Any] = [recorded_us, VIEW_NAME, list(dict.fromkeys(kinds)), as_of, as_of]
+        query = _LOOKUP
+        if group is not None:
+            query = _LOOKUP_IN_GROUP
+            params.append(group)
+        row = self.conn.execute(query, params, prepare=True).fetchone()
+        assert row is not None
+        ids: list[int] = [] if row[1] is None else orjson.loads("[" + row[1] + "]")
+        return int(row[0]), ids
 
     def rows(self, ids: Sequence[int]) -> list[Stored]:
         return self.conn.execute(
@@ -478,6 +581,7 @@ class _PostgresReader:
 class _PostgresTransaction:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self.written = 0
 
     def tracking(self) -> tuple[int, int]:
         row = self.conn.execute(
@@ -512,6 +616,7 @@ class _PostgresTransaction:
         position: int,
         generation: int,
     ) -> None:
+        self.written += len(inserts) + len(closes)
         with self.conn.cursor() as cur:
             if closes:
                 cur.executemany(
