@@ -12,14 +12,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
-import psycopg
 from eventsourcing.persistence import IntegrityError
 
 from domain import decisions as d
@@ -68,24 +66,6 @@ class ExportRecord:
         return data
 
 
-SCHEMA_LOCK_KEY = 0x4D454C444B414D  # "MELDKAM": one advisory lock for creating the tables
-
-
-@contextmanager
-def _schema_creation_lock(settings: Settings) -> Iterator[None]:
-    """Serialise table creation: workers starting together on a fresh PostgreSQL database would
-    otherwise race on CREATE SCHEMA/TABLE and fail on the catalogue's unique constraints."""
-    if settings.database_url is None:
-        yield  # SQLite's own write lock serialises creation
-        return
-    with psycopg.connect(settings.database_url.split("?", 1)[0], autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
-        try:
-            yield
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
-
-
 def fingerprint(decisions: Sequence[d.Decision]) -> str:
     """A digest of a request's content, to tell a retry from a reuse of its idempotency key."""
     body = orjson.dumps([x.model_dump(mode="json") for x in decisions], option=orjson.OPT_SORT_KEYS)
@@ -98,16 +78,11 @@ class Ledger:
     def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
         self.settings = settings
         self._clock = clock
-        self._store: GovernanceApplication = self._open_store(settings)
+        self._store: GovernanceApplication = open_store(settings)
         self._knowledge = Knowledge()
         self._snapshot: Knowledge | None = None
         self._lock = threading.RLock()
         self.catch_up()
-
-    @staticmethod
-    def _open_store(settings: Settings) -> GovernanceApplication:
-        with _schema_creation_lock(settings):
-            return open_store(settings)
 
     @property
     def store(self) -> GovernanceApplication:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -100,9 +104,38 @@ def open_store(settings: Settings) -> GovernanceApplication:
     """Open (and create, if need be) the event store the settings point at."""
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    else:
+        with _file_lock(settings.data_dir / ".create.lock"):
+            return GovernanceApplication(env=settings.eventsourcing_env())
+    with _creation_lock(settings.database_url):
         ensure_postgres_schema(settings)
-    return GovernanceApplication(env=settings.eventsourcing_env())
+        return GovernanceApplication(env=settings.eventsourcing_env())
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """The same for SQLite files: connections opening a fresh file together ("database is
+    locked" while one of them switches it to WAL and creates the tables)."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+SCHEMA_LOCK_KEY = 0x4D454C444B414D  # "MELDKAM": one advisory lock for creating the tables
+
+
+@contextmanager
+def _creation_lock(database_url: str) -> Iterator[None]:
+    """Serialise schema and table creation: workers starting together on a fresh PostgreSQL
+    database would otherwise race on CREATE and fail on the catalogue's unique constraints."""
+    with psycopg.connect(database_url.split("?", 1)[0], autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
 
 def ensure_postgres_schema(settings: Settings) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -12,7 +11,7 @@ from domain.governance import GovernanceState, Holding
 from domain.knowledge import Knowledge
 from domain.vocabulary import Role
 from ledger.service import Ledger
-from projections import queries
+from projections import oracle, queries
 from projections.diff import CellChange, diff_matrices
 from projections.gaps import Gap, find_gaps
 from projections.matrix import Matrix, MatrixFilter, Source, build_matrix, trace
@@ -43,8 +42,7 @@ class Snapshot:
 def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
     """The state and the knowledge it rests on, as of the moment."""
     current = ledger.snapshot()
-    position = bisect_right(current.recorded, moment.known_at, key=lambda item: item.recorded_at)
-    knowledge = current.known_until(position)
+    knowledge = current.known_until(oracle.known_count(current.recorded, moment.known_at))
     state = queries.governance_state(ledger, moment.as_of, moment.known_at)
     return Snapshot(moment, state, knowledge, knowledge.head)
 

@@ -23,8 +23,12 @@ def known_prefix(
     recorded: Sequence[RecordedDecision], known_at: datetime
 ) -> Sequence[RecordedDecision]:
     """The decisions recorded at or before `known_at` (recorded_at never decreases)."""
-    cut = bisect_right([item.recorded_at for item in recorded], known_at)
-    return recorded[:cut]
+    return recorded[: known_count(recorded, known_at)]
+
+
+def known_count(recorded: Sequence[RecordedDecision], known_at: datetime) -> int:
+    """How many decisions were recorded at or before `known_at`: the ledger position then."""
+    return bisect_right(recorded, known_at, key=lambda item: item.recorded_at)
 
 
 def state(recorded: Sequence[RecordedDecision], as_of: date, known_at: datetime) -> GovernanceState:
