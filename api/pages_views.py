@@ -19,7 +19,7 @@ from api.i18n import label, text
 from domain import decisions as d
 from domain.events import LEDGER_STREAM_ID
 from domain.governance import GovernanceState, Party, Subject
-from domain.knowledge import Knowledge
+from domain.knowledge import Known
 from ledger.chain import chained
 from ledger.service import Ledger
 from projections.diff import CellChange
@@ -59,13 +59,13 @@ def counts(snap: Snapshot, gaps: Sequence[Gap]) -> list[tuple[str, int, str]]:
     ]
 
 
-def date_range(knowledge: Knowledge) -> tuple[date, date] | None:
+def date_range(knowledge: Known) -> tuple[date, date] | None:
     """The first and last effective date of every decision recorded."""
     days = [item.decision.effective_on for item in knowledge.recorded]
     return (min(days), max(days)) if days else None
 
 
-def decision_days(knowledge: Knowledge) -> list[date]:
+def decision_days(knowledge: Known) -> list[date]:
     """Every distinct effective date, in order (the slider's tick marks)."""
     return sorted({item.decision.effective_on for item in knowledge.recorded})
 
@@ -232,7 +232,7 @@ class TimelineItem:
 
 
 def timeline_items(
-    knowledge: Knowledge,
+    knowledge: Known,
     names: dict[str, str],
     lang: str,
     *,
@@ -328,5 +328,5 @@ def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: An
     return Markup("".join(parts))  # noqa: S704 - every value put in above is escaped
 
 
-def kinds_present(knowledge: Knowledge) -> list[str]:
+def kinds_present(knowledge: Known) -> list[str]:
     return sorted({item.kind for item in knowledge.recorded})

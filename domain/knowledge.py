@@ -17,9 +17,11 @@ Resolution rules:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from typing import Any
 from uuid import UUID
 
 from domain import decisions as d
@@ -41,8 +43,122 @@ class _GroupFold:
     latest: date
 
 
+class Known:
+    """What the ledger knew at some position: the reading side of `Knowledge`.
+
+    Implemented by `Knowledge` itself and by `KnownAt`, a cut of a knowledge at an earlier
+    position that shares the knowledge's indexes instead of copying them.
+    """
+
+    recorded: Sequence[d.RecordedDecision]
+    by_id: Mapping[UUID, d.RecordedDecision]
+    root_of: Mapping[UUID, UUID]
+    corrections: Mapping[UUID, Sequence[UUID]]
+    retracted_by: Mapping[UUID, UUID]
+    consents: Mapping[UUID, Sequence[UUID]]
+    about: Mapping[d.EntityKey, Sequence[UUID]]
+    needs_consent: Sequence[UUID]
+
+    @property
+    def head(self) -> int:
+        raise NotImplementedError
+
+    # --- resolution ---------------------------------------------------------------------
+
+    def get(self, decision_id: UUID) -> d.RecordedDecision | None:
+        return self.by_id.get(decision_id)
+
+    def is_retracted(self, decision_id: UUID) -> bool:
+        return decision_id in self.retracted_by
+
+    def current(self, decision_id: UUID) -> d.Decision | None:
+        """The content a substantive decision has now, or None if it is retracted or meta."""
+        item = self.by_id.get(decision_id)
+        if item is None or self.is_retracted(decision_id):
+            return None
+        if isinstance(item.decision, d.DecisionCorrection | d.DecisionRetraction):
+            return None
+        for correction_id in reversed(self.corrections.get(decision_id, [])):
+            if not self.is_retracted(correction_id):
+                correction = self.by_id[correction_id].decision
+                assert isinstance(correction, d.DecisionCorrection)
+                return correction.replacement
+        return item.decision
+
+    def in_force(self, decision_id: UUID) -> InForce | None:
+        """The decision as it applies, or None if retracted or still waiting for consent."""
+        content = self.current(decision_id)
+        if content is None:
+            return None
+        starts = content.effective_on
+        if content.requires_consent_of:
+            given = self.consent_dates(decision_id)
+            if any(party not in given for party in content.requires_consent_of):
+                return None
+            starts = max([starts, *(given[p] for p in content.requires_consent_of)])
+        return InForce(decision_id, self.by_id[decision_id].position, content, starts)
+
+    def consent_dates(self, decision_id: UUID) -> dict[str, date]:
+        """When each party consented to a decision (its earliest consent in force)."""
+        given: dict[str, date] = {}
+        for consent_id in self.consents.get(decision_id, []):
+            consent = self.current(consent_id)
+            if consent is None:
+                continue
+            for party in consent.decided_by:
+                if party not in given or consent.effective_on < given[party]:
+                    given[party] = consent.effective_on
+        return given
+
+    def roots(self, ids: Iterable[UUID]) -> list[UUID]:
+        """The substantive decisions behind ids (a correction stands for what it corrects)."""
+        seen: dict[UUID, None] = {}
+        for decision_id in ids:
+            item = self.by_id[decision_id]
+            if isinstance(item.decision, d.DecisionRetraction):
+                continue
+            seen.setdefault(self.root_of.get(decision_id, decision_id), None)
+        return list(seen)
+
+    # --- folding ------------------------------------------------------------------------
+
+    def state(self, as_of: date, about: Iterable[d.EntityKey] | None = None) -> GovernanceState:
+        """Fold what is known, up to `as_of`; only the decisions about `about`, if given."""
+        if about is None:
+            ids: Iterable[UUID] = (item.id for item in self.recorded)
+        else:
+            ids = (i for key in about for i in self.about.get(key, []))
+        return fold(self.in_force_until(ids, as_of))
+
+    def in_force_until(self, ids: Iterable[UUID], as_of: date) -> list[InForce]:
+        """The decisions behind ids that are in force on `as_of`, each once."""
+        items: list[InForce] = []
+        seen: set[UUID] = set()
+        for decision_id in ids:
+            item = self.by_id[decision_id]
+            if isinstance(item.decision, d.DecisionRetraction):
+                continue
+            root = self.root_of.get(decision_id, decision_id)
+            if root in seen:
+                continue
+            seen.add(root)
+            plain = self.by_id[root] if root != decision_id else item
+            content = plain.decision
+            if (  # the common case: its own content, in force from its own date
+                root not in self.retracted_by
+                and root not in self.corrections
+                and not content.requires_consent_of
+                and not isinstance(content, d.DecisionCorrection)
+            ):
+                if content.effective_on <= as_of:
+                    items.append(InForce(root, plain.position, content, content.effective_on))
+            elif (found := self.in_force(root)) is not None and found.in_force_on <= as_of:
+                items.append(found)
+        return items
+
+
 @dataclass
-class Knowledge:
+class Knowledge(Known):
     """Every recorded decision, indexed for resolution and for the invariants."""
 
     recorded: list[d.RecordedDecision] = field(default_factory=list)
@@ -71,12 +187,18 @@ class Knowledge:
     def head(self) -> int:
         return self.recorded[-1].position if self.recorded else 0
 
-    def known_until(self, position: int, *, copy: bool = False) -> Knowledge:
-        """What was known when the ledger stood at `position`: the same as replaying the first
-        `position` decisions, but cut from this knowledge's indexes instead. At or past the head
-        it is this knowledge itself, unless a `copy` is asked for."""
-        if position >= self.head and not copy:
+    def known_until(self, position: int) -> Known:
+        """What was known when the ledger stood at `position`, without copying anything: a
+        view that answers as a replay of the first `position` decisions would. It shares this
+        knowledge's indexes, so this knowledge must not be rolled back while the view is used
+        (a `Ledger.snapshot()` never is). At or past the head it is this knowledge itself."""
+        if position >= self.head:
             return self
+        return KnownAt(self, position)
+
+    def copy_until(self, position: int) -> Knowledge:
+        """An independent copy of what was known at `position` (the same as replaying the
+        first `position` decisions, cut from this knowledge's indexes instead)."""
         by_id = self.by_id
 
         def kept(ids: list[UUID]) -> list[UUID]:
@@ -177,73 +299,6 @@ class Knowledge:
                     if not request.decisions:
                         del self.requests[request_key]
 
-    # --- resolution ---------------------------------------------------------------------
-
-    def get(self, decision_id: UUID) -> d.RecordedDecision | None:
-        return self.by_id.get(decision_id)
-
-    def is_retracted(self, decision_id: UUID) -> bool:
-        return decision_id in self.retracted_by
-
-    def current(self, decision_id: UUID) -> d.Decision | None:
-        """The content a substantive decision has now, or None if it is retracted or meta."""
-        item = self.by_id.get(decision_id)
-        if item is None or self.is_retracted(decision_id):
-            return None
-        if isinstance(item.decision, d.DecisionCorrection | d.DecisionRetraction):
-            return None
-        for correction_id in reversed(self.corrections.get(decision_id, [])):
-            if not self.is_retracted(correction_id):
-                correction = self.by_id[correction_id].decision
-                assert isinstance(correction, d.DecisionCorrection)
-                return correction.replacement
-        return item.decision
-
-    def in_force(self, decision_id: UUID) -> InForce | None:
-        """The decision as it applies, or None if retracted or still waiting for consent."""
-        content = self.current(decision_id)
-        if content is None:
-            return None
-        starts = content.effective_on
-        if content.requires_consent_of:
-            given = self.consent_dates(decision_id)
-            if any(party not in given for party in content.requires_consent_of):
-                return None
-            starts = max([starts, *(given[p] for p in content.requires_consent_of)])
-        return InForce(decision_id, self.by_id[decision_id].position, content, starts)
-
-    def consent_dates(self, decision_id: UUID) -> dict[str, date]:
-        """When each party consented to a decision (its earliest consent in force)."""
-        given: dict[str, date] = {}
-        for consent_id in self.consents.get(decision_id, []):
-            consent = self.current(consent_id)
-            if consent is None:
-                continue
-            for party in consent.decided_by:
-                if party not in given or consent.effective_on < given[party]:
-                    given[party] = consent.effective_on
-        return given
-
-    def roots(self, ids: Iterable[UUID]) -> list[UUID]:
-        """The substantive decisions behind ids (a correction stands for what it corrects)."""
-        seen: dict[UUID, None] = {}
-        for decision_id in ids:
-            item = self.by_id[decision_id]
-            if isinstance(item.decision, d.DecisionRetraction):
-                continue
-            seen.setdefault(self.root_of.get(decision_id, decision_id), None)
-        return list(seen)
-
-    # --- folding ------------------------------------------------------------------------
-
-    def state(self, as_of: date, about: Iterable[d.EntityKey] | None = None) -> GovernanceState:
-        """Fold what is known, up to `as_of`; only the decisions about `about`, if given."""
-        if about is None:
-            ids: Iterable[UUID] = (item.id for item in self.recorded)
-        else:
-            ids = (i for key in about for i in self.about.get(key, []))
-        return fold(self.in_force_until(ids, as_of))
-
     def state_of(self, key: d.EntityKey, as_of: date) -> GovernanceState:
         """The state of one group on a date; callers must not change it (it may be cached)."""
         group = self._folds.get(key)
@@ -253,31 +308,145 @@ class Knowledge:
             group = self._folds[key] = _GroupFold(fold(items), latest)
         return group.state if as_of >= group.latest else self.state(as_of, about=[key])
 
-    def in_force_until(self, ids: Iterable[UUID], as_of: date) -> list[InForce]:
-        """The decisions behind ids that are in force on `as_of`, each once."""
-        items: list[InForce] = []
-        seen: set[UUID] = set()
-        for decision_id in ids:
-            item = self.by_id[decision_id]
-            if isinstance(item.decision, d.DecisionRetraction):
-                continue
-            root = self.root_of.get(decision_id, decision_id)
-            if root in seen:
-                continue
-            seen.add(root)
-            plain = self.by_id[root] if root != decision_id else item
-            content = plain.decision
-            if (  # the common case: its own content, in force from its own date
-                root not in self.retracted_by
-                and root not in self.corrections
-                and not content.requires_consent_of
-                and not isinstance(content, d.DecisionCorrection)
-            ):
-                if content.effective_on <= as_of:
-                    items.append(InForce(root, plain.position, content, content.effective_on))
-            elif (found := self.in_force(root)) is not None and found.in_force_on <= as_of:
-                items.append(found)
-        return items
+
+class KnownAt(Known):
+    """A knowledge as it stood at an earlier position: every index is read through a filter
+    that hides what was recorded later (lists are cut by bisection, on first use)."""
+
+    def __init__(self, knowledge: Knowledge, position: int) -> None:
+        self._knowledge = knowledge
+        self._position = max(0, min(position, knowledge.head))
+        by_id = knowledge.by_id
+        self.by_id = _KnownItems(by_id, self._position)
+        self.root_of = _KnownKeys(knowledge.root_of, by_id, self._position)
+        self.retracted_by = _KnownValues(knowledge.retracted_by, by_id, self._position)
+        self.corrections = _KnownLists(knowledge.corrections, by_id, self._position)
+        self.consents = _KnownLists(knowledge.consents, by_id, self._position)
+        self.about = _KnownLists(knowledge.about, by_id, self._position)
+
+    @property
+    def head(self) -> int:
+        return self._position
+
+    @cached_property
+    def recorded(self) -> Sequence[d.RecordedDecision]:  # type: ignore[override]
+        return self._knowledge.recorded[: self._position]
+
+    @cached_property
+    def needs_consent(self) -> Sequence[UUID]:  # type: ignore[override]
+        by_id, position = self._knowledge.by_id, self._position
+        return [i for i in self._knowledge.needs_consent if by_id[i].position <= position]
+
+
+class _KnownItems(Mapping[UUID, d.RecordedDecision]):
+    """`by_id` up to a position."""
+
+    def __init__(self, by_id: dict[UUID, d.RecordedDecision], position: int) -> None:
+        self._by_id, self._position = by_id, position
+
+    def __getitem__(self, key: UUID) -> d.RecordedDecision:
+        item = self._by_id[key]
+        if item.position > self._position:
+            raise KeyError(key)
+        return item
+
+    def __contains__(self, key: object) -> bool:
+        item = self._by_id.get(key)  # type: ignore[call-overload]
+        return item is not None and item.position <= self._position
+
+    def __iter__(self) -> Iterator[UUID]:
+        return (k for k, item in self._by_id.items() if item.position <= self._position)
+
+    def __len__(self) -> int:
+        return min(len(self._by_id), self._position)
+
+
+class _KnownKeys(Mapping[UUID, UUID]):
+    """An index whose entries are known once the decision that is their key is."""
+
+    def __init__(
+        self, index: dict[UUID, UUID], by_id: dict[UUID, d.RecordedDecision], position: int
+    ) -> None:
+        self._index, self._by_id, self._position = index, by_id, position
+
+    def __getitem__(self, key: UUID) -> UUID:
+        value = self._index[key]
+        if self._by_id[key].position > self._position:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index and self._by_id[key].position <= self._position  # type: ignore[index]
+
+    def __iter__(self) -> Iterator[UUID]:
+        return (k for k in self._index if self._by_id[k].position <= self._position)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _KnownValues(Mapping[UUID, UUID]):
+    """An index whose entries are known once the decision that is their value is."""
+
+    def __init__(
+        self, index: dict[UUID, UUID], by_id: dict[UUID, d.RecordedDecision], position: int
+    ) -> None:
+        self._index, self._by_id, self._position = index, by_id, position
+
+    def __getitem__(self, key: UUID) -> UUID:
+        value = self._index[key]
+        if self._by_id[value].position > self._position:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        value = self._index.get(key)  # type: ignore[call-overload]
+        return value is not None and self._by_id[value].position <= self._position
+
+    def __iter__(self) -> Iterator[UUID]:
+        return (k for k, v in self._index.items() if self._by_id[v].position <= self._position)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _KnownLists(Mapping[Any, Sequence[UUID]]):
+    """An index of id lists in ledger order, each cut at the position (absent if empty)."""
+
+    def __init__(
+        self, index: Mapping[Any, list[UUID]], by_id: dict[UUID, d.RecordedDecision], position: int
+    ) -> None:
+        self._index, self._by_id, self._position = index, by_id, position
+
+    def _cut(self, ids: list[UUID]) -> list[UUID]:
+        by_id, position = self._by_id, self._position
+        if by_id[ids[-1]].position <= position:
+            return ids  # all of it (most lists): shared, never changed by readers
+        return ids[: bisect_right(ids, position, key=lambda i: by_id[i].position)]
+
+    def __getitem__(self, key: Any) -> Sequence[UUID]:
+        ids = self._index[key]
+        cut = self._cut(ids) if ids else ids
+        if not cut:
+            raise KeyError(key)
+        return cut
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        ids = self._index.get(key)
+        if not ids:
+            return default
+        cut = self._cut(ids)
+        return cut if cut else default
+
+    def __contains__(self, key: object) -> bool:
+        ids = self._index.get(key)
+        return bool(ids) and self._by_id[ids[0]].position <= self._position  # type: ignore[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return (k for k, ids in self._index.items() if ids and k in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _pop_last(

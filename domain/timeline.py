@@ -25,6 +25,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from domain import decisions as d
+from domain.anchoring import RoleRuns
 from domain.governance import GovernanceState, InForce
 from domain.knowledge import Knowledge
 
@@ -46,6 +47,12 @@ GROUP_DICTS: dict[str, tuple[str, str]] = {
 """Group name -> (GovernanceState attribute it lives in, entry kind)."""
 
 ENTRY_KINDS: tuple[str, ...] = (*(kind for _, kind in GROUP_DICTS.values()), "anomaly")
+"""The kinds of entries a state is assembled from."""
+
+ROW_KINDS: tuple[str, ...] = (*ENTRY_KINDS, "run")
+"""Every kind of entry the read model stores: the state's, and the runs of the conditions of
+`domain.anchoring` (entity '<subject>/<condition>', value the first day of the run), which
+only a responsibilities group has."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class GroupFold:
     """Dictionary keys the last `apply` may have changed (inserted, removed or mutated)."""
     count: int = 0
     """How many decisions have been applied."""
+    runs: RoleRuns | None = None
+    """A responsibilities group's role conditions and since when they hold."""
     owned: set[Any] | None = None
     """The dictionary keys whose values no copy shares (None: all of them).
 
@@ -110,8 +119,13 @@ class GroupFold:
             list(self.anomaly_orders),
             set(),
             self.count,
+            None if self.runs is None else self.runs.copy(),
             set(),
         )
+
+    def __post_init__(self) -> None:
+        if self.runs is None and self.key[0] == "responsibilities":
+            self.runs = RoleRuns()
 
     def apply(self, item: InForce) -> None:
         """Apply the group's next decision in (in force on, position) order."""
@@ -140,6 +154,13 @@ class GroupFold:
             self.orders[new] = order
         if owned is not None:
             owned.update(inserted)
+        runs = self.runs
+        if runs is not None:
+            for party, _, role in removed:
+                runs.lost(party, role)
+            for party, _, role in inserted:
+                runs.gained(party, role)
+            runs.end_of(item.in_force_on)
         # holdings are only ever inserted or removed; other groups hold one entry, changed in place
         self.touched = inserted | removed if kind == "holding" else before | after
         if len(self.state.anomalies) > anomalies:
@@ -156,7 +177,16 @@ class GroupFold:
             Entry("anomaly", str(anomaly.decision), anomaly, order)
             for anomaly, order in zip(self.state.anomalies, self.anomaly_orders, strict=True)
         )
+        found.extend(Entry("run", entity, on, (on, 0)) for entity, on in self.run_entries().items())
         return found
+
+    def run_entries(self) -> dict[str, date]:
+        """The runs in progress, by row entity ('<subject>/<condition>'): a responsibilities
+        group's derived entries (see `ROW_KINDS`)."""
+        if self.runs is None:
+            return {}
+        subject = self.key[1]
+        return {f"{subject}/{name}": on for name, on in self.runs.since.items()}
 
 
 @dataclass

@@ -284,7 +284,7 @@ class Ledger:
             head = self.catch_up()
             frozen = self._snapshot
             if frozen is None or frozen.head != head:
-                frozen = self._snapshot = self._knowledge.known_until(head, copy=True)
+                frozen = self._snapshot = self._knowledge.copy_until(head)
             return frozen
 
     def recorded(self) -> list[d.RecordedDecision]:

@@ -379,6 +379,11 @@ class GovernanceView:
                     (orjson.dumps(anomaly).decode(), order[0].toordinal(), order[1]),
                 )
             )
+        if fold.runs is not None:
+            runs = fold.run_entries()
+            ended = [e for k, e in group.latest if k == "run" and e not in runs]
+            changes.extend(("run", entity, _run_value(on)) for entity, on in runs.items())
+            changes.extend(("run", entity, None) for entity in ended)
         name = group_name(key)
         for entry_kind, entity, value in changes:
             old = group.latest.get((entry_kind, entity))
@@ -510,10 +515,27 @@ def _segments(
         ):
             value = (orjson.dumps(anomaly).decode(), order[0].toordinal(), order[1])
             running[("anomaly", str(anomaly.decision))] = (value, start)
+        if fold.runs is not None:
+            runs = {("run", entity): _run_value(on) for entity, on in fold.run_entries().items()}
+            ended = [e for e in running if e[0] == "run" and e not in runs]
+            for entry, now in [*runs.items(), *((e, None) for e in ended)]:
+                current = running.get(entry)
+                if current is not None:
+                    if current[0] == now:
+                        continue
+                    rows.append((*entry, *current[0], current[1], start))
+                    del running[entry]
+                if now is not None:
+                    running[entry] = (now, start)
     rows.extend(
         (*entry, *value, valid_from, None) for entry, (value, valid_from) in running.items()
     )
     return rows, last
+
+
+def _run_value(on: date) -> tuple[str, int, int]:
+    """A run's row value: the first day of the run (payload and order both say it)."""
+    return orjson.dumps(on).decode(), on.toordinal(), 0
 
 
 # --- turning rows back into a state -----------------------------------------------------------
@@ -531,6 +553,7 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "commitment": TypeAdapter(list[g.CommitmentState]),
     "consent": TypeAdapter(list[dict[str, date]]),
     "anomaly": TypeAdapter(list[g.Anomaly]),
+    "run": TypeAdapter(list[date]),
 }
 
 _ATTRIBUTES = {
@@ -562,6 +585,8 @@ def assemble(found: Sequence[tuple[str, str, str, int, int]]) -> GovernanceState
     state = GovernanceState()
     for kind, entity, _, _, _ in ordered:
         value = decoded[(kind, entity)]
+        if kind == "run":
+            continue  # derived, not part of the state
         if kind == "anomaly":
             state.anomalies.append(value)
         elif kind == "holding":
@@ -645,13 +670,12 @@ def _state_of(entries: list[_Decoded]) -> GovernanceState:
         entries.sort(key=_full_order)
     state = GovernanceState()
     targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
-    targets["anomaly"] = None
-    anomalies = state.anomalies
+    targets["anomaly"] = anomalies = state.anomalies
     for _, kind, key, value, _, _ in entries:
-        target = targets[kind]
-        if target is None:
+        target = targets.get(kind)
+        if target is anomalies:
             anomalies.append(value)
-        else:
+        elif target is not None:  # (runs are derived, not part of the state)
             target[key] = value
     return state
 

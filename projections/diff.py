@@ -9,7 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain import decisions as d
-from domain.knowledge import Knowledge
+from domain.knowledge import Known
 from domain.vocabulary import Role
 from projections.matrix import Matrix, Source, trace
 
@@ -27,7 +27,7 @@ class CellChange:
     causes: tuple[Source, ...]
 
 
-def diff_matrices(before: Matrix, after: Matrix, knowledge_after: Knowledge) -> list[CellChange]:
+def diff_matrices(before: Matrix, after: Matrix, knowledge_after: Known) -> list[CellChange]:
     """Compare two matrices cell by cell; explain each change by the decisions behind it."""
     changes = []
     for key in sorted(set(before.cells) | set(after.cells)):
@@ -61,7 +61,7 @@ def diff_matrices(before: Matrix, after: Matrix, knowledge_after: Knowledge) -> 
 
 
 def _removal_causes(
-    knowledge: Knowledge, before: Matrix, after: Matrix, party: str, subject: str, role: Role
+    knowledge: Known, before: Matrix, after: Matrix, party: str, subject: str, role: Role
 ) -> list[Source]:
     """Reliefs and transfers that took effect in between, and corrections or retractions
     recorded in between that touched the decisions which had granted the role."""
@@ -99,7 +99,7 @@ def _removal_causes(
 
 
 def _recorded_between(
-    knowledge: Knowledge, first: datetime, second: datetime
+    knowledge: Known, first: datetime, second: datetime
 ) -> list[d.RecordedDecision]:
     low, high = sorted((first, second))
     return [item for item in knowledge.recorded if low < item.recorded_at <= high]

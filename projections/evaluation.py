@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import cached_property
 
 from domain.governance import GovernanceState, Holding
-from domain.knowledge import Knowledge
+from domain.knowledge import Known
 from domain.vocabulary import Role
 from ledger.service import Ledger
 from projections import oracle, queries
@@ -31,7 +31,7 @@ class Moment:
 class Snapshot:
     moment: Moment
     state: GovernanceState
-    knowledge: Knowledge
+    knowledge: Known
     ledger_head: int
 
     @cached_property

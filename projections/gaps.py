@@ -16,7 +16,7 @@ from uuid import UUID
 
 from domain import decisions as d
 from domain.governance import GovernanceState, Risk
-from domain.knowledge import Knowledge
+from domain.knowledge import Known
 from domain.vocabulary import EARLIEST_DATE, Role
 
 
@@ -57,7 +57,7 @@ class RoleHistory:
 @dataclass
 class GapContext:
     state: GovernanceState
-    knowledge: Knowledge
+    knowledge: Known
     as_of: date
     _holders: dict[tuple[str, Role], list[str]] | None = field(default=None, repr=False)
     _decisions: dict[str, list[UUID]] | None = field(default=None, repr=False)
@@ -471,7 +471,7 @@ RULES: tuple[Callable[[GapContext], list[Gap]], ...] = (
 )
 
 
-def find_gaps(state: GovernanceState, knowledge: Knowledge, as_of: date) -> list[Gap]:
+def find_gaps(state: GovernanceState, knowledge: Known, as_of: date) -> list[Gap]:
     """Run every rule on a state (and the knowledge it was folded from)."""
     context = GapContext(state, knowledge, as_of)
     return [gap for rule in RULES for gap in rule(context)]

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from domain.governance import GovernanceState, Holding, Party, Subject
-from domain.knowledge import Knowledge
+from domain.knowledge import Known
 from domain.vocabulary import Role
 
 ROLE_ORDER = (Role.ACCOUNTABLE, Role.RESPONSIBLE, Role.CONSULTED, Role.INFORMED, Role.OVERSIGHT)
@@ -111,7 +111,7 @@ def column_order(subjects: Iterable[Subject], all_subjects: dict[str, Subject]) 
 
 def build_matrix(
     state: GovernanceState,
-    knowledge: Knowledge,
+    knowledge: Known,
     *,
     as_of: date,
     known_at: datetime,
@@ -152,7 +152,7 @@ def build_matrix(
     return matrix
 
 
-def trace(knowledge: Knowledge, decision_ids: Iterable[UUID]) -> Iterable[Source]:
+def trace(knowledge: Known, decision_ids: Iterable[UUID]) -> Iterable[Source]:
     """The decisions behind something, as their current content says."""
     for decision_id in decision_ids:
         content = knowledge.current(decision_id)

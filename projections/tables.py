@@ -23,14 +23,20 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from domain.timeline import ENTRY_KINDS
+from domain.timeline import ROW_KINDS
 from ledger.settings import Settings
 
 VIEW_NAME = "governance"
+MODEL = 2
+"""The version of what the rows hold (2: runs of the anchoring conditions were added). Rows
+made by another version are dropped when the tables are opened; the view then catches up
+from the first decision."""
+VIEW_KEY = f"{VIEW_NAME}/{MODEL}"
+"""The view's key in `tracking`."""
 OPEN = 2**31 - 1
 """The end of an open interval in the SQLite R*Tree (its columns cannot be NULL)."""
 
-KIND_CODES = {kind: code for code, kind in enumerate(ENTRY_KINDS)}
+KIND_CODES = {kind: code for code, kind in enumerate(ROW_KINDS)}
 
 Row = tuple[str, str, str, int, int, int, int | None]
 """(kind, entity, payload, order date, order position, valid_from, valid_to)."""
@@ -150,10 +156,14 @@ class SqliteTables:
             for statement in _SQLITE_SCHEMA.split(";"):
                 if statement.strip():
                     self.conn.execute(statement)
-            self.conn.execute(
+            created = self.conn.execute(
                 "INSERT OR IGNORE INTO tracking (view, position, generation) VALUES (?, 0, 0)",
-                (VIEW_NAME,),
-            )
+                (VIEW_KEY,),
+            ).rowcount
+            if created and self.conn.execute("SELECT count(*) FROM tracking").fetchone()[0] > 1:
+                # rows of an older model: start again from nothing
+                self.conn.execute("DELETE FROM tracking WHERE view != ?", (VIEW_KEY,))
+                _SqliteTransaction(self.conn).reset(0)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -161,7 +171,7 @@ class SqliteTables:
 
     def tracking(self) -> tuple[int, int]:
         row = self.conn.execute(
-            "SELECT position, generation FROM tracking WHERE view = ?", (VIEW_NAME,)
+            "SELECT position, generation FROM tracking WHERE view = ?", (VIEW_KEY,)
         ).fetchone()
         return int(row[0]), int(row[1])
 
@@ -283,7 +293,7 @@ class _SqliteTransaction:
 
     def tracking(self) -> tuple[int, int]:
         row = self.conn.execute(
-            "SELECT position, generation FROM tracking WHERE view = ?", (VIEW_NAME,)
+            "SELECT position, generation FROM tracking WHERE view = ?", (VIEW_KEY,)
         ).fetchone()
         return int(row[0]), int(row[1])
 
@@ -337,7 +347,7 @@ class _SqliteTransaction:
         conn.executemany("INSERT INTO positions VALUES (?, ?)", positions)
         conn.execute(
             "UPDATE tracking SET position = ?, generation = ? WHERE view = ?",
-            (position, generation, VIEW_NAME),
+            (position, generation, VIEW_KEY),
         )
 
     def reset(self, generation: int) -> None:
@@ -349,7 +359,7 @@ class _SqliteTransaction:
                 self.conn.execute(statement)
         self.conn.execute(
             "UPDATE tracking SET position = 0, generation = ? WHERE view = ?",
-            (generation, VIEW_NAME),
+            (generation, VIEW_KEY),
         )
 
 
@@ -439,22 +449,28 @@ class PostgresTables:
                 " view text PRIMARY KEY, position bigint NOT NULL, generation bigint NOT NULL)",
             ):
                 self.conn.execute(statement)
-            self.conn.execute(
+            created = self.conn.execute(
                 "INSERT INTO governance_view_tracking VALUES (%s, 0, 0) ON CONFLICT DO NOTHING",
-                (VIEW_NAME,),
-            )
+                (VIEW_KEY,),
+            ).rowcount
+            if created:
+                # rows of an older model (if any): start again from nothing
+                self.conn.execute(
+                    "DELETE FROM governance_view_tracking WHERE view != %s", (VIEW_KEY,)
+                )
+                _PostgresTransaction(self.conn).reset(0)
             row = self.conn.execute(
                 "SELECT count(DISTINCT hashtext(k)) FROM unnest(%s::text[]) AS k",
-                (list(ENTRY_KINDS),),
+                (list(ROW_KINDS),),
             ).fetchone()
             # the kinds must not share an offset in `area` (they do not: checked once here)
-            assert row is not None and row[0] == len(ENTRY_KINDS), "kind offsets collide"
+            assert row is not None and row[0] == len(ROW_KINDS), "kind offsets collide"
         self._written = 0
 
     def tracking(self) -> tuple[int, int]:
         row = self.conn.execute(
             "SELECT position, generation FROM governance_view_tracking WHERE view = %s",
-            (VIEW_NAME,),
+            (VIEW_KEY,),
         ).fetchone()
         assert row is not None
         return int(row[0]), int(row[1])
@@ -560,7 +576,7 @@ class _PostgresReader:
         self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
     ) -> tuple[int, list[int]]:
         """The generation and `find_ids` at the position known at `recorded_us`, in one query."""
-        params: list[Any] = [recorded_us, VIEW_NAME, list(dict.fromkeys(kinds)), as_of, as_of]
+        params: list[Any] = [recorded_us, VIEW_KEY, list(dict.fromkeys(kinds)), as_of, as_of]
         query = _LOOKUP
         if group is not None:
             query = _LOOKUP_IN_GROUP
@@ -586,7 +602,7 @@ class _PostgresTransaction:
     def tracking(self) -> tuple[int, int]:
         row = self.conn.execute(
             "SELECT position, generation FROM governance_view_tracking WHERE view = %s FOR UPDATE",
-            (VIEW_NAME,),
+            (VIEW_KEY,),
         ).fetchone()
         assert row is not None
         return int(row[0]), int(row[1])
@@ -637,12 +653,12 @@ class _PostgresTransaction:
             cur.execute(
                 "UPDATE governance_view_tracking SET position = %s, generation = %s"
                 " WHERE view = %s",
-                (position, generation, VIEW_NAME),
+                (position, generation, VIEW_KEY),
             )
 
     def reset(self, generation: int) -> None:
         self.conn.execute("TRUNCATE governance_view_rows, governance_view_positions")
         self.conn.execute(
             "UPDATE governance_view_tracking SET position = 0, generation = %s WHERE view = %s",
-            (generation, VIEW_NAME),
+            (generation, VIEW_KEY),
         )

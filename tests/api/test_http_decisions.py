@@ -6,7 +6,10 @@ from __future__ import annotations
 from tests.api.test_http_helpers import Api, api, basics, body  # noqa: F401
 
 ASSIGN = body(
-    "responsibility.assigned", party="korpschef", subject="c2000", role="responsible",
+    "responsibility.assigned",
+    party="korpschef",
+    subject="c2000",
+    role="responsible",
     effective_on="2021-01-01",
 )
 
@@ -39,7 +42,8 @@ def test_a_decision_reads_back_with_its_corrections_and_retraction(api: Api) -> 
     original = api.post(ASSIGN).json()
     corrected = api.post(
         body(
-            "decision.corrected", corrects=original["id"],
+            "decision.corrected",
+            corrects=original["id"],
             replacement={**ASSIGN, "effective_on": "2021-02-01"},
         )
     )
@@ -122,8 +126,11 @@ def test_open_recommendations_and_overdue_commitments(api: Api) -> None:
             body("recommendation.issued", recommendation="r2", text="Inventariseer risico's"),
             body("recommendation.closed", recommendation="r2", effective_on="2022-03-01"),
             body(
-                "commitment.made", commitment="verkenning-q1", promise="Verkenning in Q1",
-                due_on="2022-03-31", decided_by=["minister-jenv"],
+                "commitment.made",
+                commitment="verkenning-q1",
+                promise="Verkenning in Q1",
+                due_on="2022-03-31",
+                decided_by=["minister-jenv"],
             ),
         ]
     )

@@ -68,8 +68,14 @@ def test_evaluator_and_secretariat_may_not_manage_tokens(api: Api) -> None:
 
 def test_invalid_fields_are_422_with_each_path_and_why(api: Api) -> None:
     response = api.post(
-        {"kind": "responsibility.assigned", "party": "Korps Chef", "decided_by": [],
-         "effective_on": "2022-02-30", "source": "x", "role": "boss"}
+        {
+            "kind": "responsibility.assigned",
+            "party": "Korps Chef",
+            "decided_by": [],
+            "effective_on": "2022-02-30",
+            "source": "x",
+            "role": "boss",
+        }
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
@@ -95,12 +101,21 @@ def test_batch_errors_name_the_decision_index(api: Api) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"{bad json", b"", b"[]", b"null", b'"text"', b"1" * 5000, b'{"kind": 1e999}',
-     b'{"kind": "party.registered", "party": 123456789012345678901234567890}'],
+    [
+        b"{bad json",
+        b"",
+        b"[]",
+        b"null",
+        b'"text"',
+        b"1" * 5000,
+        b'{"kind": 1e999}',
+        b'{"kind": "party.registered", "party": 123456789012345678901234567890}',
+    ],
 )
 def test_malformed_bodies_are_422_never_500(api: Api, content: bytes) -> None:
     response = api.client.post(
-        "/v1/decisions", content=content,
+        "/v1/decisions",
+        content=content,
         headers={**api.auth(), "content-type": "application/json"},
     )
     assert response.status_code == 422
@@ -109,7 +124,8 @@ def test_malformed_bodies_are_422_never_500(api: Api, content: bytes) -> None:
 
 def test_the_wrong_content_type_is_415(api: Api) -> None:
     response = api.client.post(
-        "/v1/decisions", content=b"party=smb",
+        "/v1/decisions",
+        content=b"party=smb",
         headers={**api.auth(), "content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 415

@@ -57,14 +57,21 @@ def body(kind: str, **fields: Any) -> dict[str, Any]:
 
 def party(slug: str, kind: str = "board", on: str = "2020-07-01") -> dict[str, Any]:
     return body(
-        "party.registered", party=slug, name=slug.upper(), party_kind=kind, decided_by=[slug],
+        "party.registered",
+        party=slug,
+        name=slug.upper(),
+        party_kind=kind,
+        decided_by=[slug],
         effective_on=on,
     )
 
 
 def subject(slug: str, on: str = "2020-07-01") -> dict[str, Any]:
     return body(
-        "subject.registered", subject=slug, name=slug.upper(), subject_kind="system",
+        "subject.registered",
+        subject=slug,
+        name=slug.upper(),
+        subject_kind="system",
         effective_on=on,
     )
 

@@ -46,7 +46,9 @@ def test_every_error_response_is_documented_as_a_problem(openapi: dict[str, Any]
             for status, response in operation["responses"].items():
                 if status.startswith("4"):
                     assert list(response["content"]) == ["application/problem+json"], (
-                        path, method, status,
+                        path,
+                        method,
+                        status,
                     )
             if path != "/v1/health":
                 assert "401" in operation["responses"], (path, method)

@@ -77,8 +77,9 @@ def test_a_retraction_checks_the_version_of_what_it_retracts(api: Api) -> None:
     api.batch([*basics(), RISK])
     assessed = api.post(ASSESS).json()
     etag = api.get(f"/v1/decisions/{assessed['id']}").headers["etag"]
-    api.post(body("risk.treatment_decided", risk="c2000-keten", measure="Encryptie",
-                  status="planned"))
+    api.post(
+        body("risk.treatment_decided", risk="c2000-keten", measure="Encryptie", status="planned")
+    )
     retraction = body("decision.retracted", retracts=assessed["id"], reason="Dubbel")
     assert api.post(retraction, **{"If-Match": etag}).status_code == 412
 

@@ -25,8 +25,21 @@ from ledger.settings import Settings
 
 BEFORE, AFTER = "2021-01-01", "2022-02-03"
 PAGES = ("/", "/matrix", "/timeline", "/risks", "/recommendations", "/commitments", "/downloads")
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class _WellFormed(HTMLParser):

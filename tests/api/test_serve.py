@@ -85,8 +85,12 @@ def test_a_served_ledger_records_reads_and_revokes_across_workers(server: Server
         registered = client.post(
             "/v1/decisions",
             json={
-                "kind": "party.registered", "party": "smb", "name": "Strategisch Meldkamer Beraad",
-                "party_kind": "board", "decided_by": ["smb"], "effective_on": "2020-07-01",
+                "kind": "party.registered",
+                "party": "smb",
+                "name": "Strategisch Meldkamer Beraad",
+                "party_kind": "board",
+                "decided_by": ["smb"],
+                "effective_on": "2020-07-01",
                 "source": "Kamerstuk 25124-109",
             },
         )

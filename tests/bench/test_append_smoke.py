@@ -21,7 +21,10 @@ def test_generated_decisions_obey_the_invariants_and_are_of_many_kinds() -> None
         check(decision, knowledge)  # raises RuleViolation if the generator drifts
         knowledge.add(
             RecordedDecision(
-                id=uuid4(), position=position, recorded_at=now, recorded_by="bench",
+                id=uuid4(),
+                position=position,
+                recorded_at=now,
+                recorded_by="bench",
                 decision=decision,
             )
         )

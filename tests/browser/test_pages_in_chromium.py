@@ -63,8 +63,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
     env["LEDGER_DATA_DIR"] = str(data_dir)
     process = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--demo",
-         "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-c",
+            "from api.cli import main; main()",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -20,9 +20,7 @@ def _record_parties(settings: Settings, prefix: str, batches: int) -> None:
     try:
         for i in range(batches):
             size = 1 + i % 3  # batch writes of one to three events
-            ledger.record(
-                [party(f"{prefix}-{i}-{j}") for j in range(size)], recorded_by=prefix
-            )
+            ledger.record([party(f"{prefix}-{i}-{j}") for j in range(size)], recorded_by=prefix)
     finally:
         ledger.close()
 
@@ -74,8 +72,7 @@ def test_writer_processes_leave_a_valid_chain(settings: Settings) -> None:
     batches = 8
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=_record_parties, args=(settings, f"p{n}", batches))
-        for n in range(3)
+        context.Process(target=_record_parties, args=(settings, f"p{n}", batches)) for n in range(3)
     ]
     for worker in workers:
         worker.start()

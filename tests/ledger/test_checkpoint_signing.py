@@ -69,7 +69,11 @@ def test_a_digest_signed_by_another_key_or_altered_does_not_verify() -> None:
     from ledger.checkpoints import sign
 
     digest = sign(
-        key, position=3, tree_size=3, head_hash=bytes(32), merkle_root=bytes(32),
+        key,
+        position=3,
+        tree_size=3,
+        head_hash=bytes(32),
+        merkle_root=bytes(32),
         signed_at=datetime(2022, 2, 3, tzinfo=UTC),
     )
     assert digest.signature_is_valid()

@@ -77,8 +77,19 @@ def test_every_decision_rests_on_a_document_and_was_entered_by_the_demo(demo: Le
 def test_the_parties_of_the_letter_take_part(demo: Ledger) -> None:
     state = state_on(demo, LETTER)
     for party in (
-        "minister-jenv", "minister-mz", "minister-def", "rav", "veiligheidsregios", "politie",
-        "korpschef", "smb", "lms", "programma-c2000", "inspectie", "wodc", "adr",
+        "minister-jenv",
+        "minister-mz",
+        "minister-def",
+        "rav",
+        "veiligheidsregios",
+        "politie",
+        "korpschef",
+        "smb",
+        "lms",
+        "programma-c2000",
+        "inspectie",
+        "wodc",
+        "adr",
     ):
         assert party in state.parties, party
     assert state.parties["smb"].name == "Strategisch Meldkamer Beraad (SMB)"

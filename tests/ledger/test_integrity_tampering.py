@@ -172,7 +172,10 @@ def test_a_checkpoint_is_refused_over_a_tampered_chain(
 
 
 def test_the_cli_exits_1_on_tampering_and_0_when_intact(
-    recorded: Ledger, settings: Settings, key: Ed25519PrivateKey, tmp_path: Path,
+    recorded: Ledger,
+    settings: Settings,
+    key: Ed25519PrivateKey,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from typer.testing import CliRunner

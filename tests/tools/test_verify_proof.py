@@ -29,7 +29,11 @@ def run_script(tmp_path: Path, proof: dict[str, Any], digest: dict[str, Any]) ->
     (tmp_path / "digest.json").write_text(json.dumps(digest))
     done = subprocess.run(
         [sys.executable, "-I", str(SCRIPT), "proof.json", "--digest", "digest.json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     return done.returncode, done.stdout + done.stderr
 
@@ -65,9 +69,7 @@ def test_a_proof_fails_after_tampering(
     assert "INVALID" in output
 
 
-def test_a_proof_fails_against_a_digest_it_was_not_made_for(
-    ledger: Ledger, tmp_path: Path
-) -> None:
+def test_a_proof_fails_against_a_digest_it_was_not_made_for(ledger: Ledger, tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     integrity.create_checkpoint(ledger, key)
     proof = integrity.proof_for(ledger, ledger.recorded()[0].id)

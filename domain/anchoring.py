@@ -1,0 +1,102 @@
+"""Whether a subject's responsibilities are anchored, and since when they have not been.
+
+Three conditions on the roles held for one subject, each a gap of the report
+(`projections.gaps`):
+- `no_accountable`: nobody is accountable;
+- `several_accountable`: more than one party is accountable;
+- `no_responsible`: a party is accountable, but nobody is responsible for carrying it out.
+
+A gap says since when it holds: the first day of the unbroken run, up to the date asked about,
+on which its condition held at the end of the day. `RoleRuns` follows one subject's holdings
+decision by decision and keeps those first days, so the read model can store them as rows
+(valid while the run lasts) and the gap report needs no walk through history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from dataclasses import dataclass, field
+from datetime import date
+
+from domain.vocabulary import EARLIEST_DATE, Role
+
+Condition = Callable[[Set[str], int], bool]
+"""(the parties accountable, how many parties are responsible) -> does the condition hold."""
+
+
+def nobody_accountable(accountable: Set[str], responsible: int) -> bool:
+    return not accountable
+
+
+def several_accountable(accountable: Set[str], responsible: int) -> bool:
+    return len(accountable) > 1
+
+
+def accountable_alone(accountable: Set[str], responsible: int) -> bool:
+    return bool(accountable) and responsible == 0
+
+
+CONDITIONS: dict[str, Condition] = {
+    "no_accountable": nobody_accountable,
+    "several_accountable": several_accountable,
+    "no_responsible": accountable_alone,
+}
+"""The gap rule each condition raises -> the condition."""
+
+
+def _holding_now(accountable: Set[str], responsible: int) -> dict[str, bool]:
+    return {name: holds(accountable, responsible) for name, holds in CONDITIONS.items()}
+
+
+@dataclass
+class RoleRuns:
+    """One subject's accountable and responsible parties, and since when each condition has
+    held. Told every holding gained or lost and, after each decision, the day it took effect
+    on (never earlier than the day before)."""
+
+    accountable: set[str] = field(default_factory=set)
+    responsible: set[str] = field(default_factory=set)
+    day: date | None = None
+    """The last day a decision took effect on."""
+    since: dict[str, date] = field(default_factory=dict)
+    """Condition -> first day of its run, as things stand after the last decision."""
+    before: dict[str, date] = field(default_factory=dict)
+    """The same at the end of the day before `day` (a run that breaks and resumes within one
+    day never broke: only the end of a day counts)."""
+
+    def __post_init__(self) -> None:
+        if self.day is None and not self.since:
+            # before the first decision: what holds for no holders at all held "always"
+            self.since = {
+                name: EARLIEST_DATE for name, holds in _holding_now(set(), 0).items() if holds
+            }
+            self.before = self.since
+
+    def gained(self, party: str, role: Role) -> None:
+        if role is Role.ACCOUNTABLE:
+            self.accountable.add(party)
+        elif role is Role.RESPONSIBLE:
+            self.responsible.add(party)
+
+    def lost(self, party: str, role: Role) -> None:
+        if role is Role.ACCOUNTABLE:
+            self.accountable.discard(party)
+        elif role is Role.RESPONSIBLE:
+            self.responsible.discard(party)
+
+    def end_of(self, day: date) -> None:
+        """Take in that the decisions up to now took effect up to `day`."""
+        if day != self.day:
+            self.before, self.day = self.since, day
+        before = self.before
+        self.since = {
+            name: before.get(name, day)
+            for name, holds in _holding_now(self.accountable, len(self.responsible)).items()
+            if holds
+        }
+
+    def copy(self) -> RoleRuns:
+        # `since` and `before` are replaced, never changed in place: they can be shared
+        return RoleRuns(
+            set(self.accountable), set(self.responsible), self.day, self.since, self.before
+        )
