@@ -60,9 +60,13 @@ def reference_app(db: str) -> Any:
         @app.post("/v1/decisions", status_code=201)
         def record_pg(body: dict[str, Any]) -> Response:
             data = orjson.dumps(body)
-            row = pg().execute(
-                f'INSERT INTO "{schema}".reference (body) VALUES (%s) RETURNING id', (data,)
-            ).fetchone()
+            row = (
+                pg()
+                .execute(
+                    f'INSERT INTO "{schema}".reference (body) VALUES (%s) RETURNING id', (data,)
+                )
+                .fetchone()
+            )
             return Response(orjson.dumps({"id": row[0]}), status_code=201)
 
         return app
@@ -176,26 +180,43 @@ def main() -> None:
     cli = [sys.executable, "-c", "from api.cli import main; main()"]
     token = subprocess.run(
         [*cli, "tokens", "issue", "--role", "secretariat", "--name", "bench"],
-        env=env, cwd=ROOT, capture_output=True, check=True, text=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        text=True,
     ).stdout.strip()
     ledger_port, reference_port = _free_port(), _free_port()
     ledger = subprocess.Popen(
-        [*cli, "serve", "--port", str(ledger_port), "--workers", str(args.workers),
-         "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            *cli,
+            "serve",
+            "--port",
+            str(ledger_port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     reference = subprocess.Popen(
         [sys.executable, __file__, "--reference-server", str(reference_port), database],
-        env=env, cwd=ROOT,
+        env=env,
+        cwd=ROOT,
     )
     try:
         _wait(f"http://127.0.0.1:{ledger_port}/v1/health", ledger)
         _wait(f"http://127.0.0.1:{reference_port}/docs", reference)
         auth = {"Authorization": f"Bearer {token}"}
         party = {
-            "kind": "party.registered", "party": "minister-jenv",
-            "name": "Minister van Justitie en Veiligheid", "party_kind": "minister",
-            "decided_by": ["minister-jenv"], "effective_on": "2020-07-01",
+            "kind": "party.registered",
+            "party": "minister-jenv",
+            "name": "Minister van Justitie en Veiligheid",
+            "party_kind": "minister",
+            "decided_by": ["minister-jenv"],
+            "effective_on": "2020-07-01",
             "source": "Kamerstuk 25124-109",
         }
         httpx.post(f"http://127.0.0.1:{ledger_port}/v1/decisions", json=party, headers=auth)

@@ -126,9 +126,11 @@ def _envelope(w: _World, kind: str, **fields: Any) -> dict[str, Any]:
 def _party(w: _World) -> dict[str, Any]:
     slug = w.slug("party")
     kind = w.rng.choice(("agency", "programme", "supplier", "discipline", "board"))
-    extra = {"discipline": w.rng.choice(("police", "fire", "ambulance", "kmar"))} if (
-        kind == "discipline"
-    ) else {}
+    extra = (
+        {"discipline": w.rng.choice(("police", "fire", "ambulance", "kmar"))}
+        if (kind == "discipline")
+        else {}
+    )
     w.parties.append(slug)
     return _envelope(
         w, "party.registered", party=slug, name=f"Partij {slug}", party_kind=kind, **extra
@@ -168,9 +170,7 @@ def _assign(w: _World) -> dict[str, Any] | None:
             w.held_set.add(key)
             w.busy[key[0]] = w.busy.get(key[0], 0) + 1
             party, subject, role = key
-            return _envelope(
-                w, "responsibility.assigned", party=party, subject=subject, role=role
-            )
+            return _envelope(w, "responsibility.assigned", party=party, subject=subject, role=role)
     return None
 
 
@@ -316,9 +316,10 @@ def _follow_up(w: _World) -> dict[str, Any] | None:
     step = w.rng.choice(("respond", "owner", "progress", "progress", "close"))
     if step == "respond":
         return _envelope(
-            w, "recommendation.responded", recommendation=rec, response=w.rng.choice(
-                ("endorsed", "partly", "rejected")
-            )
+            w,
+            "recommendation.responded",
+            recommendation=rec,
+            response=w.rng.choice(("endorsed", "partly", "rejected")),
         )
     if step == "owner":
         return _envelope(
@@ -416,9 +417,7 @@ def stored_rows(decisions: Sequence[d.Decision]) -> list[tuple[UUID, int, str, b
             )
         )
         assert isinstance(stored.originator_id, UUID)
-        rows.append(
-            (stored.originator_id, stored.originator_version, stored.topic, stored.state)
-        )
+        rows.append((stored.originator_id, stored.originator_version, stored.topic, stored.state))
     return rows
 
 
@@ -650,8 +649,15 @@ def measure(
 
 def report(results: Sequence[Result]) -> str:
     header = (
-        "backend", "per tx", "N", "ledger /s", "raw /s", "plain /s",
-        "ledger/raw", "ledger/plain", "spread",
+        "backend",
+        "per tx",
+        "N",
+        "ledger /s",
+        "raw /s",
+        "plain /s",
+        "ledger/raw",
+        "ledger/plain",
+        "spread",
     )
     rows = [
         (

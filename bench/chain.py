@@ -136,7 +136,7 @@ def read_and_hash(settings: Settings) -> tuple[int, bytes]:
     with psycopg.connect(POSTGRES_URL) as pg, pg.cursor(name="bench") as cur:
         cur.itersize = 2000
         cur.execute(
-            f'SELECT notification_id, originator_id, originator_version, topic, state '
+            f"SELECT notification_id, originator_id, originator_version, topic, state "
             f'FROM "{settings.postgres_schema}".governance_events ORDER BY notification_id'
         )
         for nid, oid, version, topic, state in cur:

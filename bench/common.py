@@ -91,9 +91,7 @@ def fresh_pg_schema(url: str = POSTGRES_URL, prefix: str = "bench") -> Iterator[
         yield schema
     finally:
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-            )
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 def postgres_answers(url: str = POSTGRES_URL) -> bool:

@@ -14,7 +14,7 @@ decision by decision and keeps those first days, so the read model can store the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -100,3 +100,53 @@ class RoleRuns:
         return RoleRuns(
             set(self.accountable), set(self.responsible), self.day, self.since, self.before
         )
+
+
+Interval = tuple[date, date | None]
+"""[from, to) in valid time; None: open."""
+
+
+def last_held_by_all(histories: Sequence[Sequence[Interval]], as_of: date) -> date:
+    """The day on which the last stretch (up to `as_of`) in which every one of several parties
+    held a role ended, given each party's intervals of holding it (in any order, possibly
+    adjacent); EARLIEST_DATE if they never all held it together.
+
+    That day starts the unbroken run, up to `as_of`, in which at least one of them did not
+    hold it (which must be true on `as_of`).
+    """
+    common: list[tuple[date, date]] | None = None
+    for intervals in histories:
+        union = _union(intervals, as_of)
+        common = union if common is None else _intersection(common, union)
+    ends = [end for _, end in common or [] if end <= as_of]
+    return max(ends, default=EARLIEST_DATE)
+
+
+def _union(intervals: Sequence[Interval], as_of: date) -> list[tuple[date, date]]:
+    """Disjoint, sorted, adjacent ones merged; open ends cut just after `as_of`."""
+    after = date.fromordinal(as_of.toordinal() + 1)
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted((s, after if e is None else min(e, after)) for s, e in intervals):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _intersection(
+    first: list[tuple[date, date]], second: list[tuple[date, date]]
+) -> list[tuple[date, date]]:
+    found: list[tuple[date, date]] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        start = max(first[i][0], second[j][0])
+        end = min(first[i][1], second[j][1])
+        if start < end:
+            found.append((start, end))
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return found

@@ -63,6 +63,11 @@ class Known:
     def head(self) -> int:
         raise NotImplementedError
 
+    @property
+    def whole(self) -> Known:
+        """The knowledge this one is a cut of (itself, if it is not a cut)."""
+        return self
+
     # --- resolution ---------------------------------------------------------------------
 
     def get(self, decision_id: UUID) -> d.RecordedDecision | None:
@@ -70,6 +75,13 @@ class Known:
 
     def is_retracted(self, decision_id: UUID) -> bool:
         return decision_id in self.retracted_by
+
+    def plain(self, decision_id: UUID) -> d.RecordedDecision | None:
+        """The decision as recorded, if it is known and was never corrected nor retracted
+        (so its content is what was recorded); None otherwise."""
+        if decision_id in self.corrections or decision_id in self.retracted_by:
+            return None
+        return self.by_id.get(decision_id)
 
     def current(self, decision_id: UUID) -> d.Decision | None:
         """The content a substantive decision has now, or None if it is retracted or meta."""
@@ -327,6 +339,17 @@ class KnownAt(Known):
     @property
     def head(self) -> int:
         return self._position
+
+    @property
+    def whole(self) -> Known:
+        return self._knowledge
+
+    def plain(self, decision_id: UUID) -> d.RecordedDecision | None:
+        # asked of the whole knowledge (plain dictionaries, faster than the filtered views): a
+        # correction recorded after the position makes it not plain here either (callers
+        # then resolve it the long way, which is only slower)
+        item = self._knowledge.plain(decision_id)
+        return item if item is not None and item.position <= self._position else None
 
     @cached_property
     def recorded(self) -> Sequence[d.RecordedDecision]:  # type: ignore[override]

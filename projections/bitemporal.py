@@ -20,6 +20,7 @@ import threading
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import Any
@@ -31,10 +32,12 @@ from pydantic import TypeAdapter
 from domain import decisions as d
 from domain import governance as g
 from domain.governance import GovernanceState, InForce
+from domain.vocabulary import Role
 from domain.knowledge import Knowledge
 from domain.timeline import (
     ENTRY_KINDS,
     GROUP_DICTS,
+    ROW_KINDS,
     Checkpoints,
     Footprint,
     GroupFold,
@@ -47,7 +50,15 @@ from domain.timeline import (
 )
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections.tables import VIEW_NAME, Insert, Row, Tables, Transaction, open_tables
+from projections.tables import (
+    VIEW_NAME,
+    Insert,
+    Reader,
+    Row,
+    Tables,
+    Transaction,
+    open_tables,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DECODED_LIMIT = 1_000_000
@@ -438,6 +449,31 @@ class GovernanceView:
         entries.sort(key=_sort_text)
         return [entry[3] for entry in entries]
 
+    def in_force_at(self, as_of: date, position: int) -> InForceRows:
+        """Every row in force on `as_of` as known when the ledger stood at `position` (which
+        the view must have reached): the state's entries and the anchoring runs, unsorted."""
+        with self._lock, self.tables.reading() as reader:
+            ids = reader.find_ids(ROW_KINDS, as_of.toordinal(), position, None)
+            return InForceRows(self._decoded_rows(reader, reader.generation(), ids))
+
+    def accountable_history(
+        self, pairs: Sequence[tuple[str, str]], as_of: date, position: int
+    ) -> dict[tuple[str, str], list[tuple[date, date | None]]]:
+        """For each (subject, party): the valid intervals, up to `as_of`, of the party's
+        accountable role for the subject, as known at `position` (adjacent ones not merged)."""
+        entities = {entity_id("holding", (p, s, Role.ACCOUNTABLE)): (s, p) for s, p in pairs}
+        found: dict[tuple[str, str], list[tuple[date, date | None]]] = {pair: [] for pair in pairs}
+        with self._lock, self.tables.reading() as reader:
+            rows = reader.intervals("holding", list(entities), as_of.toordinal(), position)
+        for entity, valid_from, valid_to in rows:
+            found[entities[entity]].append(
+                (
+                    date.fromordinal(valid_from),
+                    None if valid_to is None else date.fromordinal(valid_to),
+                )
+            )
+        return found
+
     def _in_force(
         self,
         as_of: date,
@@ -453,16 +489,20 @@ class GovernanceView:
                 micros(known_at),
                 None if group is None else group_name(group),
             )
-            if generation != self._decoded_generation:
-                self._decoded.clear()
-                self._decoded_generation = generation
-            decoded = self._decoded
-            missing = [row_id for row_id in ids if row_id not in decoded]
-            if missing:
-                if len(decoded) + len(missing) > DECODED_LIMIT:
-                    decoded.clear()
-                decoded.update(_decode(reader.rows(missing)))
-            return [decoded[row_id] for row_id in ids]
+            return self._decoded_rows(reader, generation, ids)
+
+    def _decoded_rows(self, reader: Reader, generation: int, ids: list[int]) -> list[_Decoded]:
+        """The rows `ids`, decoded (each row once per generation; kept, and shared)."""
+        if generation != self._decoded_generation:
+            self._decoded.clear()
+            self._decoded_generation = generation
+        decoded = self._decoded
+        missing = [row_id for row_id in ids if row_id not in decoded]
+        if missing:
+            if len(decoded) + len(missing) > DECODED_LIMIT:
+                decoded.clear()
+            decoded.update(_decode(reader.rows(missing)))
+        return [decoded[row_id] for row_id in ids]
 
 
 def _segments(
@@ -678,6 +718,39 @@ def _state_of(entries: list[_Decoded]) -> GovernanceState:
         elif target is not None:  # (runs are derived, not part of the state)
             target[key] = value
     return state
+
+
+class InForceRows:
+    """The rows in force at one (as_of, position), decoded: the state, assembled on first use
+    in the fold's order, and the state's entries by kind with the anchoring runs, as they
+    came (for answers that do not depend on order). All of it is shared: read only."""
+
+    def __init__(self, entries: list[_Decoded]) -> None:
+        self.entries = entries
+
+    @cached_property
+    def state(self) -> GovernanceState:
+        return _state_of([entry for entry in self.entries if entry[1] != "run"])
+
+    @cached_property
+    def unordered(self) -> GovernanceState:
+        """The same state, its dictionaries in no particular order (cheaper to build)."""
+        state = GovernanceState()
+        targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
+        anomalies = state.anomalies
+        for _, kind, key, value, _, _ in self.entries:
+            target = targets.get(kind)
+            if target is not None:
+                target[key] = value
+            elif kind == "anomaly":
+                anomalies.append(value)
+        return state
+
+    @cached_property
+    def runs(self) -> dict[str, date]:
+        """'<subject>/<condition>' -> the first day of the condition's run (see
+        `domain.anchoring`), for the conditions that hold."""
+        return {entry[4]: entry[3] for entry in self.entries if entry[1] == "run"}
 
 
 class Follower:

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
 from domain.governance import GovernanceState, Holding
+from domain.anchoring import last_held_by_all
 from domain.knowledge import Known
-from domain.vocabulary import Role
+from domain.vocabulary import EARLIEST_DATE, Role
 from ledger.service import Ledger
+from projections.bitemporal import GovernanceView, InForceRows
 from projections import oracle, queries
 from projections.diff import CellChange, diff_matrices
 from projections.gaps import Gap, find_gaps
@@ -29,22 +32,61 @@ class Moment:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """Everything known at one moment: the read model's rows in force and the knowledge cut
+    at the same ledger position."""
+
     moment: Moment
-    state: GovernanceState
     knowledge: Known
     ledger_head: int
+    rows: InForceRows
+    view: GovernanceView
+
+    @property
+    def state(self) -> GovernanceState:
+        """The governance on as_of as known at known_at (dictionaries in the fold's order)."""
+        return self.rows.state
 
     @cached_property
     def gaps(self) -> list[Gap]:
-        return find_gaps(self.state, self.knowledge, self.moment.as_of)
+        return find_gaps(
+            self.rows.unordered,
+            self.knowledge,
+            self.moment.as_of,
+            StoredAnchoring(self.rows.runs, self.view, self.moment.as_of, self.ledger_head),
+        )
+
+
+@dataclass(frozen=True)
+class StoredAnchoring:
+    """`gaps.Anchoring` from the read model: the runs it keeps, and the accountable holdings'
+    valid intervals when a gap asks about particular parties."""
+
+    runs: dict[str, date]
+    view: GovernanceView
+    as_of: date
+    position: int
+
+    def since(self, subject: str, condition: str) -> date:
+        # no run kept: the subject's responsibilities were never decided (so nobody was
+        # ever accountable: "since always")
+        return self.runs.get(f"{subject}/{condition}", EARLIEST_DATE)
+
+    def not_accountable_since(self, asked: Sequence[tuple[str, tuple[str, ...]]]) -> list[date]:
+        pairs = sorted({(subject, party) for subject, parties in asked for party in parties})
+        history = self.view.accountable_history(pairs, self.as_of, self.position) if pairs else {}
+        return [
+            last_held_by_all([history[(subject, party)] for party in parties], self.as_of)
+            for subject, parties in asked
+        ]
 
 
 def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
-    """The state and the knowledge it rests on, as of the moment."""
+    """The state and the knowledge it rests on, as of the moment (both at one position)."""
     current = ledger.snapshot()
-    knowledge = current.known_until(oracle.known_count(current.recorded, moment.known_at))
-    state = queries.governance_state(ledger, moment.as_of, moment.known_at)
-    return Snapshot(moment, state, knowledge, knowledge.head)
+    position = oracle.known_count(current.recorded, moment.known_at)
+    view = queries.caught_up(ledger)
+    rows = view.in_force_at(moment.as_of, position)
+    return Snapshot(moment, current.known_until(position), position, rows, view)
 
 
 def matrix(ledger: Ledger, moment: Moment, only: MatrixFilter = EVERYTHING) -> Matrix:
@@ -54,7 +96,7 @@ def matrix(ledger: Ledger, moment: Moment, only: MatrixFilter = EVERYTHING) -> M
 
 def matrix_of(snap: Snapshot, only: MatrixFilter = EVERYTHING) -> Matrix:
     result = build_matrix(
-        snap.state,
+        snap.rows.unordered,
         snap.knowledge,
         as_of=snap.moment.as_of,
         known_at=snap.moment.known_at,

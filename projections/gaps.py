@@ -8,16 +8,27 @@ and the decisions behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from operator import attrgetter
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from domain import decisions as d
-from domain.governance import GovernanceState, Risk
+from domain.anchoring import CONDITIONS, Condition
+from domain.governance import (
+    Acceptance,
+    CommitmentState,
+    GovernanceState,
+    Holding,
+    Recommendation,
+    Risk,
+)
 from domain.knowledge import Known
 from domain.vocabulary import EARLIEST_DATE, Role
+from projections.kept import Kept
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,7 @@ class RoleHistory:
     days: list[tuple[date, frozenset[str], int]]
     """(day, accountable parties, number responsible) at the end of each day that changed."""
 
-    def run_start(self, holds: Callable[[frozenset[str], int], bool]) -> date:
+    def run_start(self, holds: Condition) -> date:
         """The first day of the unbroken run, up to now, in which `holds(accountable,
         responsible)` is true; EARLIEST_DATE if it held from before the first decision."""
         start = EARLIEST_DATE
@@ -54,31 +65,37 @@ class RoleHistory:
         return start if not holds(frozenset(), 0) else EARLIEST_DATE
 
 
+class Anchoring(Protocol):
+    """Since when a subject's responsibilities have been unanchored, up to the report's date."""
+
+    def since(self, subject: str, condition: str) -> date:
+        """The first day of the run of one of `domain.anchoring.CONDITIONS` (which holds)."""
+        ...
+
+    def not_accountable_since(self, asked: Sequence[tuple[str, tuple[str, ...]]]) -> list[date]:
+        """For each (subject, parties): the first day of the unbroken run in which at least one
+        of the parties was not accountable for the subject (none of them is, now)."""
+        ...
+
+
 @dataclass
-class GapContext:
-    state: GovernanceState
+class ReplayedAnchoring:
+    """`Anchoring` by folding, per subject, the decisions about its responsibilities: the
+    definition (the read model answers from stored runs instead, see
+    `projections.evaluation`)."""
+
     knowledge: Known
     as_of: date
-    _holders: dict[tuple[str, Role], list[str]] | None = field(default=None, repr=False)
-    _decisions: dict[str, list[UUID]] | None = field(default=None, repr=False)
     _histories: dict[str, RoleHistory] = field(default_factory=dict, repr=False)
 
-    def holders(self, subject: str, role: Role) -> list[str]:
-        """Who holds `role` for `subject` on as_of (indexed once per report)."""
-        if self._holders is None:
-            index: dict[tuple[str, Role], list[str]] = {}
-            for h in self.state.holdings.values():
-                index.setdefault((h.subject, h.role), []).append(h.party)
-            self._holders = {key: sorted(parties) for key, parties in index.items()}
-        return self._holders.get((subject, role), [])
+    def since(self, subject: str, condition: str) -> date:
+        return self.history(subject).run_start(CONDITIONS[condition])
 
-    def holding_decisions(self, subject: str) -> tuple[UUID, ...]:
-        """The decisions behind every role held for `subject` on as_of."""
-        if self._decisions is None:
-            self._decisions = {}
-            for h in self.state.holdings.values():
-                self._decisions.setdefault(h.subject, []).extend(h.decisions)
-        return tuple(self._decisions.get(subject, ()))
+    def not_accountable_since(self, asked: Sequence[tuple[str, tuple[str, ...]]]) -> list[date]:
+        return [
+            self.history(subject).run_start(partial(_without, parties))
+            for subject, parties in asked
+        ]
 
     def history(self, subject: str) -> RoleHistory:
         """The subject's accountable and responsible holders over time, up to as_of: one walk
@@ -117,6 +134,52 @@ class GapContext:
         return history
 
 
+T = TypeVar("T")
+
+_KEPT: dict[Callable[..., Gap], Kept[Gap]] = {}
+
+
+@dataclass
+class GapContext:
+    state: GovernanceState
+    knowledge: Known
+    as_of: date
+    anchoring: Anchoring
+    _holders: dict[tuple[str, Role], list[str]] | None = field(default=None, repr=False)
+    _held: dict[str, list[Holding]] | None = field(default=None, repr=False)
+    _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+
+    def holders(self, subject: str, role: Role) -> list[str]:
+        """Who holds `role` for `subject` on as_of (indexed once per report)."""
+        if self._holders is None:
+            index: dict[tuple[str, Role], list[str]] = {}
+            for h in self.state.holdings.values():
+                index.setdefault((h.subject, h.role), []).append(h.party)
+            self._holders = {key: sorted(parties) for key, parties in index.items()}
+        return self._holders.get((subject, role), [])
+
+    def kept(self, about: T, gap: Callable[[T], Gap]) -> Gap:
+        """`gap(about)`, for a gap whose content depends on `about` alone (the condition may
+        depend on more): made once per object the read model hands out, then kept."""
+        kept = _KEPT.get(gap) or _KEPT.setdefault(gap, Kept[Gap]())
+        return kept.get(about, gap)
+
+    def scope(self, criteria: str) -> frozenset[str]:
+        """The subjects criteria in force apply to (none, if they are not in force)."""
+        if self._scopes is None:
+            self._scopes = {c.id: frozenset(c.scope) for c in self.state.criteria.values()}
+        return self._scopes.get(criteria, frozenset())
+
+    def holding_decisions(self, subject: str) -> tuple[UUID, ...]:
+        """The decisions behind every role held for `subject` on as_of (by party and role)."""
+        if self._held is None:
+            self._held = {}
+            for h in self.state.holdings.values():
+                self._held.setdefault(h.subject, []).append(h)
+        held = sorted(self._held.get(subject, ()), key=_by_party_and_role)
+        return tuple(i for h in held for i in h.decisions)
+
+
 def _role_changes(
     state: GovernanceState, content: d.Decision
 ) -> tuple[list[tuple[str, Role]], list[tuple[str, Role]]]:
@@ -130,19 +193,7 @@ def _role_changes(
     return [], []
 
 
-def _nobody(accountable: frozenset[str], responsible: int) -> bool:
-    return not accountable
-
-
-def _several(accountable: frozenset[str], responsible: int) -> bool:
-    return len(accountable) > 1
-
-
-def _alone(accountable: frozenset[str], responsible: int) -> bool:
-    return bool(accountable) and responsible == 0
-
-
-def _without(parties: tuple[str, ...], accountable: frozenset[str], responsible: int) -> bool:
+def _without(parties: tuple[str, ...], accountable: Set[str], responsible: int) -> bool:
     return any(p not in accountable for p in parties)
 
 
@@ -156,7 +207,7 @@ def subject_without_accountable(c: GapContext) -> list[Gap]:
             "no_accountable",
             "subject",
             subject.id,
-            max(subject.registered_on, c.history(subject.id).run_start(_nobody)),
+            max(subject.registered_on, c.anchoring.since(subject.id, "no_accountable")),
             f"nobody is accountable for {subject.name}",
             tuple(subject.decisions),
             f"niemand is eindverantwoordelijk voor {subject.name}",
@@ -173,7 +224,7 @@ def subject_with_several_accountable(c: GapContext) -> list[Gap]:
             "several_accountable",
             "subject",
             subject.id,
-            c.history(subject.id).run_start(_several),
+            c.anchoring.since(subject.id, "several_accountable"),
             f"{len(accountable)} parties are accountable for {subject.name}: "
             + ", ".join(accountable),
             c.holding_decisions(subject.id),
@@ -192,7 +243,7 @@ def accountable_without_responsible(c: GapContext) -> list[Gap]:
             "no_responsible",
             "subject",
             subject.id,
-            c.history(subject.id).run_start(_alone),
+            c.anchoring.since(subject.id, "no_responsible"),
             f"{subject.name} has an accountable party but nobody responsible",
             c.holding_decisions(subject.id),
             f"{subject.name} heeft een eindverantwoordelijke, maar niemand die het uitvoert",
@@ -230,65 +281,64 @@ def role_held_by_dissolved_party(c: GapContext) -> list[Gap]:
 
 
 def _criteria_in_force(c: GapContext, risk: Risk, criteria: str | None) -> bool:
-    found = c.state.criteria.get(criteria) if criteria else None
-    return found is not None and risk.system in found.scope
+    return criteria is not None and risk.system in c.scope(criteria)
 
 
 def acceptance_without_criteria(c: GapContext) -> list[Gap]:
     """A residual risk accepted without acceptance criteria in force for its system."""
-    gaps = []
-    for risk in c.state.risks.values():
-        acceptance = risk.acceptance_in_force()
-        if acceptance is None or _criteria_in_force(c, risk, acceptance.criteria):
-            continue
-        if acceptance.criteria is None:
-            why, waarom = "names no criteria", "noemt geen criteria"
-        else:
-            why = (
-                f"names criteria {acceptance.criteria!r}, which are not in force for {risk.system}"
-            )
-            waarom = f"noemt criteria {acceptance.criteria!r}, die niet gelden voor {risk.system}"
-        gaps.append(
-            Gap(
-                "acceptance_without_criteria",
-                "risk",
-                risk.id,
-                acceptance.on,
-                f"the residual risk of {risk.title} was accepted, but the acceptance {why}",
-                (acceptance.decision,),
-                f"het rest-risico van {risk.title} is aanvaard, maar de aanvaarding {waarom}",
-            )
-        )
-    return gaps
+    return [
+        c.kept(risk, _accepted_without_criteria)
+        for risk in c.state.risks.values()
+        if (acceptance := risk.acceptance_in_force()) is not None
+        and not _criteria_in_force(c, risk, acceptance.criteria)
+    ]
+
+
+def _accepted_without_criteria(risk: Risk) -> Gap:
+    acceptance = risk.acceptance_in_force()
+    assert acceptance is not None
+    if acceptance.criteria is None:
+        why, waarom = "names no criteria", "noemt geen criteria"
+    else:
+        why = f"names criteria {acceptance.criteria!r}, which are not in force for {risk.system}"
+        waarom = f"noemt criteria {acceptance.criteria!r}, die niet gelden voor {risk.system}"
+    return Gap(
+        "acceptance_without_criteria",
+        "risk",
+        risk.id,
+        acceptance.on,
+        f"the residual risk of {risk.title} was accepted, but the acceptance {why}",
+        (acceptance.decision,),
+        f"het rest-risico van {risk.title} is aanvaard, maar de aanvaarding {waarom}",
+    )
 
 
 def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
     """A residual risk accepted by a party not accountable for the system it threatens."""
-    gaps = []
+    found: list[tuple[Risk, Acceptance, tuple[str, ...]]] = []
     for risk in c.state.risks.values():
         acceptance = risk.acceptance_in_force()
         if acceptance is None:
             continue
         accountable = set(c.holders(risk.system, Role.ACCOUNTABLE))
-        outsiders = sorted(set(acceptance.accepted_by) - accountable)
-        if not outsiders:
-            continue
-        not_accountable = c.history(risk.system).run_start(partial(_without, tuple(outsiders)))
-        since = max(acceptance.on, not_accountable)
-        gaps.append(
-            Gap(
-                "acceptance_without_authority",
-                "risk",
-                risk.id,
-                since,
-                f"the residual risk of {risk.title} was accepted by {', '.join(outsiders)}, "
-                f"not accountable for {risk.system}",
-                (acceptance.decision,),
-                f"het rest-risico van {risk.title} is aanvaard door {', '.join(outsiders)}, "
-                f"niet eindverantwoordelijk voor {risk.system}",
-            )
+        outsiders = tuple(sorted(set(acceptance.accepted_by) - accountable))
+        if outsiders:
+            found.append((risk, acceptance, outsiders))
+    runs = c.anchoring.not_accountable_since([(r.system, o) for r, _, o in found])
+    return [
+        Gap(
+            "acceptance_without_authority",
+            "risk",
+            risk.id,
+            max(acceptance.on, not_accountable),
+            f"the residual risk of {risk.title} was accepted by {', '.join(outsiders)}, "
+            f"not accountable for {risk.system}",
+            (acceptance.decision,),
+            f"het rest-risico van {risk.title} is aanvaard door {', '.join(outsiders)}, "
+            f"niet eindverantwoordelijk voor {risk.system}",
         )
-    return gaps
+        for (risk, acceptance, outsiders), not_accountable in zip(found, runs, strict=True)
+    ]
 
 
 def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
@@ -296,7 +346,7 @@ def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
     (the Inspectorate's finding 5)."""
     covered = {subject for criteria in c.state.criteria.values() for subject in criteria.scope}
     at_risk: dict[str, list[Risk]] = {}
-    for risk in c.state.risks.values():
+    for risk in sorted(c.state.risks.values(), key=_by_id):
         at_risk.setdefault(risk.system, []).append(risk)
     return [
         Gap(
@@ -317,59 +367,66 @@ def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
 
 def assessment_without_criteria(c: GapContext) -> list[Gap]:
     """A risk whose latest assessment was not judged against criteria in force (finding 3)."""
-    gaps = []
-    for risk in c.state.risks.values():
-        if not risk.assessments:
-            continue
-        latest = risk.assessments[-1]
-        if _criteria_in_force(c, risk, latest.criteria):
-            continue
-        gaps.append(
-            Gap(
-                "assessment_without_criteria",
-                "risk",
-                risk.id,
-                latest.on,
-                f"{risk.title} was assessed on {latest.on} without acceptance criteria in force",
-                (latest.decision,),
-                f"{risk.title} is beoordeeld op {latest.on} zonder geldende acceptatiecriteria",
-            )
-        )
-    return gaps
+    return [
+        c.kept(risk, _assessed_without_criteria)
+        for risk in c.state.risks.values()
+        if risk.assessments and not _criteria_in_force(c, risk, risk.assessments[-1].criteria)
+    ]
+
+
+def _assessed_without_criteria(risk: Risk) -> Gap:
+    latest = risk.assessments[-1]
+    return Gap(
+        "assessment_without_criteria",
+        "risk",
+        risk.id,
+        latest.on,
+        f"{risk.title} was assessed on {latest.on} without acceptance criteria in force",
+        (latest.decision,),
+        f"{risk.title} is beoordeeld op {latest.on} zonder geldende acceptatiecriteria",
+    )
 
 
 def acceptance_past_review(c: GapContext) -> list[Gap]:
     """An acceptance in force past its review-by date."""
     return [
-        Gap(
-            "acceptance_past_review",
-            "risk",
-            risk.id,
-            acceptance.review_by + timedelta(days=1),
-            f"the acceptance of {risk.title} was due for review on {acceptance.review_by}",
-            (acceptance.decision,),
-            f"de aanvaarding van {risk.title} had herzien moeten worden op {acceptance.review_by}",
-        )
+        c.kept(risk, _past_review)
         for risk in c.state.risks.values()
         if (acceptance := risk.acceptance_in_force()) is not None and acceptance.review_by < c.as_of
     ]
 
 
+def _past_review(risk: Risk) -> Gap:
+    acceptance = risk.acceptance_in_force()
+    assert acceptance is not None
+    return Gap(
+        "acceptance_past_review",
+        "risk",
+        risk.id,
+        acceptance.review_by + timedelta(days=1),
+        f"the acceptance of {risk.title} was due for review on {acceptance.review_by}",
+        (acceptance.decision,),
+        f"de aanvaarding van {risk.title} had herzien moeten worden op {acceptance.review_by}",
+    )
+
+
 def risk_never_assessed(c: GapContext) -> list[Gap]:
     """A risk identified but never assessed."""
     return [
-        Gap(
-            "risk_not_assessed",
-            "risk",
-            risk.id,
-            risk.identified_on,
-            f"{risk.title} was identified on {risk.identified_on} but never assessed",
-            tuple(risk.decisions),
-            f"{risk.title} is geïdentificeerd op {risk.identified_on}, maar nooit beoordeeld",
-        )
-        for risk in c.state.risks.values()
-        if not risk.assessments
+        c.kept(risk, _never_assessed) for risk in c.state.risks.values() if not risk.assessments
     ]
+
+
+def _never_assessed(risk: Risk) -> Gap:
+    return Gap(
+        "risk_not_assessed",
+        "risk",
+        risk.id,
+        risk.identified_on,
+        f"{risk.title} was identified on {risk.identified_on} but never assessed",
+        tuple(risk.decisions),
+        f"{risk.title} is geïdentificeerd op {risk.identified_on}, maar nooit beoordeeld",
+    )
 
 
 # --- recommendations and commitments ----------------------------------------------------------
@@ -378,53 +435,65 @@ def risk_never_assessed(c: GapContext) -> list[Gap]:
 def recommendation_without_owner(c: GapContext) -> list[Gap]:
     """An open recommendation nobody owns."""
     return [
-        Gap(
-            "recommendation_without_owner",
-            "recommendation",
-            rec.id,
-            rec.issued_on,
-            f"recommendation {rec.id} has no owner",
-            tuple(rec.decisions),
-            f"aanbeveling {rec.id} heeft geen eigenaar",
-        )
+        c.kept(rec, _without_owner)
         for rec in c.state.recommendations.values()
         if rec.status == "open" and rec.owner is None and (rec.response != "rejected")
     ]
 
 
+def _without_owner(rec: Recommendation) -> Gap:
+    return Gap(
+        "recommendation_without_owner",
+        "recommendation",
+        rec.id,
+        rec.issued_on,
+        f"recommendation {rec.id} has no owner",
+        tuple(rec.decisions),
+        f"aanbeveling {rec.id} heeft geen eigenaar",
+    )
+
+
 def recommendation_overdue(c: GapContext) -> list[Gap]:
     """An open recommendation past its due date."""
     return [
-        Gap(
-            "recommendation_overdue",
-            "recommendation",
-            rec.id,
-            rec.due_on + timedelta(days=1),
-            f"recommendation {rec.id} was due on {rec.due_on} and is still open",
-            tuple(rec.decisions),
-            f"aanbeveling {rec.id} moest uiterlijk {rec.due_on} zijn afgehandeld en staat nog open",
-        )
+        c.kept(rec, _recommendation_overdue)
         for rec in c.state.recommendations.values()
         if rec.status == "open" and rec.due_on is not None and rec.due_on < c.as_of
     ]
 
 
+def _recommendation_overdue(rec: Recommendation) -> Gap:
+    assert rec.due_on is not None
+    return Gap(
+        "recommendation_overdue",
+        "recommendation",
+        rec.id,
+        rec.due_on + timedelta(days=1),
+        f"recommendation {rec.id} was due on {rec.due_on} and is still open",
+        tuple(rec.decisions),
+        f"aanbeveling {rec.id} moest uiterlijk {rec.due_on} zijn afgehandeld en staat nog open",
+    )
+
+
 def commitment_past_due(c: GapContext) -> list[Gap]:
     """A commitment to parliament past its due date and not kept."""
     return [
-        Gap(
-            "commitment_overdue",
-            "commitment",
-            com.id,
-            com.due_on + timedelta(days=1),
-            f"the promise '{com.promise}' was due on {com.due_on} and is not kept",
-            tuple(com.decisions),
-            f"de toezegging '{com.promise}' moest uiterlijk {com.due_on} zijn nagekomen en is "
-            "dat niet",
-        )
+        c.kept(com, _commitment_overdue)
         for com in c.state.commitments.values()
         if com.kept_on is None and com.due_on < c.as_of
     ]
+
+
+def _commitment_overdue(com: CommitmentState) -> Gap:
+    return Gap(
+        "commitment_overdue",
+        "commitment",
+        com.id,
+        com.due_on + timedelta(days=1),
+        f"the promise '{com.promise}' was due on {com.due_on} and is not kept",
+        tuple(com.decisions),
+        f"de toezegging '{com.promise}' moest uiterlijk {com.due_on} zijn nagekomen en is dat niet",
+    )
 
 
 def consent_missing(c: GapContext) -> list[Gap]:
@@ -471,7 +540,20 @@ RULES: tuple[Callable[[GapContext], list[Gap]], ...] = (
 )
 
 
-def find_gaps(state: GovernanceState, knowledge: Known, as_of: date) -> list[Gap]:
-    """Run every rule on a state (and the knowledge it was folded from)."""
-    context = GapContext(state, knowledge, as_of)
-    return [gap for rule in RULES for gap in rule(context)]
+def find_gaps(
+    state: GovernanceState, knowledge: Known, as_of: date, anchoring: Anchoring | None = None
+) -> list[Gap]:
+    """Run every rule on a state (and the knowledge it was folded from); in each rule's
+    order, by what the gap is about. `anchoring` defaults to the definition (a replay)."""
+    context = GapContext(state, knowledge, as_of, anchoring or ReplayedAnchoring(knowledge, as_of))
+    found: list[Gap] = []
+    for rule in RULES:
+        gaps = rule(context)
+        gaps.sort(key=_by_id_and_message)
+        found.extend(gaps)
+    return found
+
+
+_by_id = attrgetter("id")
+_by_id_and_message = attrgetter("id", "message")
+_by_party_and_role = attrgetter("party", "role")

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime
 from uuid import UUID
 
+from domain.decisions import Decision, RecordedDecision
 from domain.governance import GovernanceState, Holding, Party, Subject
 from domain.knowledge import Known
 from domain.vocabulary import Role
+from projections.kept import Kept
 
 ROLE_ORDER = (Role.ACCOUNTABLE, Role.RESPONSIBLE, Role.CONSULTED, Role.INFORMED, Role.OVERSIGHT)
 
@@ -132,36 +135,97 @@ def build_matrix(
         parties = [p for p in parties if p.kind.value in only.party_kinds]
     if only.disciplines is not None:
         parties = [p for p in parties if p.discipline and p.discipline.value in only.disciplines]
-    parties.sort(key=lambda p: (p.kind.value, p.name.lower()))
+    parties.sort(key=lambda p: (p.kind.value, p.name.lower(), p.id))
     matrix = Matrix(as_of, known_at, ledger_head, parties, column_order(subjects, state.subjects))
     shown_parties = {p.id for p in parties}
     shown_subjects = {s.id for s in subjects}
-    by_cell: dict[tuple[str, str], list[Holding]] = {}
+    by_cell: dict[tuple[str, str], Holding | list[Holding]] = {}
     for holding in state.holdings.values():
         if holding.party in shown_parties and holding.subject in shown_subjects:
-            by_cell.setdefault((holding.party, holding.subject), []).append(holding)
-    for key, holdings in by_cell.items():
-        holdings.sort(key=lambda h: ROLE_ORDER.index(h.role))
-        matrix.cells[key] = Cell(
+            key = (holding.party, holding.subject)
+            found = by_cell.get(key)
+            if found is None:
+                by_cell[key] = holding
+            elif isinstance(found, list):
+                found.append(holding)
+            else:
+                by_cell[key] = [found, holding]
+    cells = matrix.cells
+    one = partial(_cell_of_one, knowledge.whole)
+    for key, held in by_cell.items():
+        if not isinstance(held, list):
+            found_cell = _CELLS.get(held, one, context=knowledge.whole)
+            if found_cell is not None:
+                cells[key] = found_cell
+                continue
+            held = [held]
+        held.sort(key=_role_rank)
+        cells[key] = Cell(
             party=key[0],
             subject=key[1],
-            roles=tuple(h.role for h in holdings),
-            since={h.role: h.since for h in holdings},
-            sources={h.role: tuple(trace(knowledge, h.decisions)) for h in holdings},
+            roles=tuple(h.role for h in held),
+            since={h.role: h.since for h in held},
+            sources={h.role: tuple(trace(knowledge, h.decisions)) for h in held},
         )
     return matrix
+
+
+_RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
+
+
+def _role_rank(holding: Holding) -> int:
+    return _RANK[holding.role]
+
+
+def _cell_of_one(whole: Known, holding: Holding) -> Cell | None:
+    """The cell of a party holding one role for a subject, if none of the decisions behind
+    it was ever corrected or retracted (so their sources are the same wherever in `whole`
+    they are known); None if one was (it must be traced at the moment asked about)."""
+    if any(whole.plain(i) is None for i in holding.decisions):
+        return None
+    return Cell(
+        party=holding.party,
+        subject=holding.subject,
+        roles=(holding.role,),
+        since={holding.role: holding.since},
+        sources={holding.role: tuple(trace(whole, holding.decisions))},
+    )
+
+
+_CELLS = Kept[Cell | None]()
 
 
 def trace(knowledge: Known, decision_ids: Iterable[UUID]) -> Iterable[Source]:
     """The decisions behind something, as their current content says."""
     for decision_id in decision_ids:
-        content = knowledge.current(decision_id)
-        if content is None:
+        item = knowledge.plain(decision_id)
+        if item is not None:  # the usual case: its own content (the source is kept)
+            cached = _PLAIN_SOURCES.get(decision_id)
+            if cached is None or cached[0] is not item:
+                if len(_PLAIN_SOURCES) >= _PLAIN_LIMIT:
+                    _PLAIN_SOURCES.clear()
+                content = knowledge.current(decision_id)
+                source = None if content is None else _source(decision_id, content)
+                cached = _PLAIN_SOURCES[decision_id] = (item, source)
+            if cached[1] is not None:
+                yield cached[1]
             continue
-        yield Source(
-            decision=decision_id,
-            kind=content.kind,
-            effective_on=content.effective_on,
-            source=content.source,
-            decided_by=tuple(content.decided_by),
-        )
+        content = knowledge.current(decision_id)
+        if content is not None:
+            yield _source(decision_id, content)
+
+
+def _source(decision_id: UUID, content: Decision) -> Source:
+    return Source(
+        decision=decision_id,
+        kind=content.kind,
+        effective_on=content.effective_on,
+        source=content.source,
+        decided_by=tuple(content.decided_by),
+    )
+
+
+_PLAIN_SOURCES: dict[UUID, tuple[RecordedDecision, Source | None]] = {}
+"""The source of a decision never corrected nor retracted, with the recorded decision it was
+made from (a recorded decision never changes)."""
+_PLAIN_LIMIT = 1_000_000

@@ -40,7 +40,8 @@ def view_for(ledger: Ledger) -> GovernanceView:
         return view
 
 
-def _caught_up(ledger: Ledger) -> GovernanceView:
+def caught_up(ledger: Ledger) -> GovernanceView:
+    """The ledger's read model, caught up with the ledger's head."""
     view = view_for(ledger)
     view.catch_up(ledger)
     return view
@@ -48,17 +49,17 @@ def _caught_up(ledger: Ledger) -> GovernanceView:
 
 def governance_state(ledger: Ledger, as_of: date, known_at: datetime) -> GovernanceState:
     """The whole governance on `as_of`, as known at `known_at`."""
-    return _caught_up(ledger).state(as_of, known_at)
+    return caught_up(ledger).state(as_of, known_at)
 
 
 def parties(ledger: Ledger, as_of: date, known_at: datetime) -> list[Party]:
     """Parties registered on `as_of` (dissolved ones included, with their date)."""
-    return list(_caught_up(ledger).state(as_of, known_at, ("party",)).parties.values())
+    return list(caught_up(ledger).state(as_of, known_at, ("party",)).parties.values())
 
 
 def subjects(ledger: Ledger, as_of: date, known_at: datetime) -> list[Subject]:
     """Subjects registered on `as_of`."""
-    return list(_caught_up(ledger).state(as_of, known_at, ("subject",)).subjects.values())
+    return list(caught_up(ledger).state(as_of, known_at, ("subject",)).subjects.values())
 
 
 def responsibilities(
@@ -71,7 +72,7 @@ def responsibilities(
     role: Role | None = None,
 ) -> list[Holding]:
     """The roles held on `as_of`, sorted by subject, party and role; optionally filtered."""
-    held = _caught_up(ledger).holdings(
+    held = caught_up(ledger).holdings(
         as_of, known_at, group=None if subject is None else ("responsibilities", subject)
     )
     if party is None and role is None:
@@ -85,7 +86,7 @@ def risks(
     ledger: Ledger, as_of: date, known_at: datetime, *, system: str | None = None
 ) -> list[Risk]:
     """Risks identified by `as_of`, with assessments, treatments and acceptances."""
-    state = _caught_up(ledger).state(as_of, known_at, ("risk",))
+    state = caught_up(ledger).state(as_of, known_at, ("risk",))
     return [r for r in state.risks.values() if system is None or r.system == system]
 
 
@@ -95,7 +96,7 @@ def recommendations(
     """Recommendations issued by `as_of`; `status` 'open' or 'closed' filters them."""
     if status not in (None, "open", "closed"):
         raise ValueError(f"status must be 'open' or 'closed', not {status!r}")
-    state = _caught_up(ledger).state(as_of, known_at, ("recommendation",))
+    state = caught_up(ledger).state(as_of, known_at, ("recommendation",))
     return [r for r in state.recommendations.values() if status is None or r.status == status]
 
 
@@ -111,7 +112,7 @@ def commitments(
     ledger: Ledger, as_of: date, known_at: datetime, *, overdue: bool | None = None
 ) -> list[CommitmentView]:
     """Commitments made by `as_of`, each flagged overdue if unkept past its due date."""
-    state = _caught_up(ledger).state(as_of, known_at, ("commitment",))
+    state = caught_up(ledger).state(as_of, known_at, ("commitment",))
     found = [
         CommitmentView(c, c.kept_on is None and c.due_on < as_of)
         for c in state.commitments.values()

@@ -65,6 +65,9 @@ class Reader(Protocol):
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
     ) -> list[int]: ...
     def rows(self, ids: Sequence[int]) -> list[Stored]: ...
+    def intervals(
+        self, kind: str, entities: Sequence[str], as_of: int, position: int
+    ) -> list[tuple[str, int, int | None]]: ...
     def lookup(
         self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
     ) -> tuple[int, list[int]]: ...
@@ -127,6 +130,7 @@ CREATE TABLE IF NOT EXISTS rows (
     recorded_to INTEGER
 );
 CREATE INDEX IF NOT EXISTS rows_open ON rows (grp) WHERE recorded_to IS NULL;
+CREATE INDEX IF NOT EXISTS rows_entity ON rows (entity, kind);
 CREATE VIRTUAL TABLE IF NOT EXISTS row_boxes USING rtree_i32(
     id, kind_lo, kind_hi, valid_lo, valid_hi, recorded_lo, recorded_hi
 );
@@ -286,6 +290,19 @@ class _SqliteReader:
             (orjson.dumps(list(ids)).decode(),),
         ).fetchall()
 
+    def intervals(
+        self, kind: str, entities: Sequence[str], as_of: int, position: int
+    ) -> list[tuple[str, int, int | None]]:
+        """(entity, valid_from, valid_to) of every row of `kind` about `entities`, open at
+        `position` and valid from `as_of` or earlier: those entities' history up to `as_of`."""
+        found: list[tuple[str, int, int | None]] = self.conn.execute(
+            "SELECT entity, valid_from, valid_to FROM rows "
+            "WHERE entity IN (SELECT value FROM json_each(?)) AND kind = ? AND valid_from <= ? "
+            "AND recorded_from <= ? AND (recorded_to IS NULL OR recorded_to > ?)",
+            (orjson.dumps(list(entities)).decode(), kind, as_of, position, position),
+        ).fetchall()
+        return found
+
 
 class _SqliteTransaction:
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -436,6 +453,8 @@ class PostgresTables:
                 " recorded_from int NOT NULL, recorded_to int)",
                 "CREATE INDEX IF NOT EXISTS governance_view_rows_open"
                 " ON governance_view_rows (grp) WHERE recorded_to IS NULL",
+                "CREATE INDEX IF NOT EXISTS governance_view_rows_entity"
+                " ON governance_view_rows (entity, kind)",
                 "DROP INDEX IF EXISTS governance_view_rows_when",
                 "ALTER TABLE governance_view_rows ADD COLUMN IF NOT EXISTS area box"
                 f" GENERATED ALWAYS AS ({_AREA}) STORED",
@@ -592,6 +611,19 @@ class _PostgresReader:
             "WHERE id = ANY(%s)",
             (list(ids),),
         ).fetchall()
+
+    def intervals(
+        self, kind: str, entities: Sequence[str], as_of: int, position: int
+    ) -> list[tuple[str, int, int | None]]:
+        """(entity, valid_from, valid_to) of every row of `kind` about `entities`, open at
+        `position` and valid from `as_of` or earlier: those entities' history up to `as_of`."""
+        found: list[tuple[str, int, int | None]] = self.conn.execute(
+            "SELECT entity, valid_from, valid_to FROM governance_view_rows "
+            "WHERE entity = ANY(%s) AND kind = %s AND valid_from <= %s "
+            "AND recorded_from <= %s AND (recorded_to IS NULL OR recorded_to > %s)",
+            (list(entities), kind, as_of, position, position),
+        ).fetchall()
+        return found
 
 
 class _PostgresTransaction:
