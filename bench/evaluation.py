@@ -31,7 +31,6 @@ from projections.evaluation import Moment
 from projections.gaps import Gap, find_gaps
 from projections.matrix import Matrix, build_matrix
 
-
 Answer = tuple[Matrix, list[Gap]]
 
 

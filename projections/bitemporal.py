@@ -20,8 +20,8 @@ import threading
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, date, datetime
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 from uuid import UUID
@@ -32,7 +32,6 @@ from pydantic import TypeAdapter
 from domain import decisions as d
 from domain import governance as g
 from domain.governance import GovernanceState, InForce
-from domain.vocabulary import Role
 from domain.knowledge import Knowledge
 from domain.timeline import (
     ENTRY_KINDS,
@@ -48,6 +47,7 @@ from domain.timeline import (
     group_items,
     touched_roots,
 )
+from domain.vocabulary import Role
 from ledger.service import Ledger
 from ledger.settings import Settings
 from projections.tables import (

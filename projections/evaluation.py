@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-from domain.governance import GovernanceState, Holding
 from domain.anchoring import last_held_by_all
+from domain.governance import GovernanceState, Holding
 from domain.knowledge import Known
 from domain.vocabulary import EARLIEST_DATE, Role
 from ledger.service import Ledger
-from projections.bitemporal import GovernanceView, InForceRows
 from projections import oracle, queries
+from projections.bitemporal import GovernanceView, InForceRows
 from projections.diff import CellChange, diff_matrices
 from projections.gaps import Gap, find_gaps
 from projections.matrix import Matrix, MatrixFilter, Source, build_matrix, trace
