@@ -21,10 +21,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from domain.errors import DomainError
+from domain.knowledge import Knowledge
 from domain.vocabulary import LATEST_DATE
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import oracle, queries
+from projections import evaluation, oracle, queries
+from projections.evaluation import Moment
+from projections.gaps import find_gaps
+from projections.matrix import build_matrix
 from projections.views import state_view
 from tests.conftest import POSTGRES_URL
 from tests.projections.histories import DAYS, START, StepClock, build, histories, prelude
@@ -65,6 +69,16 @@ def assert_agrees(ledger: Ledger, data: st.DataObject) -> None:
         assert fast == right
         # the same, including the order the fold put things in
         assert state_view(fast, as_of, known_at, 0) == state_view(right, as_of, known_at, 0)
+        # the matrix and the gap report (their "since" from the read model's anchoring runs)
+        snap = evaluation.snapshot(ledger, Moment(as_of, known_at))
+        knowledge = Knowledge.of(oracle.known_prefix(recorded, known_at))
+        assert evaluation.gaps_of(snap) == find_gaps(right, knowledge, as_of)
+        matrix = evaluation.matrix_of(snap)
+        expected = build_matrix(
+            right, knowledge, as_of=as_of, known_at=known_at, ledger_head=knowledge.head
+        )
+        assert matrix.cells == expected.cells
+        assert (matrix.parties, matrix.subjects) == (expected.parties, expected.subjects)
 
 
 def test_read_model_equals_oracle_for_any_date_as_known_at_any_time(settings: Settings) -> None:

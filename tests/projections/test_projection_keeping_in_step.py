@@ -131,6 +131,36 @@ def test_rebuild_equals_incremental_and_restart_resumes(settings: Settings) -> N
         ledger.close()
 
 
+def test_rows_of_an_older_model_are_dropped_and_made_again(settings: Settings) -> None:
+    """A read model written by an older version of what rows hold (here: without the
+    anchoring runs) is not trusted: opening it starts again from the first decision."""
+    clock = StepClock()
+    ledger = Ledger(settings, clock=clock)
+    view = GovernanceView(settings)
+    try:
+        _history(ledger, clock, seed=1, length=60)
+        view.catch_up(ledger)
+        expected = view.tables.all_rows()
+        assert any(row[1] == "run" for row in expected), sorted({row[1] for row in expected})
+        # make it look like model 1: its tracking key, and no runs
+        conn = view.tables.conn  # type: ignore[attr-defined]
+        if settings.database_url is None:
+            conn.execute("UPDATE tracking SET view = 'governance'")
+            conn.execute("DELETE FROM rows WHERE kind = 'run'")
+        else:
+            conn.execute("UPDATE governance_view_tracking SET view = 'governance'")
+            conn.execute("DELETE FROM governance_view_rows WHERE kind = 'run'")
+        view.close()
+        view = GovernanceView(settings)
+        assert view.position() == 0
+        assert view.tables.count_rows() == 0
+        assert view.catch_up(ledger) == ledger.head
+        assert view.tables.all_rows() == expected
+    finally:
+        view.close()
+        ledger.close()
+
+
 def test_two_views_catching_up_together_apply_each_decision_once(settings: Settings) -> None:
     clock = StepClock()
     ledger = Ledger(settings, clock=clock)
