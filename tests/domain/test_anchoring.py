@@ -76,10 +76,8 @@ def test_role_runs_agree_with_a_walk_over_the_days(
         else:
             days.append(now)
     for name, holds in CONDITIONS.items():
-        if not days:
-            expected_holds = holds(frozenset(), 0)
-        else:
-            expected_holds = holds(days[-1][1], days[-1][2])
+        last = days[-1][1:] if days else (frozenset(), 0)
+        expected_holds = holds(*last)
         assert (name in runs.since) == expected_holds
         if expected_holds:
             start = EARLIEST_DATE
