@@ -351,6 +351,14 @@ class KnownAt(Known):
         item = self._knowledge.plain(decision_id)
         return item if item is not None and item.position <= self._position else None
 
+    def current(self, decision_id: UUID) -> d.Decision | None:
+        item = self.plain(decision_id)  # the usual case, answered without the views
+        if item is None:
+            return super().current(decision_id)
+        if isinstance(item.decision, d.DecisionCorrection | d.DecisionRetraction):
+            return None
+        return item.decision
+
     @cached_property
     def recorded(self) -> Sequence[d.RecordedDecision]:  # type: ignore[override]
         return self._knowledge.recorded[: self._position]
@@ -372,6 +380,10 @@ class _KnownItems(Mapping[UUID, d.RecordedDecision]):
         if item.position > self._position:
             raise KeyError(key)
         return item
+
+    def get(self, key: UUID, default: Any = None) -> Any:
+        item = self._by_id.get(key)
+        return item if item is not None and item.position <= self._position else default
 
     def __contains__(self, key: object) -> bool:
         item = self._by_id.get(key)  # type: ignore[call-overload]
@@ -398,6 +410,12 @@ class _KnownKeys(Mapping[UUID, UUID]):
             raise KeyError(key)
         return value
 
+    def get(self, key: UUID, default: Any = None) -> Any:
+        value = self._index.get(key)
+        if value is None or self._by_id[key].position > self._position:
+            return default
+        return value
+
     def __contains__(self, key: object) -> bool:
         return key in self._index and self._by_id[key].position <= self._position  # type: ignore[index]
 
@@ -420,6 +438,12 @@ class _KnownValues(Mapping[UUID, UUID]):
         value = self._index[key]
         if self._by_id[value].position > self._position:
             raise KeyError(key)
+        return value
+
+    def get(self, key: UUID, default: Any = None) -> Any:
+        value = self._index.get(key)
+        if value is None or self._by_id[value].position > self._position:
+            return default
         return value
 
     def __contains__(self, key: object) -> bool:

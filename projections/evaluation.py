@@ -12,6 +12,7 @@ from domain.anchoring import last_held_by_all
 from domain.governance import GovernanceState, Holding
 from domain.knowledge import Known
 from domain.vocabulary import EARLIEST_DATE, Role
+from ledger import collector
 from ledger.service import Ledger
 from projections import oracle, queries
 from projections.bitemporal import GovernanceView, InForceRows
@@ -48,12 +49,13 @@ class Snapshot:
 
     @cached_property
     def gaps(self) -> list[Gap]:
-        return find_gaps(
-            self.rows.unordered,
-            self.knowledge,
-            self.moment.as_of,
-            StoredAnchoring(self.rows.runs, self.view, self.moment.as_of, self.ledger_head),
-        )
+        with collector.paused():
+            return find_gaps(
+                self.rows.unordered,
+                self.knowledge,
+                self.moment.as_of,
+                StoredAnchoring(self.rows.runs, self.view, self.moment.as_of, self.ledger_head),
+            )
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,11 @@ def matrix(ledger: Ledger, moment: Moment, only: MatrixFilter = EVERYTHING) -> M
 
 
 def matrix_of(snap: Snapshot, only: MatrixFilter = EVERYTHING) -> Matrix:
+    with collector.paused():
+        return _matrix_of(snap, only)
+
+
+def _matrix_of(snap: Snapshot, only: MatrixFilter) -> Matrix:
     result = build_matrix(
         snap.rows.unordered,
         snap.knowledge,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import partial
+from functools import cached_property, partial
 from operator import attrgetter
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -140,23 +140,56 @@ _KEPT: dict[Callable[..., Gap], Kept[Gap]] = {}
 
 
 @dataclass
+class Holders:
+    """Who holds what on as_of, as the rules ask it (indexed in one pass over the holdings)."""
+
+    accountable: dict[str, list[Holding]]
+    """Subject -> its accountable holdings, by party."""
+    responsible: set[str]
+    """The subjects someone is responsible for."""
+    dissolved: list[Holding]
+    """The roles held by parties that have been dissolved."""
+
+    @classmethod
+    def of(cls, state: GovernanceState) -> Holders:
+        inactive = {p.id for p in state.parties.values() if not p.active()}
+        accountable: dict[str, list[Holding]] = {}
+        responsible: set[str] = set()
+        dissolved: list[Holding] = []
+        for h in state.holdings.values():
+            if h.role is Role.ACCOUNTABLE:
+                accountable.setdefault(h.subject, []).append(h)
+            elif h.role is Role.RESPONSIBLE:
+                responsible.add(h.subject)
+            if h.party in inactive:
+                dissolved.append(h)
+        for holdings in accountable.values():
+            holdings.sort(key=_by_party)
+        return cls(accountable, responsible, dissolved)
+
+
+@dataclass
 class GapContext:
     state: GovernanceState
     knowledge: Known
     as_of: date
     anchoring: Anchoring
-    _holders: dict[tuple[str, Role], list[str]] | None = field(default=None, repr=False)
-    _held: dict[str, list[Holding]] | None = field(default=None, repr=False)
+    _holders: Holders | None = field(default=None, repr=False)
     _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
-    def holders(self, subject: str, role: Role) -> list[str]:
-        """Who holds `role` for `subject` on as_of (indexed once per report)."""
+    @property
+    def holders(self) -> Holders:
         if self._holders is None:
-            index: dict[tuple[str, Role], list[str]] = {}
-            for h in self.state.holdings.values():
-                index.setdefault((h.subject, h.role), []).append(h.party)
-            self._holders = {key: sorted(parties) for key, parties in index.items()}
-        return self._holders.get((subject, role), [])
+            self._holders = Holders.of(self.state)
+        return self._holders
+
+    def accountable(self, subject: str) -> list[str]:
+        """The parties accountable for `subject` on as_of, in order."""
+        return [h.party for h in self.holders.accountable.get(subject, ())]
+
+    def accountable_decisions(self, subject: str) -> tuple[UUID, ...]:
+        """The decisions behind the accountable roles for `subject` on as_of."""
+        return tuple(i for h in self.holders.accountable.get(subject, ()) for i in h.decisions)
 
     def kept(self, about: T, gap: Callable[[T], Gap]) -> Gap:
         """`gap(about)`, for a gap whose content depends on `about` alone (the condition may
@@ -164,20 +197,20 @@ class GapContext:
         kept = _KEPT.get(gap) or _KEPT.setdefault(gap, Kept[Gap]())
         return kept.get(about, gap)
 
+    @cached_property
+    def accepted(self) -> list[tuple[Risk, Acceptance]]:
+        """The risks whose residual risk is accepted on as_of, with the acceptance in force."""
+        return [
+            (risk, acceptance)
+            for risk in self.state.risks.values()
+            if (acceptance := risk.acceptance_in_force()) is not None
+        ]
+
     def scope(self, criteria: str) -> frozenset[str]:
         """The subjects criteria in force apply to (none, if they are not in force)."""
         if self._scopes is None:
             self._scopes = {c.id: frozenset(c.scope) for c in self.state.criteria.values()}
         return self._scopes.get(criteria, frozenset())
-
-    def holding_decisions(self, subject: str) -> tuple[UUID, ...]:
-        """The decisions behind every role held for `subject` on as_of (by party and role)."""
-        if self._held is None:
-            self._held = {}
-            for h in self.state.holdings.values():
-                self._held.setdefault(h.subject, []).append(h)
-        held = sorted(self._held.get(subject, ()), key=_by_party_and_role)
-        return tuple(i for h in held for i in h.decisions)
 
 
 def _role_changes(
@@ -213,7 +246,7 @@ def subject_without_accountable(c: GapContext) -> list[Gap]:
             f"niemand is eindverantwoordelijk voor {subject.name}",
         )
         for subject in c.state.subjects.values()
-        if not c.holders(subject.id, Role.ACCOUNTABLE)
+        if subject.id not in c.holders.accountable
     ]
 
 
@@ -227,12 +260,12 @@ def subject_with_several_accountable(c: GapContext) -> list[Gap]:
             c.anchoring.since(subject.id, "several_accountable"),
             f"{len(accountable)} parties are accountable for {subject.name}: "
             + ", ".join(accountable),
-            c.holding_decisions(subject.id),
+            c.accountable_decisions(subject.id),
             f"{len(accountable)} partijen zijn eindverantwoordelijk voor {subject.name}: "
             + ", ".join(accountable),
         )
         for subject in c.state.subjects.values()
-        if len(accountable := c.holders(subject.id, Role.ACCOUNTABLE)) > 1
+        if len(accountable := c.accountable(subject.id)) > 1
     ]
 
 
@@ -245,21 +278,19 @@ def accountable_without_responsible(c: GapContext) -> list[Gap]:
             subject.id,
             c.anchoring.since(subject.id, "no_responsible"),
             f"{subject.name} has an accountable party but nobody responsible",
-            c.holding_decisions(subject.id),
+            c.accountable_decisions(subject.id),
             f"{subject.name} heeft een eindverantwoordelijke, maar niemand die het uitvoert",
         )
         for subject in c.state.subjects.values()
-        if c.holders(subject.id, Role.ACCOUNTABLE) and not c.holders(subject.id, Role.RESPONSIBLE)
+        if subject.id in c.holders.accountable and subject.id not in c.holders.responsible
     ]
 
 
 def role_held_by_dissolved_party(c: GapContext) -> list[Gap]:
     """A role still held by a party that has been dissolved."""
     gaps = []
-    for holding in c.state.holdings.values():
-        party = c.state.parties.get(holding.party)
-        if party is None or party.active():
-            continue
+    for holding in sorted(c.holders.dissolved, key=_by_subject_and_role):
+        party = c.state.parties[holding.party]
         since = max(holding.since, party.dissolved_on) if party.dissolved_on else holding.since
         gaps.append(
             Gap(
@@ -288,9 +319,8 @@ def acceptance_without_criteria(c: GapContext) -> list[Gap]:
     """A residual risk accepted without acceptance criteria in force for its system."""
     return [
         c.kept(risk, _accepted_without_criteria)
-        for risk in c.state.risks.values()
-        if (acceptance := risk.acceptance_in_force()) is not None
-        and not _criteria_in_force(c, risk, acceptance.criteria)
+        for risk, acceptance in c.accepted
+        if not _criteria_in_force(c, risk, acceptance.criteria)
     ]
 
 
@@ -316,11 +346,8 @@ def _accepted_without_criteria(risk: Risk) -> Gap:
 def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
     """A residual risk accepted by a party not accountable for the system it threatens."""
     found: list[tuple[Risk, Acceptance, tuple[str, ...]]] = []
-    for risk in c.state.risks.values():
-        acceptance = risk.acceptance_in_force()
-        if acceptance is None:
-            continue
-        accountable = set(c.holders(risk.system, Role.ACCOUNTABLE))
+    for risk, acceptance in c.accepted:
+        accountable = set(c.accountable(risk.system))
         outsiders = tuple(sorted(set(acceptance.accepted_by) - accountable))
         if outsiders:
             found.append((risk, acceptance, outsiders))
@@ -346,8 +373,11 @@ def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
     (the Inspectorate's finding 5)."""
     covered = {subject for criteria in c.state.criteria.values() for subject in criteria.scope}
     at_risk: dict[str, list[Risk]] = {}
-    for risk in sorted(c.state.risks.values(), key=_by_id):
-        at_risk.setdefault(risk.system, []).append(risk)
+    for risk in c.state.risks.values():
+        if risk.system not in covered:
+            at_risk.setdefault(risk.system, []).append(risk)
+    for risks in at_risk.values():
+        risks.sort(key=_by_id)
     return [
         Gap(
             "no_acceptance_criteria",
@@ -391,8 +421,8 @@ def acceptance_past_review(c: GapContext) -> list[Gap]:
     """An acceptance in force past its review-by date."""
     return [
         c.kept(risk, _past_review)
-        for risk in c.state.risks.values()
-        if (acceptance := risk.acceptance_in_force()) is not None and acceptance.review_by < c.as_of
+        for risk, acceptance in c.accepted
+        if acceptance.review_by < c.as_of
     ]
 
 
@@ -499,11 +529,16 @@ def _commitment_overdue(com: CommitmentState) -> Gap:
 def consent_missing(c: GapContext) -> list[Gap]:
     """A decision that needs other parties' agreement and still lacks some of it."""
     gaps = []
-    for root in c.knowledge.roots(c.knowledge.needs_consent):
-        content = c.knowledge.current(root)
+    position = c.knowledge.head
+    roots: dict[UUID, d.Decision | None] = {}
+    for known_from, root, plain in _CONSENT_NEEDED.get(c.knowledge.whole, _needing_consent):
+        if known_from <= position and root not in roots:
+            roots[root] = plain
+    for root, plain in roots.items():
+        content = plain if plain is not None else c.knowledge.current(root)
         if content is None or not content.requires_consent_of or content.effective_on > c.as_of:
             continue
-        given = {party for party, on in c.knowledge.consent_dates(root).items() if on <= c.as_of}
+        given = c.state.consents.get(root, {})  # the consents in force on as_of
         missing = [p for p in content.requires_consent_of if p not in given]
         if missing:
             gaps.append(
@@ -520,6 +555,24 @@ def consent_missing(c: GapContext) -> list[Gap]:
                 )
             )
     return gaps
+
+
+def _needing_consent(whole: Known) -> list[tuple[int, UUID, d.Decision | None]]:
+    """For each decision whose content (as recorded, or as corrected) requires consents: the
+    position from which that is known, the decision it is about (a correction stands for
+    what it corrects) and, if that was never corrected nor retracted, its content."""
+    found: list[tuple[int, UUID, d.Decision | None]] = []
+    for decision_id in whole.needs_consent:
+        item = whole.by_id[decision_id]
+        if isinstance(item.decision, d.DecisionRetraction):
+            continue
+        root = whole.root_of.get(decision_id, decision_id)
+        plain = whole.plain(root)
+        found.append((item.position, root, None if plain is None else plain.decision))
+    return found
+
+
+_CONSENT_NEEDED = Kept[list[tuple[int, UUID, d.Decision | None]]](limit=16)
 
 
 RULES: tuple[Callable[[GapContext], list[Gap]], ...] = (
@@ -549,11 +602,11 @@ def find_gaps(
     found: list[Gap] = []
     for rule in RULES:
         gaps = rule(context)
-        gaps.sort(key=_by_id_and_message)
+        gaps.sort(key=_by_id)  # (a rule with several gaps about one thing orders them itself)
         found.extend(gaps)
     return found
 
 
 _by_id = attrgetter("id")
-_by_id_and_message = attrgetter("id", "message")
-_by_party_and_role = attrgetter("party", "role")
+_by_subject_and_role = attrgetter("subject", "role")
+_by_party = attrgetter("party")

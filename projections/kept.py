@@ -20,9 +20,20 @@ LIMIT = 500_000
 
 
 class Kept(Generic[V]):
+    MISSING: Any = object()
+    """What `find` returns when nothing is kept."""
+
     def __init__(self, limit: int = LIMIT) -> None:
         self._kept: dict[int, tuple[Any, Any, V]] = {}
         self._limit = limit
+
+    def find(self, about: object, context: object = None) -> V | Any:
+        """What is kept for (about, context), or `MISSING` (the cheap path of `get`, for
+        loops that would otherwise make a `make` each time)."""
+        found = self._kept.get(id(about))
+        if found is not None and found[0] is about and found[1] is context:
+            return found[2]
+        return self.MISSING
 
     def get(self, about: T, make: Callable[[T], V], context: object = None) -> V:
         """`make(about)`, made once per (about, context): `context` is whatever else the

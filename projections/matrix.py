@@ -151,10 +151,14 @@ def build_matrix(
             else:
                 by_cell[key] = [found, holding]
     cells = matrix.cells
-    one = partial(_cell_of_one, knowledge.whole)
+    whole = knowledge.whole
+    one = partial(_cell_of_one, whole)
+    kept = _CELLS
     for key, held in by_cell.items():
         if not isinstance(held, list):
-            found_cell = _CELLS.get(held, one, context=knowledge.whole)
+            found_cell = kept.find(held, whole)
+            if found_cell is kept.MISSING:
+                found_cell = kept.get(held, one, context=whole)
             if found_cell is not None:
                 cells[key] = found_cell
                 continue

@@ -270,11 +270,16 @@ class _SqliteReader:
                 f"WHERE {where} AND r.grp = ?"
             )
             params.append(group)
-        found = self.conn.execute(query, params).fetchall()
         if len(codes) != codes[-1] - codes[0] + 1:
             wanted = set(codes)
+            found = self.conn.execute(query, params).fetchall()
             return [row_id for row_id, code in found if code in wanted]
-        return [row_id for row_id, _ in found]
+        # every kind in the range: the ids as one text (a row per id costs more to fetch
+        # than the text to parse)
+        query = query.replace("SELECT b.id, b.kind_lo", "SELECT group_concat(b.id)", 1)
+        text = self.conn.execute(query, params).fetchone()[0]
+        ids: list[int] = orjson.loads(f"[{text}]") if text else []
+        return ids
 
     def lookup(
         self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
