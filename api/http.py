@@ -167,8 +167,11 @@ AUTH: dict[int | str, dict[str, Any]] = {
 READ = {**AUTH, 422: {**_P, "description": "A bad query parameter (e.g. `as_of`), named."}}
 WRITE = {
     **AUTH,
-    409: {**_P, "description": "A governance rule is broken (which rule, which decision), "
-          "or the Idempotency-Key was used for another body, or writers kept colliding."},
+    409: {
+        **_P,
+        "description": "A governance rule is broken (which rule, which decision), "
+        "or the Idempotency-Key was used for another body, or writers kept colliding.",
+    },
     413: {**_P, "description": "The body is too large."},
     415: {**_P, "description": "The body is not `application/json`."},
     422: {**_P, "description": "The body is malformed: each bad field by its path, and why."},
@@ -340,8 +343,17 @@ def _routes(app: FastAPI) -> None:
     )
     def get_object(
         group: Literal[
-            "party", "subject", "responsibilities", "framework", "risk", "criteria", "finding",
-            "recommendation", "evaluation", "commitment", "consent",
+            "party",
+            "subject",
+            "responsibilities",
+            "framework",
+            "risk",
+            "criteria",
+            "finding",
+            "recommendation",
+            "evaluation",
+            "commitment",
+            "consent",
         ],
         key: Annotated[str, PathParam(max_length=200)],
         ledger: LedgerDep,
@@ -383,7 +395,10 @@ def _routes(app: FastAPI) -> None:
         ("risks", "risks", "risk", "The risks, their assessments, treatments, acceptances."),
     ):
         app.get(
-            f"/v1/{path}", response_model=ItemsView, responses=READ, tags=["governance"],
+            f"/v1/{path}",
+            response_model=ItemsView,
+            responses=READ,
+            tags=["governance"],
             summary=summary.split(" (")[0],
         )(_section(f"get_{path}", section, group, summary))
 
@@ -507,7 +522,10 @@ def _decode_batch(body: Any) -> list[d.Decision]:
 
 def _param_problem(name: str, message: str) -> HttpProblem:
     return HttpProblem(
-        422, "invalid-request", "The request is not valid", f"query parameter {name} is not valid",
+        422,
+        "invalid-request",
+        "The request is not valid",
+        f"query parameter {name} is not valid",
         errors=[{"field": f"query.{name}", "rule": "date_format", "message": message}],
     )
 
@@ -591,7 +609,7 @@ def _check_if_match(knowledge: Knowledge, decision: d.Decision, header: str) -> 
         412,
         "precondition-failed",
         "The object changed",
-        f"If-Match {header!r} does not match the current version \"{current}\" of the object(s) "
+        f'If-Match {header!r} does not match the current version "{current}" of the object(s) '
         "this decision changes; read them again and decide again",
         current_etag=f'"{current}"',
     )
@@ -671,7 +689,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         "type": "object",
                         "properties": {
                             "decisions": {
-                                "type": "array", "items": ref, "minItems": 1,
+                                "type": "array",
+                                "items": ref,
+                                "minItems": 1,
                                 "maxItems": MAX_BATCH,
                             }
                         },
@@ -680,7 +700,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     },
                     "example": {
                         "decisions": [
-                            EXAMPLES["commitment.made"], EXAMPLES["recommendation.responded"]
+                            EXAMPLES["commitment.made"],
+                            EXAMPLES["recommendation.responded"],
                         ]
                     },
                 }
@@ -700,4 +721,3 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.pop(unused, None)
     app.openapi_schema = schema
     return schema
-

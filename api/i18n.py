@@ -244,7 +244,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "downloads.matrix_csv": ("Matrix (CSV)", "Matrix (CSV)"),
     "downloads.matrix_xlsx": (
-        "Matrix (Excel, met bronnen en lacunes)", "Matrix (Excel, with sources and gaps)"
+        "Matrix (Excel, met bronnen en lacunes)",
+        "Matrix (Excel, with sources and gaps)",
     ),
     "downloads.pack_xlsx": ("Evaluatiepakket (Excel)", "Evaluation pack (Excel)"),
     "downloads.pack_html": ("Evaluatiepakket (HTML)", "Evaluation pack (HTML)"),
@@ -314,22 +315,27 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "several_accountable": ("meer dan één eindverantwoordelijke", "several accountable"),
         "no_responsible": ("niemand uitvoeringsverantwoordelijk", "nobody responsible"),
         "role_held_by_dissolved_party": (
-            "rol bij opgeheven partij", "role held by a dissolved party"
+            "rol bij opgeheven partij",
+            "role held by a dissolved party",
         ),
         "acceptance_without_criteria": (
-            "acceptatie zonder criteria", "acceptance without criteria"
+            "acceptatie zonder criteria",
+            "acceptance without criteria",
         ),
         "acceptance_without_authority": (
-            "acceptatie door onbevoegde partij", "acceptance by a party without authority"
+            "acceptatie door onbevoegde partij",
+            "acceptance by a party without authority",
         ),
         "no_acceptance_criteria": ("geen acceptatiecriteria", "no acceptance criteria"),
         "assessment_without_criteria": (
-            "beoordeling zonder criteria", "assessment without criteria"
+            "beoordeling zonder criteria",
+            "assessment without criteria",
         ),
         "acceptance_past_review": ("herbeoordeling verlopen", "acceptance past review"),
         "risk_not_assessed": ("risico niet beoordeeld", "risk never assessed"),
         "recommendation_without_owner": (
-            "aanbeveling zonder eigenaar", "recommendation without owner"
+            "aanbeveling zonder eigenaar",
+            "recommendation without owner",
         ),
         "recommendation_overdue": ("aanbeveling over tijd", "recommendation overdue"),
         "commitment_overdue": ("toezegging over tijd", "commitment past due"),
@@ -347,16 +353,15 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "risk.assessed": ("risico beoordeeld", "risk assessed"),
         "risk.treatment_decided": ("maatregel besloten", "treatment decided"),
         "risk.acceptance_criteria_established": (
-            "acceptatiecriteria vastgesteld", "acceptance criteria established"
+            "acceptatiecriteria vastgesteld",
+            "acceptance criteria established",
         ),
         "risk.residual_accepted": ("restrisico geaccepteerd", "residual risk accepted"),
         "risk.acceptance_withdrawn": ("acceptatie ingetrokken", "acceptance withdrawn"),
         "finding.recorded": ("bevinding vastgelegd", "finding recorded"),
         "recommendation.issued": ("aanbeveling gedaan", "recommendation issued"),
         "recommendation.responded": ("reactie op aanbeveling", "recommendation answered"),
-        "recommendation.owner_assigned": (
-            "eigenaar aanbeveling", "recommendation owner assigned"
-        ),
+        "recommendation.owner_assigned": ("eigenaar aanbeveling", "recommendation owner assigned"),
         "recommendation.progress_reported": ("voortgang gemeld", "progress reported"),
         "recommendation.closed": ("aanbeveling gesloten", "recommendation closed"),
         "evaluation.commissioned": ("evaluatie opgedragen", "evaluation commissioned"),

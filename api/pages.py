@@ -140,9 +140,7 @@ class Page:
 
     def hidden(self, *skip: str) -> list[tuple[str, str]]:
         """Query parameters to carry as hidden inputs in a GET form (but those it sets)."""
-        return [
-            (k, v) for k, v in self.request.query_params.multi_items() if k not in skip and v
-        ]
+        return [(k, v) for k, v in self.request.query_params.multi_items() if k not in skip and v]
 
     @property
     def demo(self) -> bool:
@@ -351,7 +349,8 @@ def decision(request: Request, decision_id: str) -> Response:
         "decision.html",
         view=view,
         content=views.content(view.recorded.decision),
-        current=views.content(view.current) if view.current is not None and view.corrections
+        current=views.content(view.current)
+        if view.current is not None and view.corrections
         else None,
         chain_hash=views.chain_hash(ledger, view.recorded.position),
         summary=views.summary(view.recorded.decision, names, page.lang),

@@ -30,8 +30,19 @@ from projections.matrix import ROLE_ORDER, Matrix, Source
 
 ENVELOPE = ("kind", "decided_by", "effective_on", "source", "rationale", "requires_consent_of")
 _OBJECT_FIELDS = (
-    "party", "from_party", "subject", "risk", "framework", "criteria", "finding",
-    "recommendation", "evaluation", "commitment", "corrects", "retracts", "decision",
+    "party",
+    "from_party",
+    "subject",
+    "risk",
+    "framework",
+    "criteria",
+    "finding",
+    "recommendation",
+    "evaluation",
+    "commitment",
+    "corrects",
+    "retracts",
+    "decision",
 )
 
 
@@ -140,8 +151,10 @@ def grid(matrix: Matrix, before: Matrix | None = None, changes: Sequence[CellCha
                 shown.causes = list(change.causes)
             cells.append(shown)
         rows.append((party, cells))
-    counted = {kind: sum(1 for c in changes if c.change == kind) for kind in
-               ("added", "removed", "changed")}
+    counted = {
+        kind: sum(1 for c in changes if c.change == kind)
+        for kind in ("added", "removed", "changed")
+    }
     return Grid(subjects, rows, matrix.gap_subjects, list(changes), counted)
 
 
@@ -297,7 +310,7 @@ def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: An
             f'<rect x="0" y="{y}" width="{width}" height="{lane}" '
             f'class="lane {"lane-odd" if row % 2 else ""}"/>'
             f'<text x="8" y="{y + lane / 2 + 5:.1f}" class="lane-label">'
-            f'{escape(label(lang, "family", family))}</text>'
+            f"{escape(label(lang, 'family', family))}</text>"
         )
     for item in items:
         day = item.recorded.decision.effective_on
@@ -322,7 +335,7 @@ def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: An
     parts.append(
         f'<line x1="{ax:.1f}" y1="{top - 6}" x2="{ax:.1f}" y2="{height - 16}" class="as-of-line"/>'
         f'<text x="{ax:.1f}" y="{height - 4}" text-anchor="middle" class="as-of-label">'
-        f'{escape(text(lang, "as_of"))} {as_of.isoformat()}</text>'
+        f"{escape(text(lang, 'as_of'))} {as_of.isoformat()}</text>"
     )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every value put in above is escaped

@@ -219,7 +219,10 @@ async def _on_starlette_error(request: Request, error: Exception) -> Response:
 async def _on_unexpected(request: Request, error: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(
-        500, "internal", "Internal error", "the server failed; nothing was recorded twice",
+        500,
+        "internal",
+        "Internal error",
+        "the server failed; nothing was recorded twice",
         _instance(request),
     )
 

@@ -1,11 +1,12 @@
 """Benchmark: the responsibility matrix and the gap report, beside the oracle replay.
 
     .venv/bin/python -m bench.evaluation [--size 100000] [--parties 500] [--queries 50]
-                                         [--oracle-every 5] [--ledger DIR]
+                                         [--oracle-every 5] [--ledger DIR] [--postgres URL]
 
 Records a synthetic history (`bench.synthetic`, with `--parties` parties and 200 subjects)
-into a fresh SQLite ledger (or opens the one in `--ledger DIR`, recording it there first if it
-is empty), then times, in one run, two sets of `--queries` questions:
+into a fresh SQLite ledger (or a fresh schema of the PostgreSQL database `--postgres URL`, or
+the ledger in `--ledger DIR`, recording it there first if it is empty), then times, in one
+run, two sets of `--queries` questions:
 - "known now": random as_of dates, as known after the last decision (the issue's "50 random
   dates"; what `ledger matrix --as-of D` asks);
 - "known then": random (as_of, known_at) pairs (a known_at anywhere in the recorded history).
@@ -26,8 +27,11 @@ import random
 import statistics
 import tempfile
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
+
+import psycopg
 
 from bench import synthetic
 from domain.knowledge import Knowledge
@@ -102,10 +106,17 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--oracle-every", type=int, default=5)
     parser.add_argument("--ledger", type=Path, default=None)
+    parser.add_argument("--postgres", default=None, help="postgresql://... (default: SQLite)")
     args = parser.parse_args()
     synthetic.PARTIES = args.parties
     with tempfile.TemporaryDirectory() as workdir:
-        ledger = Ledger(Settings(data_dir=args.ledger or Path(workdir)))
+        settings = Settings(data_dir=args.ledger or Path(workdir))
+        if args.postgres:
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            settings = Settings(
+                database_url=f"{args.postgres}?schema={schema}", data_dir=Path(workdir)
+            )
+        ledger = Ledger(settings)
         if ledger.head == 0:
             seconds, count = timed(synthetic.record, ledger, args.size)
             print(f"recorded {count} decisions in {seconds:.0f} s", flush=True)
@@ -130,12 +141,16 @@ def main() -> None:
         }
         parties = len(evaluation.snapshot(ledger, Moment(date(2030, 1, 1), last)).state.parties)
         ledger.close()
+        if args.postgres:
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
     print()
-    print("| decisions | parties x subjects | questions | matrix + gaps | replay | speed-up |")
-    print("|---:|---:|---|---:|---:|---:|")
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print("| backend | decisions | parties x subjects | questions | fast | replay | ratio |")
+    print("|---|---:|---:|---|---:|---:|---:|")
     for label, (f, s, n) in results.items():
         print(
-            f"| {count:,} | {parties} x {synthetic.SUBJECTS} | {label} "
+            f"| {backend} | {count:,} | {parties} x {synthetic.SUBJECTS} | {label} "
             f"| {f * 1000:.0f} ms (n={args.queries}) | {s * 1000:.0f} ms (n={n}) | {s / f:.0f}x |"
         )
 

@@ -287,7 +287,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(
                 self._select_notification_id,
                 (
-                    originator_id.hex if self.datastore.originator_id_type == "uuid"
+                    originator_id.hex
+                    if self.datastore.originator_id_type == "uuid"
                     else str(originator_id),
                     originator_version,
                 ),
@@ -423,9 +424,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             conn.cursor(row_factory=tuple_row) as curs,
         ):
             curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            curs.execute(
-                self._select_events_page, (after, upto, limit), prepare=True, binary=True
-            )
+            curs.execute(self._select_events_page, (after, upto, limit), prepare=True, binary=True)
             events: list[RawEvent] = curs.fetchall()
             last = events[-1][0] if len(events) == limit else upto
             curs.execute(self._select_hashes_page, (after, last), prepare=True, binary=True)
