@@ -627,6 +627,7 @@ class _PostgresReader:
             "WHERE entity = ANY(%s) AND kind = %s AND valid_from <= %s "
             "AND recorded_from <= %s AND (recorded_to IS NULL OR recorded_to > %s)",
             (list(entities), kind, as_of, position, position),
+            prepare=True,
         ).fetchall()
         return found
 
