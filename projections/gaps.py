@@ -4,6 +4,10 @@ verantwoordelijkheden"), and findings 3 and 5 of the Inspectorate in data form.
 Each rule is one small function from a `GapContext` to the gaps it finds. `RULES` lists them;
 `find_gaps` runs them all. A gap names its rule, the thing it is about, since when it holds,
 and the decisions behind it.
+
+"Since when" for the responsibility rules needs history, which the state does not hold: an
+`Anchoring` answers it — `ReplayedAnchoring` by walking the subject's decisions (the
+definition), `projections.evaluation.StoredAnchoring` from the runs the read model keeps.
 """
 
 from __future__ import annotations
@@ -170,6 +174,9 @@ class Holders:
 
 @dataclass
 class GapContext:
+    """What the rules look at: the state on as_of, the knowledge it was folded from, and the
+    anchoring history; with indexes made once per report."""
+
     state: GovernanceState
     knowledge: Known
     as_of: date
