@@ -460,7 +460,7 @@ class GovernanceView:
         entities = {entity_id("holding", (p, s, Role.ACCOUNTABLE)): (s, p) for s, p in pairs}
         found: dict[tuple[str, str], list[tuple[date, date | None]]] = {pair: [] for pair in pairs}
         with self._lock, self.tables.reading() as reader:
-            rows = reader.intervals("holding", list(entities), as_of.toordinal(), position)
+            rows = reader.accountable_intervals(list(entities), as_of.toordinal(), position)
         for entity, valid_from, valid_to in rows:
             found[entities[entity]].append(
                 (

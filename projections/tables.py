@@ -65,8 +65,8 @@ class Reader(Protocol):
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
     ) -> list[int]: ...
     def rows(self, ids: Sequence[int]) -> list[Stored]: ...
-    def intervals(
-        self, kind: str, entities: Sequence[str], as_of: int, position: int
+    def accountable_intervals(
+        self, entities: Sequence[str], as_of: int, position: int
     ) -> list[tuple[str, int, int | None]]: ...
     def lookup(
         self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
@@ -130,7 +130,9 @@ CREATE TABLE IF NOT EXISTS rows (
     recorded_to INTEGER
 );
 CREATE INDEX IF NOT EXISTS rows_open ON rows (grp) WHERE recorded_to IS NULL;
-CREATE INDEX IF NOT EXISTS rows_entity ON rows (entity, kind);
+DROP INDEX IF EXISTS rows_entity;
+CREATE INDEX IF NOT EXISTS rows_accountable ON rows (entity)
+    WHERE kind = 'holding' AND entity LIKE '%/accountable';
 CREATE VIRTUAL TABLE IF NOT EXISTS row_boxes USING rtree_i32(
     id, kind_lo, kind_hi, valid_lo, valid_hi, recorded_lo, recorded_hi
 );
@@ -295,16 +297,18 @@ class _SqliteReader:
             (orjson.dumps(list(ids)).decode(),),
         ).fetchall()
 
-    def intervals(
-        self, kind: str, entities: Sequence[str], as_of: int, position: int
+    def accountable_intervals(
+        self, entities: Sequence[str], as_of: int, position: int
     ) -> list[tuple[str, int, int | None]]:
-        """(entity, valid_from, valid_to) of every row of `kind` about `entities`, open at
-        `position` and valid from `as_of` or earlier: those entities' history up to `as_of`."""
+        """(entity, valid_from, valid_to) of every accountable holding among `entities`, open
+        at `position` and valid from `as_of` or earlier: those roles' history up to `as_of`
+        (read through a partial index of accountable holdings only)."""
         found: list[tuple[str, int, int | None]] = self.conn.execute(
             "SELECT entity, valid_from, valid_to FROM rows "
-            "WHERE entity IN (SELECT value FROM json_each(?)) AND kind = ? AND valid_from <= ? "
+            "WHERE kind = 'holding' AND entity LIKE '%/accountable' "
+            "AND entity IN (SELECT value FROM json_each(?)) AND valid_from <= ? "
             "AND recorded_from <= ? AND (recorded_to IS NULL OR recorded_to > ?)",
-            (orjson.dumps(list(entities)).decode(), kind, as_of, position, position),
+            (orjson.dumps(list(entities)).decode(), as_of, position, position),
         ).fetchall()
         return found
 
@@ -458,8 +462,10 @@ class PostgresTables:
                 " recorded_from int NOT NULL, recorded_to int)",
                 "CREATE INDEX IF NOT EXISTS governance_view_rows_open"
                 " ON governance_view_rows (grp) WHERE recorded_to IS NULL",
-                "CREATE INDEX IF NOT EXISTS governance_view_rows_entity"
-                " ON governance_view_rows (entity, kind)",
+                "DROP INDEX IF EXISTS governance_view_rows_entity",
+                "CREATE INDEX IF NOT EXISTS governance_view_rows_accountable"
+                " ON governance_view_rows (entity)"
+                " WHERE kind = 'holding' AND entity LIKE '%/accountable'",
                 "DROP INDEX IF EXISTS governance_view_rows_when",
                 "ALTER TABLE governance_view_rows ADD COLUMN IF NOT EXISTS area box"
                 f" GENERATED ALWAYS AS ({_AREA}) STORED",
@@ -617,16 +623,18 @@ class _PostgresReader:
             (list(ids),),
         ).fetchall()
 
-    def intervals(
-        self, kind: str, entities: Sequence[str], as_of: int, position: int
+    def accountable_intervals(
+        self, entities: Sequence[str], as_of: int, position: int
     ) -> list[tuple[str, int, int | None]]:
-        """(entity, valid_from, valid_to) of every row of `kind` about `entities`, open at
-        `position` and valid from `as_of` or earlier: those entities' history up to `as_of`."""
+        """(entity, valid_from, valid_to) of every accountable holding among `entities`, open
+        at `position` and valid from `as_of` or earlier: those roles' history up to `as_of`
+        (read through a partial index of accountable holdings only)."""
         found: list[tuple[str, int, int | None]] = self.conn.execute(
             "SELECT entity, valid_from, valid_to FROM governance_view_rows "
-            "WHERE entity = ANY(%s) AND kind = %s AND valid_from <= %s "
+            "WHERE kind = 'holding' AND entity LIKE '%%/accountable' "
+            "AND entity = ANY(%s) AND valid_from <= %s "
             "AND recorded_from <= %s AND (recorded_to IS NULL OR recorded_to > %s)",
-            (list(entities), kind, as_of, position, position),
+            (list(entities), as_of, position, position),
             prepare=True,
         ).fetchall()
         return found
