@@ -63,6 +63,8 @@ class RoleRuns:
     before: dict[str, date] = field(default_factory=dict)
     """The same at the end of the day before `day` (a run that breaks and resumes within one
     day never broke: only the end of a day counts)."""
+    changed: bool = False
+    """A role was gained or lost since the last `end_of`."""
 
     def __post_init__(self) -> None:
         if self.day is None and not self.since:
@@ -75,19 +77,26 @@ class RoleRuns:
     def gained(self, party: str, role: Role) -> None:
         if role is Role.ACCOUNTABLE:
             self.accountable.add(party)
+            self.changed = True
         elif role is Role.RESPONSIBLE:
             self.responsible.add(party)
+            self.changed = True
 
     def lost(self, party: str, role: Role) -> None:
         if role is Role.ACCOUNTABLE:
             self.accountable.discard(party)
+            self.changed = True
         elif role is Role.RESPONSIBLE:
             self.responsible.discard(party)
+            self.changed = True
 
     def end_of(self, day: date) -> None:
         """Take in that the decisions up to now took effect up to `day`."""
         if day != self.day:
             self.before, self.day = self.since, day
+        if not self.changed:
+            return  # the conditions hold as they did, so their runs go on
+        self.changed = False
         before = self.before
         self.since = {
             name: before.get(name, day)
@@ -98,7 +107,12 @@ class RoleRuns:
     def copy(self) -> RoleRuns:
         # `since` and `before` are replaced, never changed in place: they can be shared
         return RoleRuns(
-            set(self.accountable), set(self.responsible), self.day, self.since, self.before
+            set(self.accountable),
+            set(self.responsible),
+            self.day,
+            self.since,
+            self.before,
+            self.changed,
         )
 
 

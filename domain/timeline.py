@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, is_dataclass
 from datetime import date
 from enum import Enum
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 
 from domain import decisions as d
-from domain.anchoring import RoleRuns
+from domain.anchoring import CONDITIONS, RoleRuns
 from domain.governance import GovernanceState, InForce
 from domain.knowledge import Knowledge
 
@@ -79,6 +80,17 @@ def entity_id(kind: str, key: Any) -> str:
                 _HOLDING_IDS[key] = found
         return found
     return str(key)
+
+
+@cache
+def _run_entity(subject: str, condition: str) -> str:
+    return f"{subject}/{condition}"
+
+
+@cache
+def run_entities(subject: str) -> tuple[str, ...]:
+    """The row entities of a subject's runs, one per condition of `domain.anchoring`."""
+    return tuple(_run_entity(subject, name) for name in CONDITIONS)
 
 
 @dataclass
@@ -185,8 +197,7 @@ class GroupFold:
         group's derived entries (see `ROW_KINDS`)."""
         if self.runs is None:
             return {}
-        subject = self.key[1]
-        return {f"{subject}/{name}": on for name, on in self.runs.since.items()}
+        return {_run_entity(self.key[1], name): on for name, on in self.runs.since.items()}
 
 
 @dataclass

@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from operator import attrgetter
 from typing import Any
 from uuid import UUID
@@ -44,6 +44,7 @@ from domain.timeline import (
     fold_order,
     footprint,
     group_items,
+    run_entities,
     touched_roots,
 )
 from domain.vocabulary import Role
@@ -386,11 +387,12 @@ class GovernanceView:
                     (orjson.dumps(anomaly).decode(), order[0].toordinal(), order[1]),
                 )
             )
-        if fold.runs is not None:
+        if fold.runs is not None and fold.touched:  # (runs change only with the holdings)
             runs = fold.run_entries()
-            ended = [e for k, e in group.latest if k == "run" and e not in runs]
-            changes.extend(("run", entity, _run_value(on)) for entity, on in runs.items())
-            changes.extend(("run", entity, None) for entity in ended)
+            changes.extend(
+                ("run", entity, _run_value(runs[entity]) if entity in runs else None)
+                for entity in run_entities(key[1])
+            )
         name = group_name(key)
         for entry_kind, entity, value in changes:
             old = group.latest.get((entry_kind, entity))
@@ -555,10 +557,11 @@ def _segments(
         ):
             value = (orjson.dumps(anomaly).decode(), order[0].toordinal(), order[1])
             running[("anomaly", str(anomaly.decision))] = (value, start)
-        if fold.runs is not None:
-            runs = {("run", entity): _run_value(on) for entity, on in fold.run_entries().items()}
-            ended = [e for e in running if e[0] == "run" and e not in runs]
-            for entry, now in [*runs.items(), *((e, None) for e in ended)]:
+        if fold.runs is not None and changed:  # (runs change only with the holdings)
+            runs = fold.run_entries()
+            for entity in run_entities(key[1]):
+                entry = ("run", entity)
+                now = _run_value(runs[entity]) if entity in runs else None
                 current = running.get(entry)
                 if current is not None:
                     if current[0] == now:
@@ -573,6 +576,7 @@ def _segments(
     return rows, last
 
 
+@cache
 def _run_value(on: date) -> tuple[str, int, int]:
     """A run's row value: the first day of the run (payload and order both say it)."""
     return orjson.dumps(on).decode(), on.toordinal(), 0
