@@ -330,8 +330,10 @@ class KnownAt(Known):
         self._position = max(0, min(position, knowledge.head))
         by_id = knowledge.by_id
         self.by_id = _KnownItems(by_id, self._position)
-        self.root_of = _KnownKeys(knowledge.root_of, by_id, self._position)
-        self.retracted_by = _KnownValues(knowledge.retracted_by, by_id, self._position)
+        self.root_of = _KnownPairs(knowledge.root_of, by_id, self._position, by_value=False)
+        self.retracted_by = _KnownPairs(
+            knowledge.retracted_by, by_id, self._position, by_value=True
+        )
         self.corrections = _KnownLists(knowledge.corrections, by_id, self._position)
         self.consents = _KnownLists(knowledge.consents, by_id, self._position)
         self.about = _KnownLists(knowledge.about, by_id, self._position)
@@ -396,62 +398,39 @@ class _KnownItems(Mapping[UUID, d.RecordedDecision]):
         return min(len(self._by_id), self._position)
 
 
-class _KnownKeys(Mapping[UUID, UUID]):
-    """An index whose entries are known once the decision that is their key is."""
+class _KnownPairs(Mapping[UUID, UUID]):
+    """An index of id -> id whose entries are known once the decision named by their key
+    (or, `by_value`, by their value) is."""
 
     def __init__(
-        self, index: dict[UUID, UUID], by_id: dict[UUID, d.RecordedDecision], position: int
+        self,
+        index: dict[UUID, UUID],
+        by_id: dict[UUID, d.RecordedDecision],
+        position: int,
+        *,
+        by_value: bool,
     ) -> None:
         self._index, self._by_id, self._position = index, by_id, position
+        self._by_value = by_value
+
+    def _known(self, key: UUID, value: UUID) -> bool:
+        return self._by_id[value if self._by_value else key].position <= self._position
 
     def __getitem__(self, key: UUID) -> UUID:
         value = self._index[key]
-        if self._by_id[key].position > self._position:
+        if not self._known(key, value):
             raise KeyError(key)
         return value
 
     def get(self, key: UUID, default: Any = None) -> Any:
         value = self._index.get(key)
-        if value is None or self._by_id[key].position > self._position:
-            return default
-        return value
+        return value if value is not None and self._known(key, value) else default
 
     def __contains__(self, key: object) -> bool:
-        return key in self._index and self._by_id[key].position <= self._position  # type: ignore[index]
+        return self.get(key) is not None  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[UUID]:
-        return (k for k in self._index if self._by_id[k].position <= self._position)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-class _KnownValues(Mapping[UUID, UUID]):
-    """An index whose entries are known once the decision that is their value is."""
-
-    def __init__(
-        self, index: dict[UUID, UUID], by_id: dict[UUID, d.RecordedDecision], position: int
-    ) -> None:
-        self._index, self._by_id, self._position = index, by_id, position
-
-    def __getitem__(self, key: UUID) -> UUID:
-        value = self._index[key]
-        if self._by_id[value].position > self._position:
-            raise KeyError(key)
-        return value
-
-    def get(self, key: UUID, default: Any = None) -> Any:
-        value = self._index.get(key)
-        if value is None or self._by_id[value].position > self._position:
-            return default
-        return value
-
-    def __contains__(self, key: object) -> bool:
-        value = self._index.get(key)  # type: ignore[call-overload]
-        return value is not None and self._by_id[value].position <= self._position
-
-    def __iter__(self) -> Iterator[UUID]:
-        return (k for k, v in self._index.items() if self._by_id[v].position <= self._position)
+        return (k for k, v in self._index.items() if self._known(k, v))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

@@ -712,6 +712,11 @@ def _state_of(entries: list[_Decoded]) -> GovernanceState:
     entries.sort(key=_first)
     if len({entry[0] for entry in entries}) != len(entries):
         entries.sort(key=_full_order)
+    return _assembled(entries)
+
+
+def _assembled(entries: Sequence[_Decoded]) -> GovernanceState:
+    """A state from decoded rows in force, its dictionaries filled in the rows' order."""
     state = GovernanceState()
     targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
     targets["anomaly"] = anomalies = state.anomalies
@@ -734,21 +739,12 @@ class InForceRows:
 
     @cached_property
     def state(self) -> GovernanceState:
-        return _state_of([entry for entry in self.entries if entry[1] != "run"])
+        return _state_of(list(self.entries))
 
     @cached_property
     def unordered(self) -> GovernanceState:
         """The same state, its dictionaries in no particular order (cheaper to build)."""
-        state = GovernanceState()
-        targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
-        anomalies = state.anomalies
-        for _, kind, key, value, _, _ in self.entries:
-            target = targets.get(kind)
-            if target is not None:
-                target[key] = value
-            elif kind == "anomaly":
-                anomalies.append(value)
-        return state
+        return _assembled(self.entries)
 
     @cached_property
     def runs(self) -> dict[str, date]:

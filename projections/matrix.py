@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import partial
 from uuid import UUID
 
-from domain.decisions import Decision, RecordedDecision
+from domain.decisions import Decision, DecisionCorrection, DecisionRetraction, RecordedDecision
 from domain.governance import GovernanceState, Holding, Party, Subject
 from domain.knowledge import Known
 from domain.vocabulary import Role
@@ -153,12 +153,9 @@ def build_matrix(
     cells = matrix.cells
     whole = knowledge.whole
     one = partial(_cell_of_one, whole)
-    kept = _CELLS
     for key, held in by_cell.items():
         if not isinstance(held, list):
-            found_cell = kept.find(held, whole)
-            if found_cell is kept.MISSING:
-                found_cell = kept.get(held, one, context=whole)
+            found_cell = _CELLS.get(held, one, context=whole)
             if found_cell is not None:
                 cells[key] = found_cell
                 continue
@@ -204,19 +201,18 @@ def trace(knowledge: Known, decision_ids: Iterable[UUID]) -> Iterable[Source]:
     for decision_id in decision_ids:
         item = knowledge.plain(decision_id)
         if item is not None:  # the usual case: its own content (the source is kept)
-            cached = _PLAIN_SOURCES.get(decision_id)
-            if cached is None or cached[0] is not item:
-                if len(_PLAIN_SOURCES) >= _PLAIN_LIMIT:
-                    _PLAIN_SOURCES.clear()
-                content = knowledge.current(decision_id)
-                source = None if content is None else _source(decision_id, content)
-                cached = _PLAIN_SOURCES[decision_id] = (item, source)
-            if cached[1] is not None:
-                yield cached[1]
-            continue
-        content = knowledge.current(decision_id)
-        if content is not None:
-            yield _source(decision_id, content)
+            source = _PLAIN_SOURCES.get(item, _source_as_recorded)
+        else:
+            content = knowledge.current(decision_id)
+            source = None if content is None else _source(decision_id, content)
+        if source is not None:
+            yield source
+
+
+def _source_as_recorded(item: RecordedDecision) -> Source | None:
+    if isinstance(item.decision, DecisionCorrection | DecisionRetraction):
+        return None  # (what they change is traced through the decision they name)
+    return _source(item.id, item.decision)
 
 
 def _source(decision_id: UUID, content: Decision) -> Source:
@@ -229,7 +225,6 @@ def _source(decision_id: UUID, content: Decision) -> Source:
     )
 
 
-_PLAIN_SOURCES: dict[UUID, tuple[RecordedDecision, Source | None]] = {}
-"""The source of a decision never corrected nor retracted, with the recorded decision it was
-made from (a recorded decision never changes)."""
-_PLAIN_LIMIT = 1_000_000
+_PLAIN_SOURCES = Kept[Source | None]()
+"""The source of a decision never corrected nor retracted, by the recorded decision (which
+never changes)."""
