@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache, cached_property
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -642,12 +642,24 @@ def assemble(found: Sequence[tuple[str, str, str, int, int]]) -> GovernanceState
     return state
 
 
-_Decoded = tuple[int, str, Any, Any, str, str | None]
-"""A row decoded: (order as one int, kind, key in its dictionary, value, entity, sort text).
+class Decoded(NamedTuple):
+    """A row decoded once and shared by every answer it is in force for."""
 
-The sort text of a holding is subject, party and role joined by NUL, which sorts as the
-tuple does (ids are slugs, so NUL never occurs in them; if it did, the text is None).
-"""
+    order: int
+    """(order date, order position) packed into one int: the fold's insertion order."""
+    kind: str
+    key: Any
+    """Its key in the state's dictionary (a holding's (party, subject, role))."""
+    value: Any
+    entity: str
+    sort_text: str | None
+    """A holding's subject, party and role joined by NUL, which sorts as the tuple does (ids
+    are slugs, so NUL never occurs in them; if it did, the text is None); else the entity."""
+    memo: list[Any]
+    """What an answer derived from this row alone, kept with it (see `projections.matrix`)."""
+
+
+_Decoded = Decoded
 
 _BY_SUBJECT_PARTY_ROLE = attrgetter("subject", "party", "role")
 """A Role is a StrEnum: it compares as its value."""
@@ -678,7 +690,9 @@ def _decode(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, _D
         values = _ADAPTERS[kind].validate_json("[" + ",".join(row[2] for row in found) + "]")
         for (row_id, entity, _, order), value in zip(found, values, strict=True):
             key = _key_of(kind, entity, value)
-            decoded[row_id] = (order, kind, key, value, entity, _sort_text_of(kind, entity, value))
+            decoded[row_id] = Decoded(
+                order, kind, key, value, entity, _sort_text_of(kind, entity, value), []
+            )
     return decoded
 
 
@@ -715,17 +729,24 @@ def _state_of(entries: list[_Decoded]) -> GovernanceState:
     return _assembled(entries)
 
 
-def _assembled(entries: Sequence[_Decoded]) -> GovernanceState:
-    """A state from decoded rows in force, its dictionaries filled in the rows' order."""
+def _assembled(
+    entries: Sequence[_Decoded], holdings: list[_Decoded] | None = None
+) -> GovernanceState:
+    """A state from decoded rows in force, its dictionaries filled in the rows' order (and
+    the holdings' rows collected in `holdings`, if given)."""
     state = GovernanceState()
     targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
     targets["anomaly"] = anomalies = state.anomalies
-    for _, kind, key, value, _, _ in entries:
-        target = targets.get(kind)
+    held = targets["holding"]
+    collect = holdings is not None
+    for entry in entries:
+        target = targets.get(entry[1])
         if target is anomalies:
-            anomalies.append(value)
+            anomalies.append(entry[3])
         elif target is not None:  # (runs are derived, not part of the state)
-            target[key] = value
+            target[entry[2]] = entry[3]
+            if collect and target is held:
+                holdings.append(entry)  # type: ignore[union-attr]
     return state
 
 
@@ -736,6 +757,7 @@ class InForceRows:
 
     def __init__(self, entries: list[_Decoded]) -> None:
         self.entries = entries
+        self._holdings: list[_Decoded] = []
 
     @cached_property
     def state(self) -> GovernanceState:
@@ -744,7 +766,13 @@ class InForceRows:
     @cached_property
     def unordered(self) -> GovernanceState:
         """The same state, its dictionaries in no particular order (cheaper to build)."""
-        return _assembled(self.entries)
+        return _assembled(self.entries, self._holdings)
+
+    @property
+    def holdings(self) -> list[_Decoded]:
+        """The rows of the unordered state's holdings (each with its memo)."""
+        self.unordered  # noqa: B018 (collects them)
+        return self._holdings
 
     @cached_property
     def runs(self) -> dict[str, date]:

@@ -109,6 +109,7 @@ def _matrix_of(snap: Snapshot, only: MatrixFilter) -> Matrix:
         known_at=snap.moment.known_at,
         ledger_head=snap.ledger_head,
         only=only,
+        held=snap.rows.holdings,
     )
     for gap in gaps_of(snap):
         if gap.about == "subject":

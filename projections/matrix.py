@@ -5,10 +5,12 @@ Every cell can be traced to the decisions (and their sources) that put each role
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from domain.decisions import Decision, DecisionCorrection, DecisionRetraction, RecordedDecision
@@ -112,6 +114,22 @@ def column_order(subjects: Iterable[Subject], all_subjects: dict[str, Subject]) 
     return sorted(subjects, key=lambda s: (s.kind.value, path(s)))
 
 
+class Held(Protocol):
+    """A role held, with a place to keep what is derived from it alone (the read model's
+    decoded rows are such; see `projections.bitemporal.Decoded`)."""
+
+    @property
+    def value(self) -> Holding: ...
+
+    @property
+    def memo(self) -> list[Any]: ...
+
+
+class _Held(NamedTuple):
+    value: Holding
+    memo: list[Any]
+
+
 def build_matrix(
     state: GovernanceState,
     knowledge: Known,
@@ -120,8 +138,12 @@ def build_matrix(
     known_at: datetime,
     ledger_head: int,
     only: MatrixFilter | None = None,
+    held: Sequence[Held] | None = None,
 ) -> Matrix:
-    """The matrix of a state, with every cell traced to its decisions."""
+    """The matrix of a state, with every cell traced to its decisions.
+
+    `held` are the state's holdings with their memos (what is derived from one holding is
+    then derived once for every matrix that holding is in); by default, with fresh ones."""
     only = only or MatrixFilter()
     subjects = list(state.subjects.values())
     if only.subject_kinds is not None:
@@ -137,63 +159,107 @@ def build_matrix(
         parties = [p for p in parties if p.discipline and p.discipline.value in only.disciplines]
     parties.sort(key=lambda p: (p.kind.value, p.name.lower(), p.id))
     matrix = Matrix(as_of, known_at, ledger_head, parties, column_order(subjects, state.subjects))
-    shown_parties = {p.id for p in parties}
-    shown_subjects = {s.id for s in subjects}
-    by_cell: dict[tuple[str, str], Holding | list[Holding]] = {}
-    for holding in state.holdings.values():
-        if holding.party in shown_parties and holding.subject in shown_subjects:
-            key = (holding.party, holding.subject)
-            found = by_cell.get(key)
-            if found is None:
-                by_cell[key] = holding
-            elif isinstance(found, list):
-                found.append(holding)
-            else:
-                by_cell[key] = [found, holding]
-    cells = matrix.cells
-    whole = knowledge.whole
-    one = partial(_cell_of_one, whole)
-    for key, held in by_cell.items():
-        if not isinstance(held, list):
-            found_cell = _CELLS.get(held, one, context=whole)
-            if found_cell is not None:
-                cells[key] = found_cell
-                continue
-            held = [held]
-        held.sort(key=_role_rank)
-        cells[key] = Cell(
-            party=key[0],
-            subject=key[1],
-            roles=tuple(h.role for h in held),
-            since={h.role: h.since for h in held},
-            sources={h.role: tuple(trace(knowledge, h.decisions)) for h in held},
-        )
+    if held is None:
+        held = [_Held(holding, []) for holding in state.holdings.values()]
+    _fill_cells(matrix.cells, held, knowledge, {p.id for p in parties}, {s.id for s in subjects})
     return matrix
+
+
+def _fill_cells(
+    cells: dict[tuple[str, str], Cell],
+    held: Sequence[Held],
+    knowledge: Known,
+    shown_parties: set[str],
+    shown_subjects: set[str],
+) -> None:
+    """The cells of the shown parties and subjects: a party's roles for a subject, each with
+    its since and traced sources.
+
+    What one holding contributes is derived once per whole knowledge and kept in its memo
+    (see `_derived`), so the usual cell (one role) is found without looking into the holding
+    again; it is traced anew only for a cut of the knowledge in which a decision behind it
+    reads otherwise (one corrected or retracted)."""
+    whole = knowledge.whole
+    ref = weakref.ref(whole)  # (one object for as long as `whole` lives: a token for it)
+    for row in [row for row in held if not row.memo or row.memo[0] is not ref]:
+        row.memo[:] = _derived(ref, whole, row.value)
+    shown = [row for row in held if row.memo[1][1] in shown_subjects]
+    if len(shown_parties) < len({row.memo[1][0] for row in shown}):
+        shown = [row for row in shown if row.memo[1][0] in shown_parties]
+    found = {row.memo[1]: row.memo[2] for row in shown}
+    cells.update(found)
+    several: dict[tuple[str, str], list[Held]] = {}
+    if len(found) < len(shown):  # some party holds several roles for a subject
+        counts = Counter(row.memo[1] for row in shown)
+        several = {key: [] for key, count in counts.items() if count > 1}
+        for row in shown:
+            rows = several.get(row.memo[1])
+            if rows is not None:
+                rows.append(row)
+        exact = knowledge is whole
+        for key, rows in several.items():
+            rows.sort(key=_role_rank)
+            cells[key] = _cell_of_several(key, rows, knowledge, exact)
+    if knowledge is not whole:  # a cut: what reads otherwise in it is traced as it read then
+        for row in [row for row in shown if not row.memo[4]]:
+            key = row.memo[1]
+            if key not in several:
+                cells[key] = _cell(key, [(row.value, _sources(knowledge, row))])
+
+
+def _cell_of_several(
+    key: tuple[str, str], rows: list[Held], knowledge: Known, exact: bool
+) -> Cell:
+    """The cell of a party holding several roles (`rows`, in `ROLE_ORDER`) for a subject;
+    kept with the first role while the roles are the same and read the same."""
+    reusable = exact or all(row.memo[4] for row in rows)  # (as any moment would read it)
+    first, values = rows[0].memo, tuple(row.value for row in rows)
+    kept = first[5]
+    if reusable and kept is not None and kept[0] == values:
+        return kept[1]  # type: ignore[no-any-return]
+    cell = _cell(key, [(row.value, _sources(knowledge, row)) for row in rows])
+    if reusable:
+        first[5] = (values, cell)
+    return cell
+
+
+def _sources(knowledge: Known, row: Held) -> tuple[Source, ...]:
+    """A role's sources as known in `knowledge` (see `_derived`)."""
+    if row.memo[4] or knowledge is row.memo[0]():
+        sources: tuple[Source, ...] = row.memo[3]
+        return sources
+    return tuple(trace(knowledge, row.value.decisions))
 
 
 _RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
 
 
-def _role_rank(holding: Holding) -> int:
-    return _RANK[holding.role]
+def _role_rank(row: Held) -> int:
+    return _RANK[row.value.role]
 
 
-def _cell_of_one(whole: Known, holding: Holding) -> Cell | None:
-    """The cell of a party holding one role for a subject, if none of the decisions behind
-    it was ever corrected or retracted (so their sources are the same wherever in `whole`
-    they are known); None if one was (it must be traced at the moment asked about)."""
-    if any(whole.plain(i) is None for i in holding.decisions):
-        return None
+def _cell(key: tuple[str, str], roles: list[tuple[Holding, tuple[Source, ...]]]) -> Cell:
+    """A party's roles for a subject (in `ROLE_ORDER`), with their sources."""
     return Cell(
-        party=holding.party,
-        subject=holding.subject,
-        roles=(holding.role,),
-        since={holding.role: holding.since},
-        sources={holding.role: tuple(trace(whole, holding.decisions))},
+        party=key[0],
+        subject=key[1],
+        roles=tuple(holding.role for holding, _ in roles),
+        since={holding.role: holding.since for holding, _ in roles},
+        sources={holding.role: sources for holding, sources in roles},
     )
 
 
-_CELLS = Kept[Cell | None]()
+def _derived(ref: weakref.ref[Known], whole: Known, holding: Holding) -> list[Any]:
+    """What one holding contributes to any matrix built from `whole` or a cut of it:
+    [`ref` (whole's weak reference, the memo's token), the cell's (party, subject), the cell
+    if the party holds only this role for the subject, the role's sources (both as `whole`
+    reads them), whether they are plain: none of its decisions was ever corrected or
+    retracted, so every cut of `whole` that knows the role reads them the same, and a place
+    for the cell of several roles this one is the first of (see `_cell_of_several`)]."""
+    key = (holding.party, holding.subject)
+    plain = all(whole.plain(i) is not None for i in holding.decisions)
+    sources = tuple(trace(whole, holding.decisions))
+    return [ref, key, _cell(key, [(holding, sources)]), sources, plain, None]
 
 
 def trace(knowledge: Known, decision_ids: Iterable[UUID]) -> Iterable[Source]:
