@@ -207,9 +207,7 @@ def _fill_cells(
                 cells[key] = _cell(key, [(row.value, _sources(knowledge, row))])
 
 
-def _cell_of_several(
-    key: tuple[str, str], rows: list[Held], knowledge: Known, exact: bool
-) -> Cell:
+def _cell_of_several(key: tuple[str, str], rows: list[Held], knowledge: Known, exact: bool) -> Cell:
     """The cell of a party holding several roles (`rows`, in `ROLE_ORDER`) for a subject;
     kept with the first role while the roles are the same and read the same."""
     reusable = exact or all(row.memo[4] for row in rows)  # (as any moment would read it)
