@@ -13,6 +13,7 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
+from domain.vocabulary import Role
 from ledger.service import Ledger
 from ledger.settings import Settings
 from projections import evaluation
@@ -179,3 +180,56 @@ class BalancedHTML(HTMLParser):
             self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
         else:
             self.stack.pop()
+
+
+def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None:
+    """A cell is kept with the read model's rows it is made of; a correction that leaves the
+    role as it was (only the source is put right) keeps the row, so the kept cell must still
+    read "as known then" before the correction and "as corrected" after it — for a party with
+    one role and for a party with several, in whatever order the moments are asked."""
+    clock = iter(datetime(2022, 1, day, tzinfo=UTC) for day in range(1, 28))
+    ledger = Ledger(settings, clock=lambda: next(clock))
+    try:
+        recorded = ledger.record(
+            [
+                *basics(),
+                assign("minister-jenv", "c2000", "accountable", "2021-01-01", source="v1"),
+                assign("korpschef", "c2000", "responsible", "2021-01-01", source="v1"),
+                assign("korpschef", "c2000", "consulted", "2021-01-01", source="v1"),
+            ],
+            recorded_by="clerk",
+        )  # 1 January 2022
+        first = evaluation.matrix(ledger, at("2022-01-15"))  # (kept while nothing is corrected)
+        assert first.cells[("korpschef", "c2000")].sources[Role.RESPONSIBLE][0].source == "v1"
+        fixes = [
+            decision(
+                "decision.corrected",
+                corrects=str(item.id),
+                replacement=item.decision.model_dump(mode="json") | {"source": "v2"},
+            )
+            for item in recorded[-3:]
+        ]
+        ledger.record(fixes, recorded_by="clerk")  # 2 January 2022
+        before = at("2022-01-15", datetime(2022, 1, 1, 12, tzinfo=UTC))
+        after = at("2022-01-15")
+
+        def sources(moment: Moment) -> dict[tuple[str, str], set[str]]:
+            matrix = evaluation.matrix(ledger, moment)
+            return {
+                (party, subject): {s.source for role in cell.sources.values() for s in role}
+                for (party, subject), cell in matrix.cells.items()
+                if subject == "c2000"
+            }
+
+        corrected = {("minister-jenv", "c2000"): {"v2"}, ("korpschef", "c2000"): {"v2"}}
+        as_recorded = {("minister-jenv", "c2000"): {"v1"}, ("korpschef", "c2000"): {"v1"}}
+        for moment, expected in [
+            (after, corrected),
+            (before, as_recorded),
+            (after, corrected),
+            (before, as_recorded),
+        ]:
+            assert sources(moment) == expected
+        assert evaluation.matrix(ledger, after).cells[("korpschef", "c2000")].letters == "RC"
+    finally:
+        ledger.close()
