@@ -28,14 +28,14 @@ class InForce:
     in_force_on: date
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Anomaly:
     decision: UUID
     rule: str
     explanation: str
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Party:
     id: str
     name: str
@@ -49,7 +49,7 @@ class Party:
         return self.dissolved_on is None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Subject:
     id: str
     name: str
@@ -59,7 +59,7 @@ class Subject:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Holding:
     """A role a party holds for a subject, since a date, by virtue of decisions."""
 
@@ -70,7 +70,7 @@ class Holding:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Framework:
     id: str
     name: str
@@ -81,7 +81,7 @@ class Framework:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Criteria:
     id: str
     description: str
@@ -92,7 +92,7 @@ class Criteria:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Assessment:
     on: date
     level: RiskLevel
@@ -101,7 +101,7 @@ class Assessment:
     decision: UUID
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Treatment:
     on: date
     measure: str
@@ -109,7 +109,7 @@ class Treatment:
     decision: UUID
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Acceptance:
     on: date
     accepted_by: list[str]
@@ -121,7 +121,7 @@ class Acceptance:
     withdrawn_by: UUID | None = None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Risk:
     id: str
     system: str
@@ -138,7 +138,7 @@ class Risk:
         return last if last is not None and last.withdrawn_on is None else None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Finding:
     id: str
     text: str
@@ -149,14 +149,14 @@ class Finding:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Progress:
     on: date
     text: str
     decision: UUID
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Recommendation:
     id: str
     text: str
@@ -178,7 +178,7 @@ class Recommendation:
         return "closed" if self.closed_on is not None else "open"
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class Evaluation:
     id: str
     title: str
@@ -190,7 +190,7 @@ class Evaluation:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class CommitmentState:
     id: str
     promise: str

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from enum import Enum
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from uuid import UUID
 
@@ -240,6 +240,13 @@ def _clone_dataclass(value: Any) -> Any:
     return copied
 
 
+def _clone_slotted(names: tuple[str, ...], value: Any) -> Any:
+    copied = object.__new__(type(value))
+    for name in names:
+        object.__setattr__(copied, name, _clone(getattr(value, name)))
+    return copied
+
+
 def _clone_list(value: Any) -> Any:
     return [_clone(v) for v in value]
 
@@ -270,8 +277,8 @@ _CLONERS: dict[type, Callable[[Any], Any]] = {
 
 def _cloner(kind: type) -> Callable[[Any], Any]:
     if is_dataclass(kind):
-        if hasattr(kind, "__slots__"):
-            return _deep
+        if "__slots__" in vars(kind):
+            return partial(_clone_slotted, tuple(f.name for f in fields(kind)))
         frozen: bool = getattr(kind, "__dataclass_params__").frozen  # noqa: B009
         return _same if frozen else _clone_dataclass
     if issubclass(kind, BaseModel) and kind.model_config.get("frozen"):
