@@ -449,9 +449,15 @@ class GovernanceView:
 
     def in_force_at(self, as_of: date, position: int) -> InForceRows:
         """Every row in force on `as_of` as known when the ledger stood at `position` (which
-        the view must have reached): the state's entries and the anchoring runs, unsorted."""
+        the view must have reached): the state's entries and the anchoring runs, by row id.
+
+        By row id, because rows are decoded in the order they are asked for, so their objects
+        lie in memory roughly in row-id order: reading them in that order is what keeps the
+        answers' loops over them fast (PostgreSQL hands the ids out by kind; walking them in
+        that order made the same loops ~1.5x slower)."""
         with self._lock, self.tables.reading() as reader:
             ids = reader.find_ids(ROW_KINDS, as_of.toordinal(), position, None)
+            ids.sort()
             return InForceRows(self._decoded_rows(reader, reader.generation(), ids))
 
     def accountable_history(
