@@ -128,6 +128,8 @@ def last_held_by_all(histories: Sequence[Sequence[Interval]], as_of: date) -> da
     That day starts the unbroken run, up to `as_of`, in which at least one of them did not
     hold it (which must be true on `as_of`).
     """
+    if not all(histories):  # one of them never held it
+        return EARLIEST_DATE
     common: list[tuple[date, date]] | None = None
     for intervals in histories:
         union = _union(intervals, as_of)

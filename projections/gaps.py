@@ -140,7 +140,10 @@ class ReplayedAnchoring:
 
 T = TypeVar("T")
 
+K = TypeVar("K")
+
 _KEPT: dict[Callable[..., Gap], Kept[Gap]] = {}
+_KEPT_WITH: dict[Callable[..., Gap], Kept[tuple[object, Gap]]] = {}
 
 
 @dataclass
@@ -183,6 +186,7 @@ class GapContext:
     anchoring: Anchoring
     _holders: Holders | None = field(default=None, repr=False)
     _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    _accountable_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @property
     def holders(self) -> Holders:
@@ -194,6 +198,13 @@ class GapContext:
         """The parties accountable for `subject` on as_of, in order."""
         return [h.party for h in self.holders.accountable.get(subject, ())]
 
+    def outsiders(self, subject: str, parties: Sequence[str]) -> tuple[str, ...]:
+        """Those of `parties` not accountable for `subject` on as_of, in order."""
+        accountable = self._accountable_sets.get(subject)
+        if accountable is None:
+            accountable = self._accountable_sets[subject] = frozenset(self.accountable(subject))
+        return tuple(sorted({party for party in parties if party not in accountable}))
+
     def accountable_decisions(self, subject: str) -> tuple[UUID, ...]:
         """The decisions behind the accountable roles for `subject` on as_of."""
         return tuple(i for h in self.holders.accountable.get(subject, ()) for i in h.decisions)
@@ -203,6 +214,15 @@ class GapContext:
         depend on more): made once per object the read model hands out, then kept."""
         kept = _KEPT.get(gap) or _KEPT.setdefault(gap, Kept[Gap]())
         return kept.get(about, gap)
+
+    def kept_with(self, about: T, key: K, gap: Callable[[T, K], Gap]) -> Gap:
+        """`gap(about, key)`, for a gap whose content depends on `about` and `key` alone:
+        kept per object the read model hands out, made again when asked with another key."""
+        kept = _KEPT_WITH.get(gap) or _KEPT_WITH.setdefault(gap, Kept[tuple[object, Gap]]())
+        found = kept.find(about)
+        if found is kept.MISSING or found[0] != key:
+            found = kept.put(about, (key, gap(about, key)))
+        return found[1]
 
     @cached_property
     def accepted(self) -> list[tuple[Risk, Acceptance]]:
@@ -354,25 +374,31 @@ def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
     """A residual risk accepted by a party not accountable for the system it threatens."""
     found: list[tuple[Risk, Acceptance, tuple[str, ...]]] = []
     for risk, acceptance in c.accepted:
-        accountable = set(c.accountable(risk.system))
-        outsiders = tuple(sorted(set(acceptance.accepted_by) - accountable))
+        outsiders = c.outsiders(risk.system, acceptance.accepted_by)
         if outsiders:
             found.append((risk, acceptance, outsiders))
     runs = c.anchoring.not_accountable_since([(r.system, o) for r, _, o in found])
     return [
-        Gap(
-            "acceptance_without_authority",
-            "risk",
-            risk.id,
-            max(acceptance.on, not_accountable),
-            f"the residual risk of {risk.title} was accepted by {', '.join(outsiders)}, "
-            f"not accountable for {risk.system}",
-            (acceptance.decision,),
-            f"het rest-risico van {risk.title} is aanvaard door {', '.join(outsiders)}, "
-            f"niet eindverantwoordelijk voor {risk.system}",
-        )
-        for (risk, acceptance, outsiders), not_accountable in zip(found, runs, strict=True)
+        c.kept_with(risk, (outsiders, max(acceptance.on, run)), _accepted_without_authority)
+        for (risk, acceptance, outsiders), run in zip(found, runs, strict=True)
     ]
+
+
+def _accepted_without_authority(risk: Risk, key: tuple[tuple[str, ...], date]) -> Gap:
+    outsiders, since = key
+    acceptance = risk.acceptance_in_force()
+    assert acceptance is not None
+    return Gap(
+        "acceptance_without_authority",
+        "risk",
+        risk.id,
+        since,
+        f"the residual risk of {risk.title} was accepted by {', '.join(outsiders)}, "
+        f"not accountable for {risk.system}",
+        (acceptance.decision,),
+        f"het rest-risico van {risk.title} is aanvaard door {', '.join(outsiders)}, "
+        f"niet eindverantwoordelijk voor {risk.system}",
+    )
 
 
 def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:

@@ -63,7 +63,10 @@ class Kept(Generic[V]):
         found = self.find(about, context)
         if found is not self.MISSING:
             return found
-        value = make(about)
+        return self.put(about, make(about), context)
+
+    def put(self, about: object, value: V, context: object = None) -> V:
+        """Keep `value` for (about, context), in place of what was kept for `about`."""
         if len(self._kept) >= self._limit:
             self._kept.clear()
         self._kept[id(about)] = (_ref(about), _ref(context), value)

@@ -200,17 +200,17 @@ def _fill_cells(
         for key, rows in several.items():
             rows.sort(key=_role_rank)
             cells[key] = _cell_of_several(key, rows, knowledge, exact)
-    if knowledge is not whole:  # a cut: what reads otherwise in it is traced as it read then
-        for row in [row for row in shown if not row.memo[4]]:
+    if knowledge is not whole:  # a cut: a role whose decisions were put right reads as then
+        for row in [row for row in shown if row.memo[4] is not None]:
             key = row.memo[1]
             if key not in several:
-                cells[key] = _cell(key, [(row.value, _sources(knowledge, row))])
+                cells[key] = _as_known_then(knowledge, row)
 
 
 def _cell_of_several(key: tuple[str, str], rows: list[Held], knowledge: Known, exact: bool) -> Cell:
     """The cell of a party holding several roles (`rows`, in `ROLE_ORDER`) for a subject;
     kept with the first role while the roles are the same and read the same."""
-    reusable = exact or all(row.memo[4] for row in rows)  # (as any moment would read it)
+    reusable = exact or all(row.memo[4] is None for row in rows)  # (as any moment reads it)
     first, values = rows[0].memo, tuple(row.value for row in rows)
     kept = first[5]
     if reusable and kept is not None and kept[0] == values:
@@ -223,10 +223,26 @@ def _cell_of_several(key: tuple[str, str], rows: list[Held], knowledge: Known, e
 
 def _sources(knowledge: Known, row: Held) -> tuple[Source, ...]:
     """A role's sources as known in `knowledge` (see `_derived`)."""
-    if row.memo[4] or knowledge is row.memo[0]():
-        sources: tuple[Source, ...] = row.memo[3]
-        return sources
+    memo = row.memo
+    if memo[4] is None or knowledge is memo[0]():
+        return memo[3]  # type: ignore[no-any-return]
+    position = knowledge.head
+    if position >= memo[8]:
+        return memo[3]  # type: ignore[no-any-return]
+    if memo[6] <= position < memo[4]:
+        return memo[7][1]  # type: ignore[no-any-return]
     return tuple(trace(knowledge, row.value.decisions))
+
+
+def _as_known_then(knowledge: Known, row: Held) -> Cell:
+    """The one-role cell of a role whose decisions were put right, as a cut reads it."""
+    memo = row.memo
+    position = knowledge.head
+    if position >= memo[8]:
+        return memo[2]  # type: ignore[no-any-return]
+    if memo[6] <= position < memo[4]:
+        return memo[7][0]  # type: ignore[no-any-return]
+    return _cell(memo[1], [(row.value, tuple(trace(knowledge, row.value.decisions)))])
 
 
 _RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
@@ -249,15 +265,59 @@ def _cell(key: tuple[str, str], roles: list[tuple[Holding, tuple[Source, ...]]])
 
 def _derived(ref: weakref.ref[Known], whole: Known, holding: Holding) -> list[Any]:
     """What one holding contributes to any matrix built from `whole` or a cut of it:
-    [`ref` (whole's weak reference, the memo's token), the cell's (party, subject), the cell
-    if the party holds only this role for the subject, the role's sources (both as `whole`
-    reads them), whether they are plain: none of its decisions was ever corrected or
-    retracted, so every cut of `whole` that knows the role reads them the same, and a place
-    for the cell of several roles this one is the first of (see `_cell_of_several`)]."""
+
+    0. `ref`, whole's weak reference (the memo's token: made again for another whole);
+    1. the cell's (party, subject);
+    2. the cell if the party holds only this role for the subject, and
+    3. the role's sources, both as `whole` reads them;
+    4. the first position at which one of its decisions was corrected or retracted, None if
+       none ever was (then every cut of `whole` that knows the role reads it the same);
+    5. a place for the cell of several roles this one is the first of (`_cell_of_several`);
+    6. the position from which all its decisions are known;
+    7. the cell and sources as its decisions were recorded: how every cut from 6 up to 4
+       reads them;
+    8. the last position at which one of its decisions was corrected or retracted (or such
+       a correction retracted): every cut from there on reads them as `whole` does. A cut
+       between 4 and 8 is traced as it reads them.
+    """
     key = (holding.party, holding.subject)
-    plain = all(whole.plain(i) is not None for i in holding.decisions)
     sources = tuple(trace(whole, holding.decisions))
-    return [ref, key, _cell(key, [(holding, sources)]), sources, plain, None]
+    cell = _cell(key, [(holding, sources)])
+    changes = _changes(whole, holding.decisions)
+    if changes == []:
+        return [ref, key, cell, sources, None, None, 0, (cell, sources), 0]
+    if changes is None:  # (never read as recorded nor as now: always traced)
+        return [ref, key, cell, sources, 0, None, 1, (cell, sources), _NEVER]
+    items = [whole.by_id[i] for i in holding.decisions]
+    recorded = tuple(
+        source
+        for item in items
+        if (source := _PLAIN_SOURCES.get(item, _source_as_recorded)) is not None
+    )
+    known_from = max(item.position for item in items)
+    as_recorded = (_cell(key, [(holding, recorded)]), recorded)
+    return [ref, key, cell, sources, min(changes), None, known_from, as_recorded, max(changes)]
+
+
+_NEVER = 2**62
+"""A position no ledger reaches."""
+
+
+def _changes(whole: Known, decision_ids: Iterable[UUID]) -> list[int] | None:
+    """The positions at which the reading of the decisions changed: their corrections and
+    retractions, and the retractions of those corrections (None if one of the decisions is
+    not known at all, so no cut reads it as recorded)."""
+    positions: list[int] = []
+    for decision_id in decision_ids:
+        if decision_id not in whole.by_id:
+            return None
+        for meta in (*whole.corrections.get(decision_id, ()), decision_id):
+            if meta != decision_id:
+                positions.append(whole.by_id[meta].position)
+            retraction = whole.retracted_by.get(meta)
+            if retraction is not None:
+                positions.append(whole.by_id[retraction].position)
+    return positions
 
 
 def trace(knowledge: Known, decision_ids: Iterable[UUID]) -> Iterable[Source]:

@@ -185,8 +185,9 @@ class BalancedHTML(HTMLParser):
 def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None:
     """A cell is kept with the read model's rows it is made of; a correction that leaves the
     role as it was (only the source is put right) keeps the row, so the kept cell must still
-    read "as known then" before the correction and "as corrected" after it — for a party with
-    one role and for a party with several, in whatever order the moments are asked."""
+    read "as known then" before the correction and "as corrected" after it (also between a
+    second correction and its retraction) — for a party with one role and for a party with
+    several, in whatever order the moments are asked."""
     clock = iter(datetime(2022, 1, day, tzinfo=UTC) for day in range(1, 28))
     ledger = Ledger(settings, clock=lambda: next(clock))
     try:
@@ -210,7 +211,19 @@ def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None
             for item in recorded[-3:]
         ]
         ledger.record(fixes, recorded_by="clerk")  # 2 January 2022
+        minister = recorded[-3]
+        again = minister.decision.model_dump(mode="json") | {"source": "v3"}
+        (once_more,) = ledger.record(  # 3 January 2022: the minister's source put right again
+            [decision("decision.corrected", corrects=str(minister.id), replacement=again)],
+            recorded_by="clerk",
+        )
+        ledger.record(  # 4 January 2022: ... which was a mistake
+            [decision("decision.retracted", retracts=str(once_more.id), reason="mistake")],
+            recorded_by="clerk",
+        )
         before = at("2022-01-15", datetime(2022, 1, 1, 12, tzinfo=UTC))
+        between = at("2022-01-15", datetime(2022, 1, 2, 12, tzinfo=UTC))  # (not the latest)
+        twice = at("2022-01-15", datetime(2022, 1, 3, 12, tzinfo=UTC))
         after = at("2022-01-15")
 
         def sources(moment: Moment) -> dict[tuple[str, str], set[str]]:
@@ -222,12 +235,17 @@ def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None
             }
 
         corrected = {("minister-jenv", "c2000"): {"v2"}, ("korpschef", "c2000"): {"v2"}}
+        corrected_twice = {("minister-jenv", "c2000"): {"v3"}, ("korpschef", "c2000"): {"v2"}}
         as_recorded = {("minister-jenv", "c2000"): {"v1"}, ("korpschef", "c2000"): {"v1"}}
         for moment, expected in [
             (after, corrected),
             (before, as_recorded),
+            (between, corrected),
+            (twice, corrected_twice),
             (after, corrected),
             (before, as_recorded),
+            (twice, corrected_twice),
+            (between, corrected),
         ]:
             assert sources(moment) == expected
         assert evaluation.matrix(ledger, after).cells[("korpschef", "c2000")].letters == "RC"
