@@ -562,50 +562,77 @@ def _commitment_overdue(com: CommitmentState) -> Gap:
 def consent_missing(c: GapContext) -> list[Gap]:
     """A decision that needs other parties' agreement and still lacks some of it."""
     gaps = []
-    position = c.knowledge.head
-    roots: dict[UUID, d.Decision | None] = {}
-    for known_from, root, plain in _CONSENT_NEEDED.get(c.knowledge.whole, _needing_consent):
-        if known_from <= position and root not in roots:
-            roots[root] = plain
-    for root, plain in roots.items():
-        content = plain if plain is not None else c.knowledge.current(root)
-        if content is None or not content.requires_consent_of or content.effective_on > c.as_of:
+    position, as_of = c.knowledge.head, c.as_of
+    for need in _CONSENT_NEEDED.get(c.knowledge.whole, _needing_consent):
+        if need.known_from > position or (need.plain and need.effective_on > as_of):
             continue
-        given = c.state.consents.get(root, {})  # the consents in force on as_of
-        missing = [p for p in content.requires_consent_of if p not in given]
+        if need.plain:
+            effective_on, required, kind = need.effective_on, need.required, need.kind
+        else:  # corrected or retracted somewhere: as known at the position asked about
+            content = c.knowledge.current(need.root)
+            if content is None or content.effective_on > as_of:
+                continue
+            effective_on, required = content.effective_on, tuple(content.requires_consent_of)
+            kind = content.kind
+        given = c.state.consents.get(need.root, {})  # the consents in force on as_of
+        missing = [p for p in required if p not in given]
         if missing:
             gaps.append(
                 Gap(
                     "consent_missing",
                     "decision",
-                    str(root),
-                    content.effective_on,
-                    f"{content.kind} of {content.effective_on} still needs the consent of "
-                    f"{', '.join(missing)}",
-                    (root, *c.knowledge.consents.get(root, [])),
-                    f"{content.kind} van {content.effective_on} wacht nog op instemming van "
-                    f"{', '.join(missing)}",
+                    str(need.root),
+                    effective_on,
+                    f"{kind} of {effective_on} still needs the consent of {', '.join(missing)}",
+                    (need.root, *c.knowledge.consents.get(need.root, [])),
+                    f"{kind} van {effective_on} wacht nog op instemming van {', '.join(missing)}",
                 )
             )
     return gaps
 
 
-def _needing_consent(whole: Known) -> list[tuple[int, UUID, d.Decision | None]]:
-    """For each decision whose content (as recorded, or as corrected) requires consents: the
-    position from which that is known, the decision it is about (a correction stands for
-    what it corrects) and, if that was never corrected nor retracted, its content."""
-    found: list[tuple[int, UUID, d.Decision | None]] = []
+@dataclass(frozen=True, slots=True)
+class _NeedsConsent:
+    """A decision whose content (as recorded, or as corrected) requires consents."""
+
+    known_from: int
+    """The first position from which that is known."""
+    root: UUID
+    """The decision it is about (a correction stands for what it corrects)."""
+    plain: bool
+    """Never corrected nor retracted: the rest is its content (else it is looked up at the
+    position asked about)."""
+    effective_on: date = EARLIEST_DATE
+    required: tuple[str, ...] = ()
+    kind: str = ""
+
+
+def _needing_consent(whole: Known) -> list[_NeedsConsent]:
+    """The decisions that need consents, each once (what a question walks through: small
+    records made together, rather than the decisions themselves, spread over the ledger)."""
+    found: dict[UUID, _NeedsConsent] = {}
     for decision_id in whole.needs_consent:
         item = whole.by_id[decision_id]
-        if isinstance(item.decision, d.DecisionRetraction):
-            continue
         root = whole.root_of.get(decision_id, decision_id)
+        if isinstance(item.decision, d.DecisionRetraction) or root in found:
+            continue  # (needs_consent is in ledger order: the first one known is kept)
         plain = whole.plain(root)
-        found.append((item.position, root, None if plain is None else plain.decision))
-    return found
+        if plain is None:
+            found[root] = _NeedsConsent(item.position, root, False)
+        else:
+            content = plain.decision
+            found[root] = _NeedsConsent(
+                item.position,
+                root,
+                True,
+                content.effective_on,
+                tuple(content.requires_consent_of),
+                content.kind,
+            )
+    return list(found.values())
 
 
-_CONSENT_NEEDED = Kept[list[tuple[int, UUID, d.Decision | None]]](limit=16)
+_CONSENT_NEEDED = Kept[list[_NeedsConsent]](limit=16)
 
 
 RULES: tuple[Callable[[GapContext], list[Gap]], ...] = (
