@@ -662,7 +662,8 @@ class Decoded(NamedTuple):
     """A holding's subject, party and role joined by NUL, which sorts as the tuple does (ids
     are slugs, so NUL never occurs in them; if it did, the text is None); else the entity."""
     memo: list[Any]
-    """What an answer derived from this row alone, kept with it (see `projections.matrix`)."""
+    """One slot for what an answer derived from this row alone (see `projections.matrix`),
+    replaced whole, never changed in place."""
 
 
 _Decoded = Decoded
@@ -697,7 +698,7 @@ def _decode(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, _D
         for (row_id, entity, _, order), value in zip(found, values, strict=True):
             key = _key_of(kind, entity, value)
             decoded[row_id] = Decoded(
-                order, kind, key, value, entity, _sort_text_of(kind, entity, value), []
+                order, kind, key, value, entity, _sort_text_of(kind, entity, value), [None]
             )
     return decoded
 

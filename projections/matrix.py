@@ -116,7 +116,9 @@ def column_order(subjects: Iterable[Subject], all_subjects: dict[str, Subject]) 
 
 class Held(Protocol):
     """A role held, with a place to keep what is derived from it alone (the read model's
-    decoded rows are such; see `projections.bitemporal.Decoded`)."""
+    decoded rows are such; see `projections.bitemporal.Decoded`): `memo[0]` is the one slot
+    the matrix uses, replaced whole, never changed in place (so concurrent questions never
+    see half of one)."""
 
     @property
     def value(self) -> Holding: ...
@@ -160,7 +162,7 @@ def build_matrix(
     parties.sort(key=lambda p: (p.kind.value, p.name.lower(), p.id))
     matrix = Matrix(as_of, known_at, ledger_head, parties, column_order(subjects, state.subjects))
     if held is None:
-        held = [_Held(holding, []) for holding in state.holdings.values()]
+        held = [_Held(holding, [None]) for holding in state.holdings.values()]
     _fill_cells(matrix.cells, held, knowledge, {p.id for p in parties}, {s.id for s in subjects})
     return matrix
 
@@ -176,80 +178,139 @@ def _fill_cells(
     its since and traced sources.
 
     What one holding contributes is derived once per whole knowledge and kept in its memo
-    (see `_derived`), so the usual cell (one role) is found without looking into the holding
+    (see `Contribution`), so the usual cell (one role) is found without looking into the holding
     again; it is traced anew only for a cut of the knowledge in which a decision behind it
-    reads otherwise (one corrected or retracted)."""
+    reads otherwise than both as recorded and as now."""
     whole = knowledge.whole
     ref = weakref.ref(whole)  # (one object for as long as `whole` lives: a token for it)
-    for row in [row for row in held if not row.memo or row.memo[0] is not ref]:
-        row.memo[:] = _derived(ref, whole, row.value)
-    shown = [row for row in held if row.memo[1][1] in shown_subjects]
-    if len(shown_parties) < len({row.memo[1][0] for row in shown}):
-        shown = [row for row in shown if row.memo[1][0] in shown_parties]
-    found = {row.memo[1]: row.memo[2] for row in shown}
+    roles: list[Contribution] = [row.memo[0] for row in held]
+    for i in [i for i, role in enumerate(roles) if role is None or role.whole is not ref]:
+        roles[i] = held[i].memo[0] = Contribution.of(ref, whole, held[i].value)
+    shown = [role for role in roles if role.key[1] in shown_subjects]
+    if len(shown_parties) < len({role.key[0] for role in shown}):
+        shown = [role for role in shown if role.key[0] in shown_parties]
+    found = {role.key: role.cell for role in shown}
     cells.update(found)
-    several: dict[tuple[str, str], list[Held]] = {}
+    several: dict[tuple[str, str], list[Contribution]] = {}
     if len(found) < len(shown):  # some party holds several roles for a subject
-        counts = Counter(row.memo[1] for row in shown)
+        counts = Counter(role.key for role in shown)
         several = {key: [] for key, count in counts.items() if count > 1}
-        for row in shown:
-            rows = several.get(row.memo[1])
-            if rows is not None:
-                rows.append(row)
-        exact = knowledge is whole
-        for key, rows in several.items():
-            rows.sort(key=_role_rank)
-            cells[key] = _cell_of_several(key, rows, knowledge, exact)
+        for role in shown:
+            together = several.get(role.key)
+            if together is not None:
+                together.append(role)
+        for key, together in several.items():
+            together.sort(key=_role_rank)
+            cells[key] = _cell_of_several(key, together, knowledge)
     if knowledge is not whole:  # a cut: a role whose decisions were put right reads as then
-        for row in [row for row in shown if row.memo[4] is not None]:
-            key = row.memo[1]
-            if key not in several:
-                cells[key] = _as_known_then(knowledge, row)
+        for role in [role for role in shown if role.first_change is not None]:
+            if role.key not in several:
+                cells[role.key] = role.cell_in(knowledge)
 
 
-def _cell_of_several(key: tuple[str, str], rows: list[Held], knowledge: Known, exact: bool) -> Cell:
-    """The cell of a party holding several roles (`rows`, in `ROLE_ORDER`) for a subject;
-    kept with the first role while the roles are the same and read the same."""
-    reusable = exact or all(row.memo[4] is None for row in rows)  # (as any moment reads it)
-    first, values = rows[0].memo, tuple(row.value for row in rows)
-    kept = first[5]
-    if reusable and kept is not None and kept[0] == values:
-        return kept[1]  # type: ignore[no-any-return]
-    cell = _cell(key, [(row.value, _sources(knowledge, row)) for row in rows])
-    if reusable:
-        first[5] = (values, cell)
+class Contribution(NamedTuple):
+    """What one holding contributes to any matrix built from a whole knowledge or a cut of it.
+
+    Made once per holding and whole knowledge; immutable, so it can be kept on a decoded row
+    and shared by concurrent questions."""
+
+    whole: weakref.ref[Known]
+    """The whole knowledge it was made from (its weak reference: the memo's token)."""
+    key: tuple[str, str]
+    """The cell's (party, subject)."""
+    holding: Holding
+    cell: Cell
+    """The cell if the party holds only this role for the subject, as `whole` reads it."""
+    sources: tuple[Source, ...]
+    """The role's sources, as `whole` reads them."""
+    first_change: int | None
+    """The first position at which one of its decisions was corrected or retracted; None if
+    none ever was (then every cut of `whole` that knows the role reads it the same)."""
+    known_from: int
+    """The position from which all its decisions are known."""
+    as_recorded: tuple[Cell, tuple[Source, ...]]
+    """The cell and sources as its decisions were recorded: how every cut from `known_from`
+    up to `first_change` reads them."""
+    last_change: int
+    """The last position at which one of its decisions was corrected or retracted (or such a
+    correction retracted): every cut from there on reads them as `whole` does. A cut between
+    `first_change` and `last_change` is traced as it reads them."""
+
+    @classmethod
+    def of(cls, ref: weakref.ref[Known], whole: Known, holding: Holding) -> Contribution:
+        key = (holding.party, holding.subject)
+        sources = tuple(trace(whole, holding.decisions))
+        cell = _cell(key, [(holding, sources)])
+        changes = _changes(whole, holding.decisions)
+        if changes == []:
+            return cls(ref, key, holding, cell, sources, None, 0, (cell, sources), 0)
+        if changes is None:  # (never read as recorded nor as now: always traced)
+            return cls(ref, key, holding, cell, sources, 0, 1, (cell, sources), _NEVER)
+        items = [whole.by_id[i] for i in holding.decisions]
+        recorded = tuple(
+            source
+            for item in items
+            if (source := _PLAIN_SOURCES.get(item, _source_as_recorded)) is not None
+        )
+        known_from = max(item.position for item in items)
+        as_recorded = (_cell(key, [(holding, recorded)]), recorded)
+        return cls(
+            ref, key, holding, cell, sources, min(changes), known_from, as_recorded, max(changes)
+        )
+
+    def reads_as(self, knowledge: Known) -> int:
+        """How `knowledge` (the whole one or a cut of it) reads the role's decisions: 0 as
+        `whole` does, 1 as recorded, 2 otherwise (to be traced)."""
+        if self.first_change is None or knowledge is self.whole():
+            return 0
+        position = knowledge.head
+        if position >= self.last_change:
+            return 0
+        return 1 if self.known_from <= position < self.first_change else 2
+
+    def sources_in(self, knowledge: Known) -> tuple[Source, ...]:
+        """The role's sources as `knowledge` reads them."""
+        reading = self.reads_as(knowledge)
+        if reading == 2:
+            return tuple(trace(knowledge, self.holding.decisions))
+        return self.sources if reading == 0 else self.as_recorded[1]
+
+    def cell_in(self, knowledge: Known) -> Cell:
+        """The one-role cell as `knowledge` reads it."""
+        reading = self.reads_as(knowledge)
+        if reading == 2:
+            return _cell(self.key, [(self.holding, self.sources_in(knowledge))])
+        return self.cell if reading == 0 else self.as_recorded[0]
+
+
+_NEVER = 2**62
+"""A position no ledger reaches."""
+
+
+def _cell_of_several(key: tuple[str, str], together: list[Contribution], knowledge: Known) -> Cell:
+    """The cell of a party holding several roles (in `ROLE_ORDER`) for a subject; kept with
+    the first role while the roles are the same and every one reads as `whole` does."""
+    first = together[0]
+    if any(role.reads_as(knowledge) != 0 for role in together):
+        return _cell(key, [(role.holding, role.sources_in(knowledge)) for role in together])
+    holdings = tuple(role.holding for role in together)
+    kept = _SEVERAL.find(first.holding, knowledge.whole)
+    if kept is not _SEVERAL.MISSING and kept[0] == holdings:
+        return kept[1]
+    cell = _cell(key, [(role.holding, role.sources) for role in together])
+    _SEVERAL.put(first.holding, (holdings, cell), knowledge.whole)
     return cell
 
 
-def _sources(knowledge: Known, row: Held) -> tuple[Source, ...]:
-    """A role's sources as known in `knowledge` (see `_derived`)."""
-    memo = row.memo
-    if memo[4] is None or knowledge is memo[0]():
-        return memo[3]  # type: ignore[no-any-return]
-    position = knowledge.head
-    if position >= memo[8]:
-        return memo[3]  # type: ignore[no-any-return]
-    if memo[6] <= position < memo[4]:
-        return memo[7][1]  # type: ignore[no-any-return]
-    return tuple(trace(knowledge, row.value.decisions))
-
-
-def _as_known_then(knowledge: Known, row: Held) -> Cell:
-    """The one-role cell of a role whose decisions were put right, as a cut reads it."""
-    memo = row.memo
-    position = knowledge.head
-    if position >= memo[8]:
-        return memo[2]  # type: ignore[no-any-return]
-    if memo[6] <= position < memo[4]:
-        return memo[7][0]  # type: ignore[no-any-return]
-    return _cell(memo[1], [(row.value, tuple(trace(knowledge, row.value.decisions)))])
+_SEVERAL = Kept[tuple[tuple[Holding, ...], Cell]]()
+"""The cell of several roles, by the first role's holding and the whole knowledge."""
 
 
 _RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
 
 
-def _role_rank(row: Held) -> int:
-    return _RANK[row.value.role]
+def _role_rank(role: Contribution) -> int:
+    return _RANK[role.holding.role]
 
 
 def _cell(key: tuple[str, str], roles: list[tuple[Holding, tuple[Source, ...]]]) -> Cell:
@@ -261,46 +322,6 @@ def _cell(key: tuple[str, str], roles: list[tuple[Holding, tuple[Source, ...]]])
         since={holding.role: holding.since for holding, _ in roles},
         sources={holding.role: sources for holding, sources in roles},
     )
-
-
-def _derived(ref: weakref.ref[Known], whole: Known, holding: Holding) -> list[Any]:
-    """What one holding contributes to any matrix built from `whole` or a cut of it:
-
-    0. `ref`, whole's weak reference (the memo's token: made again for another whole);
-    1. the cell's (party, subject);
-    2. the cell if the party holds only this role for the subject, and
-    3. the role's sources, both as `whole` reads them;
-    4. the first position at which one of its decisions was corrected or retracted, None if
-       none ever was (then every cut of `whole` that knows the role reads it the same);
-    5. a place for the cell of several roles this one is the first of (`_cell_of_several`);
-    6. the position from which all its decisions are known;
-    7. the cell and sources as its decisions were recorded: how every cut from 6 up to 4
-       reads them;
-    8. the last position at which one of its decisions was corrected or retracted (or such
-       a correction retracted): every cut from there on reads them as `whole` does. A cut
-       between 4 and 8 is traced as it reads them.
-    """
-    key = (holding.party, holding.subject)
-    sources = tuple(trace(whole, holding.decisions))
-    cell = _cell(key, [(holding, sources)])
-    changes = _changes(whole, holding.decisions)
-    if changes == []:
-        return [ref, key, cell, sources, None, None, 0, (cell, sources), 0]
-    if changes is None:  # (never read as recorded nor as now: always traced)
-        return [ref, key, cell, sources, 0, None, 1, (cell, sources), _NEVER]
-    items = [whole.by_id[i] for i in holding.decisions]
-    recorded = tuple(
-        source
-        for item in items
-        if (source := _PLAIN_SOURCES.get(item, _source_as_recorded)) is not None
-    )
-    known_from = max(item.position for item in items)
-    as_recorded = (_cell(key, [(holding, recorded)]), recorded)
-    return [ref, key, cell, sources, min(changes), None, known_from, as_recorded, max(changes)]
-
-
-_NEVER = 2**62
-"""A position no ledger reaches."""
 
 
 def _changes(whole: Known, decision_ids: Iterable[UUID]) -> list[int] | None:
