@@ -187,7 +187,7 @@ def _fill_cells(
     for i in [i for i, role in enumerate(roles) if role is None or role.whole is not ref]:
         roles[i] = held[i].memo[0] = Contribution.of(ref, whole, held[i].value)
     shown = [role for role in roles if role.key[1] in shown_subjects]
-    if len(shown_parties) < len({role.key[0] for role in shown}):
+    if not {role.key[0] for role in shown} <= shown_parties:  # (a filter on parties)
         shown = [role for role in shown if role.key[0] in shown_parties]
     found = {role.key: role.cell for role in shown}
     cells.update(found)

@@ -28,7 +28,7 @@ from ledger.settings import Settings
 from projections import evaluation, oracle, queries
 from projections.evaluation import Moment
 from projections.gaps import find_gaps
-from projections.matrix import build_matrix
+from projections.matrix import MatrixFilter, build_matrix
 from projections.views import state_view
 from tests.conftest import POSTGRES_URL
 from tests.projections.histories import DAYS, START, StepClock, build, histories, prelude
@@ -79,6 +79,20 @@ def assert_agrees(ledger: Ledger, data: st.DataObject) -> None:
         )
         assert matrix.cells == expected.cells
         assert (matrix.parties, matrix.subjects) == (expected.parties, expected.subjects)
+        # ... and filtered to one kind of party (the cells of the others left out)
+        kinds = sorted({p.kind.value for p in right.parties.values()})
+        if kinds:
+            only = MatrixFilter(party_kinds=frozenset({data.draw(st.sampled_from(kinds))}))
+            filtered = evaluation.matrix_of(snap, only)
+            expected = build_matrix(
+                right,
+                knowledge,
+                as_of=as_of,
+                known_at=known_at,
+                ledger_head=knowledge.head,
+                only=only,
+            )
+            assert (filtered.cells, filtered.parties) == (expected.cells, expected.parties)
 
 
 def test_read_model_equals_oracle_for_any_date_as_known_at_any_time(settings: Settings) -> None:

@@ -251,3 +251,20 @@ def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None
         assert evaluation.matrix(ledger, after).cells[("korpschef", "c2000")].letters == "RC"
     finally:
         ledger.close()
+
+
+def test_a_party_filter_leaves_out_the_cells_of_the_parties_it_leaves_out(
+    governed: Ledger,
+) -> None:
+    """Boards only: more boards are shown (those holding nothing too) than parties hold roles,
+    yet the minister's and the korpschef's cells must not come along."""
+    governed.record(
+        [party(f"veiligheidsregio-{n}", on="2020-07-01") for n in range(1, 4)],
+        recorded_by="clerk",
+    )
+    boards = evaluation.matrix(
+        governed, at("2021-03-01"), MatrixFilter(party_kinds=frozenset({"board"}))
+    )
+    shown = {p.id for p in boards.parties}
+    assert shown == {"smb", "veiligheidsregio-1", "veiligheidsregio-2", "veiligheidsregio-3"}
+    assert {party for party, _ in boards.cells} == {"smb"}
