@@ -28,12 +28,14 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
 
 from bench import synthetic
+from domain.decisions import RecordedDecision
 from domain.knowledge import Knowledge
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -75,6 +77,16 @@ def same(answer: Answer, expected: Answer) -> bool:
         and matrix.gap_subjects == matrix2.gap_subjects
         and gaps == gaps2
     )
+
+
+def random_moment(
+    rnd: random.Random, recorded: Sequence[RecordedDecision], *, known_now: bool
+) -> Moment:
+    """A random date of the synthetic history, as known after the last decision or at a
+    random time while it was recorded."""
+    as_of = synthetic.START + timedelta(days=rnd.randrange(synthetic.YEARS * 365))
+    first, last = recorded[0].recorded_at, recorded[-1].recorded_at
+    return Moment(as_of, last if known_now else first + (last - first) * rnd.random())
 
 
 def timed(action, *args):  # type: ignore[no-untyped-def]
@@ -122,19 +134,10 @@ def main() -> None:
             print(f"recorded {count} decisions in {seconds:.0f} s", flush=True)
         count = ledger.head
         recorded = ledger.recorded()
-        first, last = recorded[0].recorded_at, recorded[-1].recorded_at
+        last = recorded[-1].recorded_at
         rnd = random.Random(5)
-        then = [
-            Moment(
-                synthetic.START + timedelta(days=rnd.randrange(synthetic.YEARS * 365)),
-                first + (last - first) * rnd.random(),
-            )
-            for _ in range(args.queries)
-        ]
-        now = [
-            Moment(synthetic.START + timedelta(days=rnd.randrange(synthetic.YEARS * 365)), last)
-            for _ in range(args.queries)
-        ]
+        then = [random_moment(rnd, recorded, known_now=False) for _ in range(args.queries)]
+        now = [random_moment(rnd, recorded, known_now=True) for _ in range(args.queries)]
         results = {
             "known now": run(ledger, now, args.oracle_every),
             "known then": run(ledger, then, args.oracle_every),

@@ -75,20 +75,22 @@ class RoleRuns:
             self.before = self.since
 
     def gained(self, party: str, role: Role) -> None:
-        if role is Role.ACCOUNTABLE:
-            self.accountable.add(party)
-            self.changed = True
-        elif role is Role.RESPONSIBLE:
-            self.responsible.add(party)
+        holders = self._holders(role)
+        if holders is not None:
+            holders.add(party)
             self.changed = True
 
     def lost(self, party: str, role: Role) -> None:
+        holders = self._holders(role)
+        if holders is not None:
+            holders.discard(party)
+            self.changed = True
+
+    def _holders(self, role: Role) -> set[str] | None:
+        """Who holds `role`, if it is one the conditions look at."""
         if role is Role.ACCOUNTABLE:
-            self.accountable.discard(party)
-            self.changed = True
-        elif role is Role.RESPONSIBLE:
-            self.responsible.discard(party)
-            self.changed = True
+            return self.accountable
+        return self.responsible if role is Role.RESPONSIBLE else None
 
     def end_of(self, day: date) -> None:
         """Take in that the decisions up to now took effect up to `day`."""

@@ -206,7 +206,7 @@ class GovernanceView:
             return position
 
     def _forget(self) -> None:
-        self._decoded: dict[int, _Decoded] = {}
+        self._decoded: dict[int, Decoded] = {}
         self._decoded_generation = -1
         self._knowledge = Knowledge()
         self._groups: dict[d.EntityKey, _Group] = {}
@@ -484,7 +484,7 @@ class GovernanceView:
         known_at: datetime,
         kinds: Sequence[str],
         group: d.EntityKey | None,
-    ) -> list[_Decoded]:
+    ) -> list[Decoded]:
         """The decoded rows of `kinds` in force on `as_of` as known at `known_at`."""
         with self._lock, self.tables.reading() as reader:
             generation, ids = reader.lookup(
@@ -495,7 +495,7 @@ class GovernanceView:
             )
             return self._decoded_rows(reader, generation, ids)
 
-    def _decoded_rows(self, reader: Reader, generation: int, ids: list[int]) -> list[_Decoded]:
+    def _decoded_rows(self, reader: Reader, generation: int, ids: list[int]) -> list[Decoded]:
         """The rows `ids`, decoded (each row once per generation; kept, and shared)."""
         if generation != self._decoded_generation:
             self._decoded.clear()
@@ -550,14 +550,7 @@ def _segments(
                 if value is None or order is None
                 else (orjson.dumps(value).decode(), order[0].toordinal(), order[1])
             )
-            current = running.get(entry)
-            if current is not None:
-                if current[0] == now:
-                    continue
-                rows.append((*entry, *current[0], current[1], start))
-                del running[entry]
-            if now is not None:
-                running[entry] = (now, start)
+            _carry(running, rows, entry, now, start)
         for anomaly, order in zip(
             fold.state.anomalies[anomalies:], fold.anomaly_orders[anomalies:], strict=True
         ):
@@ -568,18 +561,30 @@ def _segments(
             for entity in run_entities(key[1]):
                 entry = ("run", entity)
                 now = _run_value(runs[entity]) if entity in runs else None
-                current = running.get(entry)
-                if current is not None:
-                    if current[0] == now:
-                        continue
-                    rows.append((*entry, *current[0], current[1], start))
-                    del running[entry]
-                if now is not None:
-                    running[entry] = (now, start)
+                _carry(running, rows, entry, now, start)
     rows.extend(
         (*entry, *value, valid_from, None) for entry, (value, valid_from) in running.items()
     )
     return rows, last
+
+
+def _carry(
+    running: dict[tuple[str, str], tuple[tuple[str, int, int], int]],
+    rows: list[Row],
+    entry: tuple[str, str],
+    now: tuple[str, int, int] | None,
+    start: int,
+) -> None:
+    """An entry's value from day `start` on (None: gone): the row it had so far is closed
+    (valid up to `start`) if the value changed, and the new one is kept running."""
+    current = running.get(entry)
+    if current is not None:
+        if current[0] == now:
+            return
+        rows.append((*entry, *current[0], current[1], start))
+        del running[entry]
+    if now is not None:
+        running[entry] = (now, start)
 
 
 @cache
@@ -666,8 +671,6 @@ class Decoded(NamedTuple):
     replaced whole, never changed in place."""
 
 
-_Decoded = Decoded
-
 _BY_SUBJECT_PARTY_ROLE = attrgetter("subject", "party", "role")
 """A Role is a StrEnum: it compares as its value."""
 
@@ -685,14 +688,14 @@ def _key_of(kind: str, entity: str, value: Any) -> Any:
     return entity
 
 
-def _decode(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, _Decoded]:
+def _decode(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, Decoded]:
     """Decode stored rows (one validation per kind), by row id."""
     by_kind: dict[str, list[tuple[int, str, str, int]]] = {}
     for row_id, kind, entity, payload, ord_date, ord_pos in rows:
         by_kind.setdefault(kind, []).append(
             (row_id, entity, payload, (ord_date << _ORDER_SHIFT) | ord_pos)
         )
-    decoded: dict[int, _Decoded] = {}
+    decoded: dict[int, Decoded] = {}
     for kind, found in by_kind.items():
         values = _ADAPTERS[kind].validate_json("[" + ",".join(row[2] for row in found) + "]")
         for (row_id, entity, _, order), value in zip(found, values, strict=True):
@@ -710,21 +713,21 @@ def _sort_text_of(kind: str, entity: str, value: Any) -> str | None:
     return None if any("\0" in part for part in parts) else "\0".join(parts)
 
 
-def _sort_text(entry: _Decoded) -> str:
+def _sort_text(entry: Decoded) -> str:
     text = entry[5]
     assert text is not None
     return text
 
 
-def _first(entry: _Decoded) -> int:
+def _first(entry: Decoded) -> int:
     return entry[0]
 
 
-def _full_order(entry: _Decoded) -> tuple[int, str, str]:
+def _full_order(entry: Decoded) -> tuple[int, str, str]:
     return entry[0], entry[1], entry[4]
 
 
-def _state_of(entries: list[_Decoded]) -> GovernanceState:
+def _state_of(entries: list[Decoded]) -> GovernanceState:
     """Build a state from decoded rows in force, in the insertion order the fold used.
 
     That order is (order date, order position, kind, entity), as in `assemble`; the entity
@@ -737,7 +740,7 @@ def _state_of(entries: list[_Decoded]) -> GovernanceState:
 
 
 def _assembled(
-    entries: Sequence[_Decoded], holdings: list[_Decoded] | None = None
+    entries: Sequence[Decoded], holdings: list[Decoded] | None = None
 ) -> GovernanceState:
     """A state from decoded rows in force, its dictionaries filled in the rows' order (and
     the holdings' rows collected in `holdings`, if given)."""
@@ -762,24 +765,27 @@ class InForceRows:
     in the fold's order, and the state's entries by kind with the anchoring runs, as they
     came (for answers that do not depend on order). All of it is shared: read only."""
 
-    def __init__(self, entries: list[_Decoded]) -> None:
+    def __init__(self, entries: list[Decoded]) -> None:
         self.entries = entries
-        self._holdings: list[_Decoded] = []
 
     @cached_property
     def state(self) -> GovernanceState:
         return _state_of(list(self.entries))
 
     @cached_property
-    def unordered(self) -> GovernanceState:
-        """The same state, its dictionaries in no particular order (cheaper to build)."""
-        return _assembled(self.entries, self._holdings)
+    def _unordered(self) -> tuple[GovernanceState, list[Decoded]]:
+        holdings: list[Decoded] = []
+        return _assembled(self.entries, holdings), holdings
 
     @property
-    def holdings(self) -> list[_Decoded]:
+    def unordered(self) -> GovernanceState:
+        """The same state, its dictionaries in no particular order (cheaper to build)."""
+        return self._unordered[0]
+
+    @property
+    def holdings(self) -> list[Decoded]:
         """The rows of the unordered state's holdings (each with its memo)."""
-        self.unordered  # noqa: B018 (collects them)
-        return self._holdings
+        return self._unordered[1]
 
     @cached_property
     def runs(self) -> dict[str, date]:

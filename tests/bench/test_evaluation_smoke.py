@@ -5,15 +5,13 @@ since and sources; gaps with since, decisions and messages)."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 
 import pytest
 
 from bench import synthetic
-from bench.evaluation import by_replay, fast, same
+from bench.evaluation import by_replay, fast, random_moment, same
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections.evaluation import Moment
 
 
 @pytest.fixture
@@ -26,15 +24,8 @@ def world(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Ledger:
 
 def test_fast_answers_equal_the_replay_known_now_and_known_then(world: Ledger) -> None:
     recorded = world.recorded()
-    first, last = recorded[0].recorded_at, recorded[-1].recorded_at
     rnd = random.Random(11)
-    moments = [
-        Moment(
-            synthetic.START + timedelta(days=rnd.randrange(synthetic.YEARS * 365)),
-            last if i % 2 else first + (last - first) * rnd.random(),
-        )
-        for i in range(8)
-    ]
+    moments = [random_moment(rnd, recorded, known_now=i % 2 == 1) for i in range(8)]
     for moment in moments:
         answer, expected = fast(world, moment), by_replay(world, moment)
         assert same(answer, expected), moment
