@@ -10,6 +10,7 @@ import pytest
 
 from bench import synthetic
 from bench.evaluation import by_replay, fast, random_moment, same
+from bench.evaluation_parts import parts
 from ledger.service import Ledger
 from ledger.settings import Settings
 
@@ -30,4 +31,6 @@ def test_fast_answers_equal_the_replay_known_now_and_known_then(world: Ledger) -
         answer, expected = fast(world, moment), by_replay(world, moment)
         assert same(answer, expected), moment
     assert any(answer[1] for answer in (fast(world, m) for m in moments))  # gaps were found
+    timed = parts(world, moments[:2])  # (the breakdown runs on the same answers)
+    assert set(timed) == {"cold", "warm", "snapshot", "state", "gaps", "matrix"}
     world.close()
