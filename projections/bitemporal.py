@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache, cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -35,7 +35,6 @@ from domain.knowledge import Knowledge
 from domain.timeline import (
     ENTRY_KINDS,
     GROUP_DICTS,
-    ROW_KINDS,
     Checkpoints,
     Footprint,
     GroupFold,
@@ -51,6 +50,7 @@ from domain.vocabulary import Role
 from ledger import collector
 from ledger.service import Ledger
 from ledger.settings import Settings
+from projections.resident import Resident
 from projections.tables import (
     VIEW_NAME,
     Insert,
@@ -206,8 +206,7 @@ class GovernanceView:
             return position
 
     def _forget(self) -> None:
-        self._decoded: dict[int, Decoded] = {}
-        self._decoded_generation = -1
+        self._resident: Resident | None = None
         self._knowledge = Knowledge()
         self._groups: dict[d.EntityKey, _Group] = {}
         self._position = -1
@@ -449,16 +448,18 @@ class GovernanceView:
 
     def in_force_at(self, as_of: date, position: int) -> InForceRows:
         """Every row in force on `as_of` as known when the ledger stood at `position` (which
-        the view must have reached): the state's entries and the anchoring runs, by row id.
+        the view must have reached): the state's entries and the anchoring runs, by kind.
 
-        By row id, because rows are decoded in the order they are asked for, so their objects
-        lie in memory roughly in row-id order: reading them in that order is what keeps the
-        answers' loops over them fast (PostgreSQL hands the ids out by kind; walking them in
-        that order made the same loops ~1.5x slower)."""
+        Found among the rows resident in memory (`projections.resident`), each kind in row-id
+        order: rows are decoded in the order they are asked for, so their objects lie in
+        memory roughly in that order, which is what keeps the answers' loops over them fast
+        (walking them in another order made the same loops ~1.5x slower)."""
         with self._lock, self.tables.reading() as reader:
-            ids = reader.find_ids(ROW_KINDS, as_of.toordinal(), position, None)
-            ids.sort()
-            return InForceRows(self._decoded_rows(reader, reader.generation(), ids))
+            resident = self._resident_at(reader)
+            found = resident.in_force(as_of.toordinal(), position)
+            return InForceRows.by_kind(
+                resident.by_kind(found, resident.decoded(found, reader, _decode))
+            )
 
     def accountable_history(
         self, pairs: Sequence[tuple[str, str]], as_of: date, position: int
@@ -487,30 +488,27 @@ class GovernanceView:
     ) -> list[Decoded]:
         """The decoded rows of `kinds` in force on `as_of` as known at `known_at`."""
         with self._lock, self.tables.reading() as reader:
-            generation, ids = reader.lookup(
-                kinds,
-                as_of.toordinal(),
-                micros(known_at),
-                None if group is None else group_name(group),
-            )
-            return self._decoded_rows(reader, generation, ids)
+            resident = self._resident_at(reader)
+            if group is None:
+                position = reader.position_at(micros(known_at))
+                found = resident.in_force(as_of.toordinal(), position, kinds)
+            else:  # (one group's rows: the database's index finds them)
+                _, ids = reader.lookup(
+                    kinds, as_of.toordinal(), micros(known_at), group_name(group)
+                )
+                found = resident.at(ids)
+            rows: list[Decoded] = resident.decoded(found, reader, _decode).tolist()
+            return rows
 
-    def _decoded_rows(self, reader: Reader, generation: int, ids: list[int]) -> list[Decoded]:
-        """The rows `ids`, decoded (each row once per generation; kept, and shared)."""
-        if generation != self._decoded_generation:
-            self._decoded.clear()
-            self._decoded_generation = generation
-        decoded = self._decoded
-        try:
-            return [decoded[row_id] for row_id in ids]
-        except KeyError:
-            pass  # some not decoded yet
-        missing = [row_id for row_id in ids if row_id not in decoded]
-        if len(decoded) + len(missing) > DECODED_LIMIT:
-            decoded.clear()
-        with collector.paused():
-            decoded.update(_decode(reader.rows(missing)))
-        return [decoded[row_id] for row_id in ids]
+    def _resident_at(self, reader: Reader) -> Resident:
+        """The resident rows, brought up to what `reader` sees (started again after a
+        rebuild)."""
+        position, generation = reader.tracking()
+        resident = self._resident
+        if resident is None or resident.generation != generation:
+            resident = self._resident = Resident(generation, DECODED_LIMIT)
+        resident.refresh(reader, position)
+        return resident
 
 
 def _segments(
@@ -671,6 +669,9 @@ class Decoded(NamedTuple):
     replaced whole, never changed in place."""
 
 
+_key = itemgetter(2)
+_value = itemgetter(3)
+
 _BY_SUBJECT_PARTY_ROLE = attrgetter("subject", "party", "role")
 """A Role is a StrEnum: it compares as its value."""
 
@@ -768,14 +769,34 @@ class InForceRows:
     def __init__(self, entries: list[Decoded]) -> None:
         self.entries = entries
 
+    @classmethod
+    def by_kind(cls, rows: dict[str, list[Decoded]]) -> InForceRows:
+        """The rows in force, handed out by kind."""
+        found = cls([row for kind_rows in rows.values() for row in kind_rows])
+        found.__dict__["_kinds"] = rows
+        return found
+
+    @cached_property
+    def _kinds(self) -> dict[str, list[Decoded]]:
+        rows: dict[str, list[Decoded]] = {}
+        for entry in self.entries:
+            rows.setdefault(entry[1], []).append(entry)
+        return rows
+
     @cached_property
     def state(self) -> GovernanceState:
         return _state_of(list(self.entries))
 
     @cached_property
     def _unordered(self) -> tuple[GovernanceState, list[Decoded]]:
-        holdings: list[Decoded] = []
-        return _assembled(self.entries, holdings), holdings
+        rows = self._kinds
+        state = GovernanceState()
+        for kind, attr in _ATTRIBUTES.items():
+            found = rows.get(kind)
+            if found:
+                setattr(state, attr, dict(zip(map(_key, found), map(_value, found), strict=True)))
+        state.anomalies = list(map(_value, rows.get("anomaly", ())))
+        return state, rows.get("holding", [])
 
     @property
     def unordered(self) -> GovernanceState:
@@ -791,7 +812,7 @@ class InForceRows:
     def runs(self) -> dict[str, date]:
         """'<subject>/<condition>' -> the first day of the condition's run (see
         `domain.anchoring`), for the conditions that hold."""
-        return {entry[4]: entry[3] for entry in self.entries if entry[1] == "run"}
+        return {entry[4]: entry[3] for entry in self._kinds.get("run", ())}
 
 
 class Follower:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
@@ -186,19 +187,26 @@ def _fill_cells(
     roles: list[Contribution] = [row.memo[0] for row in held]
     for i in [i for i, role in enumerate(roles) if role is None or role.whole is not ref]:
         roles[i] = held[i].memo[0] = Contribution.of(ref, whole, held[i].value)
-    shown = [role for role in roles if role.key[1] in shown_subjects]
-    if not {role.key[0] for role in shown} <= shown_parties:  # (a filter on parties)
-        shown = [role for role in shown if role.key[0] in shown_parties]
-    found = {role.key: role.cell for role in shown}
+    keys = list(map(_key_of, roles))
+    if not (
+        set(map(_subject_of, keys)) <= shown_subjects and set(map(_party_of, keys)) <= shown_parties
+    ):
+        shown = [
+            role for role in roles if role.key[1] in shown_subjects and role.key[0] in shown_parties
+        ]
+        keys = list(map(_key_of, shown))
+    else:
+        shown = roles
+    found = dict(zip(keys, map(_cell_of, shown), strict=True))
     cells.update(found)
     several: dict[tuple[str, str], list[Contribution]] = {}
     if len(found) < len(shown):  # some party holds several roles for a subject
-        counts = Counter(role.key for role in shown)
+        counts = Counter(keys)
         several = {key: [] for key, count in counts.items() if count > 1}
-        for role in shown:
-            together = several.get(role.key)
-            if together is not None:
-                together.append(role)
+        for key, role in [
+            (key, role) for key, role in zip(keys, shown, strict=True) if key in several
+        ]:
+            several[key].append(role)
         for key, together in several.items():
             together.sort(key=_role_rank)
             cells[key] = _cell_of_several(key, together, knowledge)
@@ -282,6 +290,11 @@ class Contribution(NamedTuple):
             return _cell(self.key, [(self.holding, self.sources_in(knowledge))])
         return self.cell if reading == 0 else self.as_recorded[0]
 
+
+_key_of = attrgetter("key")
+_cell_of = attrgetter("cell")
+_party_of = itemgetter(0)
+_subject_of = itemgetter(1)
 
 _NEVER = 2**62
 """A position no ledger reaches."""

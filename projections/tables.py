@@ -55,12 +55,21 @@ Found = tuple[str, str, str, int, int]
 Stored = tuple[int, str, str, str, int, int]
 """(row id, kind, entity, payload, order date, order position) of a row."""
 
+Box = tuple[int, str, int, int | None, int, int | None]
+"""(row id, kind, valid_from, valid_to, recorded_from, recorded_to) of a row."""
+
 
 class Reader(Protocol):
     """Reads from one consistent snapshot of the tables (see `Tables.reading`)."""
 
     def generation(self) -> int: ...
+    def tracking(self) -> tuple[int, int]: ...
     def position_at(self, recorded_us: int) -> int: ...
+    def boxes_since(self, after_id: int, position: int) -> tuple[list[Box], list[tuple[int, int]]]:
+        """The rows written after row `after_id` (each with its kind and its box), and the
+        (id, recorded_to) of the earlier rows closed after `position`."""
+        ...
+
     def find_ids(
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
     ) -> list[int]: ...
@@ -130,6 +139,7 @@ CREATE TABLE IF NOT EXISTS rows (
     recorded_to INTEGER
 );
 CREATE INDEX IF NOT EXISTS rows_open ON rows (grp) WHERE recorded_to IS NULL;
+CREATE INDEX IF NOT EXISTS rows_closed ON rows (recorded_to) WHERE recorded_to IS NOT NULL;
 DROP INDEX IF EXISTS rows_entity;
 CREATE INDEX IF NOT EXISTS rows_accountable ON rows (entity)
     WHERE kind = 'holding' AND entity LIKE '%/accountable';
@@ -248,8 +258,23 @@ class _SqliteReader:
     def generation(self) -> int:
         return self.tables.tracking()[1]
 
+    def tracking(self) -> tuple[int, int]:
+        return self.tables.tracking()
+
     def position_at(self, recorded_us: int) -> int:
         return self.tables.position_at(recorded_us)
+
+    def boxes_since(self, after_id: int, position: int) -> tuple[list[Box], list[tuple[int, int]]]:
+        written: list[Box] = self.conn.execute(
+            "SELECT id, kind, valid_from, valid_to, recorded_from, recorded_to FROM rows "
+            "WHERE id > ? ORDER BY id",
+            (after_id,),
+        ).fetchall()
+        closed: list[tuple[int, int]] = self.conn.execute(
+            "SELECT id, recorded_to FROM rows WHERE recorded_to > ? AND id <= ? ORDER BY id",
+            (position, after_id),
+        ).fetchall()
+        return written, closed
 
     def find_ids(
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
@@ -462,6 +487,8 @@ class PostgresTables:
                 " recorded_from int NOT NULL, recorded_to int)",
                 "CREATE INDEX IF NOT EXISTS governance_view_rows_open"
                 " ON governance_view_rows (grp) WHERE recorded_to IS NULL",
+                "CREATE INDEX IF NOT EXISTS governance_view_rows_closed"
+                " ON governance_view_rows (recorded_to) WHERE recorded_to IS NOT NULL",
                 "DROP INDEX IF EXISTS governance_view_rows_entity",
                 "CREATE INDEX IF NOT EXISTS governance_view_rows_accountable"
                 " ON governance_view_rows (entity)"
@@ -581,8 +608,24 @@ class _PostgresReader:
     def generation(self) -> int:
         return self.tables.tracking()[1]
 
+    def tracking(self) -> tuple[int, int]:
+        return self.tables.tracking()
+
     def position_at(self, recorded_us: int) -> int:
         return self.tables.position_at(recorded_us)
+
+    def boxes_since(self, after_id: int, position: int) -> tuple[list[Box], list[tuple[int, int]]]:
+        written: list[Box] = self.conn.execute(
+            "SELECT id, kind, valid_from, valid_to, recorded_from, recorded_to"
+            " FROM governance_view_rows WHERE id > %s ORDER BY id",
+            (after_id,),
+        ).fetchall()
+        closed: list[tuple[int, int]] = self.conn.execute(
+            "SELECT id, recorded_to FROM governance_view_rows"
+            " WHERE recorded_to > %s AND id <= %s ORDER BY id",
+            (position, after_id),
+        ).fetchall()
+        return written, closed
 
     def find_ids(
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from domain.errors import DomainError
+from domain.timeline import ROW_KINDS
 from ledger.service import Ledger
 from ledger.settings import Settings
 from projections import oracle, queries
@@ -129,6 +130,53 @@ def test_rebuild_equals_incremental_and_restart_resumes(settings: Settings) -> N
     finally:
         view.close()
         ledger.close()
+
+
+def test_rows_held_in_memory_follow_another_views_writes_and_its_rebuild(
+    settings: Settings,
+) -> None:
+    """A view answers from the rows it holds in memory (`projections.resident`): the same rows
+    the tables' own index finds, for every position and date, after another view (another
+    process) wrote rows and closed some of them (corrections, retractions, backdated
+    decisions), and after it rebuilt the tables from scratch (which reuses row ids)."""
+    clock = StepClock()
+    ledger = Ledger(settings, clock=clock)
+    asking, writing = GovernanceView(settings), GovernanceView(settings, batch=5)
+
+    def agrees_with_the_tables() -> None:
+        recorded = ledger.recorded()
+        with asking.tables.reading() as reader:
+            position, _ = reader.tracking()
+            resident = asking._resident_at(reader)
+            for head in sorted({0, position, *range(1, position + 1, 3)}):
+                for day in range(date(2019, 12, 1).toordinal(), date(2020, 6, 1).toordinal(), 9):
+                    found = resident.ids[resident.in_force(day, head)].tolist()
+                    assert found == sorted(reader.find_ids(ROW_KINDS, day, head, None))
+        for item in recorded[:: max(1, len(recorded) // 8)]:
+            for as_of in (date(2020, 1, 10), date(2020, 2, 20), date(2020, 5, 1)):
+                assert asking.state(as_of, item.recorded_at) == oracle.state(
+                    recorded, as_of, item.recorded_at
+                )
+
+    try:
+        _history(ledger, clock, seed=3, length=40)
+        asking.catch_up(ledger)
+        agrees_with_the_tables()
+        closed_before = _closed_rows(asking)
+        _history(ledger, clock, seed=4, length=40)
+        writing.catch_up(ledger)  # the other writes; the asking view only reads
+        assert _closed_rows(asking) > closed_before  # (rows it held open were closed)
+        agrees_with_the_tables()
+        writing.rebuild(ledger)
+        agrees_with_the_tables()
+    finally:
+        asking.close()
+        writing.close()
+        ledger.close()
+
+
+def _closed_rows(view: GovernanceView) -> int:
+    return sum(1 for row in view.tables.all_rows() if row[-1] is not None)
 
 
 def test_rows_of_an_older_model_are_dropped_and_made_again(settings: Settings) -> None:
