@@ -458,7 +458,7 @@ class GovernanceView:
             resident = self._resident_at(reader)
             found = resident.in_force(as_of.toordinal(), position)
             return InForceRows.by_kind(
-                resident.by_kind(found, resident.decoded(found, reader, _decode))
+                resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
             )
 
     def accountable_history(
@@ -497,7 +497,7 @@ class GovernanceView:
                     kinds, as_of.toordinal(), micros(known_at), group_name(group)
                 )
                 found = resident.at(ids)
-            rows: list[Decoded] = resident.decoded(found, reader, _decode).tolist()
+            rows: list[Decoded] = resident.decoded(found, reader, _decode_paused).tolist()
             return rows
 
     def _resident_at(self, reader: Reader) -> Resident:
@@ -687,6 +687,12 @@ def _key_of(kind: str, entity: str, value: Any) -> Any:
     if kind == "anomaly":
         return None
     return entity
+
+
+def _decode_paused(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, Decoded]:
+    """`_decode`, with the cyclic collector paused (it makes many objects that live on)."""
+    with collector.paused():
+        return _decode(rows)
 
 
 def _decode(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, Decoded]:
