@@ -457,7 +457,7 @@ class GovernanceView:
         with self._lock, self.tables.reading() as reader:
             resident = self._resident_at(reader)
             found = resident.in_force(as_of.toordinal(), position)
-            return InForceRows.by_kind(
+            return InForceRows(
                 resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
             )
 
@@ -746,79 +746,59 @@ def _state_of(entries: list[Decoded]) -> GovernanceState:
     return _assembled(entries)
 
 
-def _assembled(
-    entries: Sequence[Decoded], holdings: list[Decoded] | None = None
-) -> GovernanceState:
-    """A state from decoded rows in force, its dictionaries filled in the rows' order (and
-    the holdings' rows collected in `holdings`, if given)."""
+def _assembled(entries: Sequence[Decoded]) -> GovernanceState:
+    """A state from decoded rows in force, its dictionaries filled in the rows' order."""
     state = GovernanceState()
     targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
     targets["anomaly"] = anomalies = state.anomalies
-    held = targets["holding"]
-    collect = holdings is not None
     for entry in entries:
         target = targets.get(entry[1])
         if target is anomalies:
             anomalies.append(entry[3])
         elif target is not None:  # (runs are derived, not part of the state)
             target[entry[2]] = entry[3]
-            if collect and target is held:
-                holdings.append(entry)  # type: ignore[union-attr]
     return state
 
 
 class InForceRows:
-    """The rows in force at one (as_of, position), decoded: the state, assembled on first use
-    in the fold's order, and the state's entries by kind with the anchoring runs, as they
-    came (for answers that do not depend on order). All of it is shared: read only."""
+    """The rows in force at one (as_of, position), decoded, by kind (each kind in row-id
+    order): the state, assembled on first use in the fold's order or, cheaper, with its
+    dictionaries in no particular order (for answers that do not depend on order), and the
+    anchoring runs. All of it is shared: read only."""
 
-    def __init__(self, entries: list[Decoded]) -> None:
-        self.entries = entries
-
-    @classmethod
-    def by_kind(cls, rows: dict[str, list[Decoded]]) -> InForceRows:
-        """The rows in force, handed out by kind."""
-        found = cls([row for kind_rows in rows.values() for row in kind_rows])
-        found.__dict__["_kinds"] = rows
-        return found
+    def __init__(self, kinds: dict[str, list[Decoded]]) -> None:
+        self.kinds = kinds
 
     @cached_property
-    def _kinds(self) -> dict[str, list[Decoded]]:
-        rows: dict[str, list[Decoded]] = {}
-        for entry in self.entries:
-            rows.setdefault(entry[1], []).append(entry)
-        return rows
+    def entries(self) -> list[Decoded]:
+        """Every row, kind after kind."""
+        return [row for rows in self.kinds.values() for row in rows]
 
     @cached_property
     def state(self) -> GovernanceState:
         return _state_of(list(self.entries))
 
     @cached_property
-    def _unordered(self) -> tuple[GovernanceState, list[Decoded]]:
-        rows = self._kinds
+    def unordered(self) -> GovernanceState:
+        """The same state, its dictionaries in no particular order (each made in one go)."""
         state = GovernanceState()
         for kind, attr in _ATTRIBUTES.items():
-            found = rows.get(kind)
-            if found:
-                setattr(state, attr, dict(zip(map(_key, found), map(_value, found), strict=True)))
-        state.anomalies = list(map(_value, rows.get("anomaly", ())))
-        return state, rows.get("holding", [])
-
-    @property
-    def unordered(self) -> GovernanceState:
-        """The same state, its dictionaries in no particular order (cheaper to build)."""
-        return self._unordered[0]
+            rows = self.kinds.get(kind)
+            if rows:
+                setattr(state, attr, dict(zip(map(_key, rows), map(_value, rows), strict=True)))
+        state.anomalies = list(map(_value, self.kinds.get("anomaly", ())))
+        return state
 
     @property
     def holdings(self) -> list[Decoded]:
-        """The rows of the unordered state's holdings (each with its memo)."""
-        return self._unordered[1]
+        """The rows of the state's holdings (each with its memo)."""
+        return self.kinds.get("holding", [])
 
     @cached_property
     def runs(self) -> dict[str, date]:
         """'<subject>/<condition>' -> the first day of the condition's run (see
         `domain.anchoring`), for the conditions that hold."""
-        return {entry[4]: entry[3] for entry in self._kinds.get("run", ())}
+        return {entry[4]: entry[3] for entry in self.kinds.get("run", ())}
 
 
 class Follower:
