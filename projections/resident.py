@@ -4,9 +4,10 @@ database, and the rows themselves decoded once.
 A row is in force at (date, position) when its box — valid from/to, recorded from/to — contains
 that point. The tables answer that through an index (SQLite's R*Tree, PostgreSQL's GiST): ~7-14
 ms for the ~8-18k rows in force at 100k decisions, and each row found is then looked up among
-the decoded ones. Here the boxes' edges are kept as arrays (numpy; five integers a row, ~5 MB at
-140k rows), so the same test is a few vectorised comparisons (well under a millisecond), and the
-decoded rows sit beside them, in the same order.
+the decoded ones. Here the boxes' edges are kept as arrays (numpy; an id, a kind and four ends
+a row, ~7 MB at 140k rows with the slots for the decoded rows), so the same test is a few
+vectorised comparisons (well under a millisecond), and the decoded rows sit beside them, in the
+same order.
 
 It is a cache of the tables, like everything the view keeps in memory. Rows are only ever
 written with a higher id and recorded from a later position than any committed before, and

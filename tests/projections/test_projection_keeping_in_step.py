@@ -18,7 +18,7 @@ from domain.errors import DomainError
 from domain.timeline import ROW_KINDS
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import oracle, queries
+from projections import bitemporal, oracle, queries
 from projections.bitemporal import Follower, GovernanceView
 from tests import builders as b
 from tests.projections.histories import StepClock, build, prelude
@@ -172,6 +172,31 @@ def test_rows_held_in_memory_follow_another_views_writes_and_its_rebuild(
     finally:
         asking.close()
         writing.close()
+        ledger.close()
+
+
+def test_answers_stay_right_when_the_decoded_rows_outgrow_their_limit(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows held decoded are all forgotten when there would be more than the limit; the
+    rows asked for are then decoded again."""
+    monkeypatch.setattr(bitemporal, "DECODED_LIMIT", 12)
+    clock = StepClock()
+    ledger = Ledger(settings, clock=clock)
+    view = GovernanceView(settings)
+    try:
+        _history(ledger, clock, seed=5, length=40)
+        view.catch_up(ledger)
+        recorded = ledger.recorded()
+        for item in recorded[:: max(1, len(recorded) // 6)]:
+            for as_of in (date(2020, 1, 10), date(2020, 3, 1), date(2020, 5, 1)):
+                assert view.state(as_of, item.recorded_at) == oracle.state(
+                    recorded, as_of, item.recorded_at
+                )
+        resident = view._resident  # (some rows were forgotten on the way)
+        assert resident is not None and 0 < resident.count < len(resident.ids)
+    finally:
+        view.close()
         ledger.close()
 
 
