@@ -500,6 +500,12 @@ class GovernanceView:
             rows: list[Decoded] = resident.decoded(found, reader, _decode_paused).tolist()
             return rows
 
+    def warm(self) -> None:
+        """Bring the rows held in memory up to the tables (the first thing the next question
+        would otherwise do: ~0.3 s the first time at 140k rows, then the rows written since)."""
+        with self._lock, self.tables.reading() as reader:
+            self._resident_at(reader)
+
     def _resident_at(self, reader: Reader) -> Resident:
         """The resident rows, brought up to what `reader` sees (started again after a
         rebuild)."""
@@ -805,7 +811,8 @@ class Follower:
     """Keep a read model in step with the ledger from a background thread, by polling.
 
     Polling works on both backends and sees other processes' writes within `interval`; queries
-    catch up by themselves anyway, so the follower only keeps them from paying for it.
+    catch up by themselves anyway, so the follower only keeps them from paying for it (for the
+    catch-up, and for bringing the rows held in memory up to date).
     """
 
     def __init__(self, view: GovernanceView, ledger: Ledger, interval: float = 0.5) -> None:
@@ -834,6 +841,7 @@ class Follower:
         while not self._stop.is_set():
             try:
                 self.view.catch_up(self.ledger)
+                self.view.warm()
                 self.error = None
             except Exception as error:  # keep following: the next poll retries
                 self.error = error

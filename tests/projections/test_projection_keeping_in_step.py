@@ -269,6 +269,12 @@ def test_the_follower_catches_up_in_the_background(settings: Settings) -> None:
             time.sleep(0.05)
         assert view.position() == 5
         assert follower.error is None
+        # ...and the rows held in memory follow, so a question need not load them
+        while (view._resident is None or view._resident.position < 5) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        assert view._resident is not None and view._resident.position == 5
     finally:
         follower.stop()
         view.close()
