@@ -489,14 +489,12 @@ class GovernanceView:
         """The decoded rows of `kinds` in force on `as_of` as known at `known_at`."""
         with self._lock, self.tables.reading() as reader:
             resident = self._resident_at(reader)
+            position = reader.position_at(micros(known_at))
             if group is None:
-                position = reader.position_at(micros(known_at))
                 found = resident.in_force(as_of.toordinal(), position, kinds)
             else:  # (one group's rows: the database's index finds them)
-                _, ids = reader.lookup(
-                    kinds, as_of.toordinal(), micros(known_at), group_name(group)
-                )
-                found = resident.at(ids)
+                name = group_name(group)
+                found = resident.at(reader.find_ids(kinds, as_of.toordinal(), position, name))
             rows: list[Decoded] = resident.decoded(found, reader, _decode_paused).tolist()
             return rows
 
@@ -749,11 +747,6 @@ def _state_of(entries: list[Decoded]) -> GovernanceState:
     entries.sort(key=_first)
     if len({entry[0] for entry in entries}) != len(entries):
         entries.sort(key=_full_order)
-    return _assembled(entries)
-
-
-def _assembled(entries: Sequence[Decoded]) -> GovernanceState:
-    """A state from decoded rows in force, its dictionaries filled in the rows' order."""
     state = GovernanceState()
     targets: dict[str, Any] = {kind: getattr(state, attr) for kind, attr in _ATTRIBUTES.items()}
     targets["anomaly"] = anomalies = state.anomalies
@@ -776,13 +769,8 @@ class InForceRows:
         self.kinds = kinds
 
     @cached_property
-    def entries(self) -> list[Decoded]:
-        """Every row, kind after kind."""
-        return [row for rows in self.kinds.values() for row in rows]
-
-    @cached_property
     def state(self) -> GovernanceState:
-        return _state_of(list(self.entries))
+        return _state_of([row for rows in self.kinds.values() for row in rows])
 
     @cached_property
     def unordered(self) -> GovernanceState:

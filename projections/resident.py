@@ -75,9 +75,11 @@ class Resident:
             self.kinds = np.concatenate(
                 (self.kinds, np.array([KIND_CODES[k] for k in columns[1]], np.int8))
             )
-            self.valid_from = np.concatenate((self.valid_from, _ends(columns[2])))
+            self.valid_from = np.concatenate((self.valid_from, np.array(columns[2], np.int64)))
             self.valid_to = np.concatenate((self.valid_to, _ends(columns[3])))
-            self.recorded_from = np.concatenate((self.recorded_from, _ends(columns[4])))
+            self.recorded_from = np.concatenate(
+                (self.recorded_from, np.array(columns[4], np.int64))
+            )
             self.recorded_to = np.concatenate((self.recorded_to, _ends(columns[5])))
             self.rows = np.concatenate((self.rows, np.full(len(written), None, object)))
             self.is_decoded = np.concatenate((self.is_decoded, np.zeros(len(written), np.bool_)))
@@ -142,4 +144,5 @@ class Resident:
 
 
 def _ends(values: Sequence[int | None]) -> Ints:
+    """Interval ends, an open one (None) as `OPEN_END`."""
     return np.array([OPEN_END if v is None else v for v in values], np.int64)

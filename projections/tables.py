@@ -62,7 +62,6 @@ Box = tuple[int, str, int, int | None, int, int | None]
 class Reader(Protocol):
     """Reads from one consistent snapshot of the tables (see `Tables.reading`)."""
 
-    def generation(self) -> int: ...
     def tracking(self) -> tuple[int, int]: ...
     def position_at(self, recorded_us: int) -> int: ...
     def boxes_since(self, after_id: int, position: int) -> tuple[list[Box], list[tuple[int, int]]]:
@@ -77,9 +76,6 @@ class Reader(Protocol):
     def accountable_intervals(
         self, entities: Sequence[str], as_of: int, position: int
     ) -> list[tuple[str, int, int | None]]: ...
-    def lookup(
-        self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
-    ) -> tuple[int, list[int]]: ...
 
 
 class Tables(Protocol):
@@ -255,9 +251,6 @@ class _SqliteReader:
         self.tables = tables
         self.conn = tables.conn
 
-    def generation(self) -> int:
-        return self.tables.tracking()[1]
-
     def tracking(self) -> tuple[int, int]:
         return self.tables.tracking()
 
@@ -307,13 +300,6 @@ class _SqliteReader:
         text = self.conn.execute(query, params).fetchone()[0]
         ids: list[int] = orjson.loads(f"[{text}]") if text else []
         return ids
-
-    def lookup(
-        self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
-    ) -> tuple[int, list[int]]:
-        """The generation and `find_ids` at the position known at `recorded_us`."""
-        position = self.position_at(recorded_us)
-        return self.generation(), self.find_ids(kinds, as_of, position, group)
 
     def rows(self, ids: Sequence[int]) -> list[Stored]:
         return self.conn.execute(
@@ -444,18 +430,6 @@ _FIND_IDS_IN_GROUP = (
     " WHERE area @> box(point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int),"
     " point(%s::int, hashtext(k.kind)::float8 * 4000000 + %s::int)) AND grp = %s) AS r"
 )
-
-_LOOKUP_TEMPLATE = (
-    "WITH p AS (SELECT coalesce((SELECT position::int FROM governance_view_positions"
-    " WHERE recorded_us <= %s ORDER BY recorded_us DESC, position DESC LIMIT 1), 0) AS at)"
-    " SELECT (SELECT generation FROM governance_view_tracking WHERE view = %s),"
-    " (SELECT string_agg(r.id::text, ',') FROM p, unnest(%s::text[]) AS k(kind)"
-    " CROSS JOIN LATERAL (SELECT id FROM governance_view_rows"
-    " WHERE area @> box(point(p.at, hashtext(k.kind)::float8 * 4000000 + %s::int),"
-    " point(p.at, hashtext(k.kind)::float8 * 4000000 + %s::int)){group}) AS r)"
-)
-_LOOKUP = _LOOKUP_TEMPLATE.format(group="")
-_LOOKUP_IN_GROUP = _LOOKUP_TEMPLATE.format(group=" AND grp = %s")
 
 _VACUUM_AFTER = 5000
 """Vacuum and analyse the rows after this many were written (and at least a fifth of them):
@@ -605,9 +579,6 @@ class _PostgresReader:
         self.tables = tables
         self.conn = tables.conn
 
-    def generation(self) -> int:
-        return self.tables.tracking()[1]
-
     def tracking(self) -> tuple[int, int]:
         return self.tables.tracking()
 
@@ -644,20 +615,6 @@ class _PostgresReader:
             return []
         ids: list[int] = orjson.loads("[" + row[0] + "]")
         return ids
-
-    def lookup(
-        self, kinds: Sequence[str], as_of: int, recorded_us: int, group: str | None
-    ) -> tuple[int, list[int]]:
-        """The generation and `find_ids` at the position known at `recorded_us`, in one query."""
-        params: list[Any] = [recorded_us, VIEW_KEY, list(dict.fromkeys(kinds)), as_of, as_of]
-        query = _LOOKUP
-        if group is not None:
-            query = _LOOKUP_IN_GROUP
-            params.append(group)
-        row = self.conn.execute(query, params, prepare=True).fetchone()
-        assert row is not None
-        ids: list[int] = [] if row[1] is None else orjson.loads("[" + row[1] + "]")
-        return int(row[0]), ids
 
     def rows(self, ids: Sequence[int]) -> list[Stored]:
         return self.conn.execute(

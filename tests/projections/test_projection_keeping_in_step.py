@@ -121,12 +121,7 @@ def test_rebuild_equals_incremental_and_restart_resumes(settings: Settings) -> N
         incremental = view.tables.all_rows()
         assert view.rebuild(ledger) == ledger.head
         assert view.tables.all_rows() == incremental
-        recorded = ledger.recorded()
-        for item in recorded[:: max(1, len(recorded) // 10)]:
-            for as_of in (date(2020, 1, 10), date(2020, 2, 20), date(2020, 5, 1)):
-                assert view.state(as_of, item.recorded_at) == oracle.state(
-                    recorded, as_of, item.recorded_at
-                )
+        _agrees_with_the_oracle(view, ledger, samples=10)
     finally:
         view.close()
         ledger.close()
@@ -144,7 +139,6 @@ def test_rows_held_in_memory_follow_another_views_writes_and_its_rebuild(
     asking, writing = GovernanceView(settings), GovernanceView(settings, batch=5)
 
     def agrees_with_the_tables() -> None:
-        recorded = ledger.recorded()
         with asking.tables.reading() as reader:
             position, _ = reader.tracking()
             resident = asking._resident_at(reader)
@@ -152,11 +146,7 @@ def test_rows_held_in_memory_follow_another_views_writes_and_its_rebuild(
                 for day in range(date(2019, 12, 1).toordinal(), date(2020, 6, 1).toordinal(), 9):
                     found = resident.ids[resident.in_force(day, head)].tolist()
                     assert found == sorted(reader.find_ids(ROW_KINDS, day, head, None))
-        for item in recorded[:: max(1, len(recorded) // 8)]:
-            for as_of in (date(2020, 1, 10), date(2020, 2, 20), date(2020, 5, 1)):
-                assert asking.state(as_of, item.recorded_at) == oracle.state(
-                    recorded, as_of, item.recorded_at
-                )
+        _agrees_with_the_oracle(asking, ledger, samples=8)
 
     try:
         _history(ledger, clock, seed=3, length=40)
@@ -187,17 +177,30 @@ def test_answers_stay_right_when_the_decoded_rows_outgrow_their_limit(
     try:
         _history(ledger, clock, seed=5, length=40)
         view.catch_up(ledger)
-        recorded = ledger.recorded()
-        for item in recorded[:: max(1, len(recorded) // 6)]:
-            for as_of in (date(2020, 1, 10), date(2020, 3, 1), date(2020, 5, 1)):
-                assert view.state(as_of, item.recorded_at) == oracle.state(
-                    recorded, as_of, item.recorded_at
-                )
+        _agrees_with_the_oracle(
+            view, ledger, samples=6, dates=(date(2020, 1, 10), date(2020, 3, 1), date(2020, 5, 1))
+        )
         resident = view._resident  # (some rows were forgotten on the way)
         assert resident is not None and 0 < resident.count < len(resident.ids)
     finally:
         view.close()
         ledger.close()
+
+
+def _agrees_with_the_oracle(
+    view: GovernanceView,
+    ledger: Ledger,
+    samples: int,
+    dates: tuple[date, ...] = (date(2020, 1, 10), date(2020, 2, 20), date(2020, 5, 1)),
+) -> None:
+    """The view's state equals the oracle's on `dates`, as known after about `samples`
+    decisions spread over the ledger."""
+    recorded = ledger.recorded()
+    for item in recorded[:: max(1, len(recorded) // samples)]:
+        for as_of in dates:
+            assert view.state(as_of, item.recorded_at) == oracle.state(
+                recorded, as_of, item.recorded_at
+            )
 
 
 def _closed_rows(view: GovernanceView) -> int:
