@@ -9,7 +9,7 @@ import random
 import pytest
 
 from bench import synthetic
-from bench.evaluation import by_replay, fast, random_moment, same
+from bench.evaluation import by_replay, by_replay_paused, fast, random_moment, run, same
 from bench.evaluation_parts import parts
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -31,6 +31,9 @@ def test_fast_answers_equal_the_replay_known_now_and_known_then(world: Ledger) -
         answer, expected = fast(world, moment), by_replay(world, moment)
         assert same(answer, expected), moment
     assert any(answer[1] for answer in (fast(world, m) for m in moments))  # gaps were found
+    assert same(fast(world, moments[0]), by_replay_paused(world, moments[0]))
+    fast_median, replay_median, paused_median, replays = run(world, moments[:4], 2)
+    assert replays == 2 and min(fast_median, replay_median, paused_median) > 0
     timed = parts(world, moments[:2])  # (the breakdown runs on the same answers)
     assert set(timed) == {"cold", "warm", "snapshot", "state", "gaps", "matrix"}
     world.close()
