@@ -50,7 +50,7 @@ from domain.vocabulary import Role
 from ledger import collector
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections.resident import Resident
+from projections.resident import HoldingColumns, Resident
 from projections.tables import (
     VIEW_NAME,
     Insert,
@@ -457,9 +457,9 @@ class GovernanceView:
         with self._lock, self.tables.reading() as reader:
             resident = self._resident_at(reader)
             found = resident.in_force(as_of.toordinal(), position)
-            return InForceRows(
-                resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
-            )
+            kinds = resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
+            values = _Values(kinds.get("holding", []))
+            return InForceRows(kinds, resident.holding_columns(found, values))
 
     def accountable_history(
         self, pairs: Sequence[tuple[str, str]], as_of: date, position: int
@@ -668,9 +668,6 @@ class Decoded(NamedTuple):
     sort_text: str | None
     """A holding's subject, party and role joined by NUL, which sorts as the tuple does (ids
     are slugs, so NUL never occurs in them; if it did, the text is None); else the entity."""
-    memo: list[Any]
-    """One slot for what an answer derived from this row alone (see `projections.matrix`),
-    replaced whole, never changed in place."""
 
 
 _key = itemgetter(2)
@@ -712,7 +709,7 @@ def _decode(rows: Sequence[tuple[int, str, str, str, int, int]]) -> dict[int, De
         for (row_id, entity, _, order), value in zip(found, values, strict=True):
             key = _key_of(kind, entity, value)
             decoded[row_id] = Decoded(
-                order, kind, key, value, entity, _sort_text_of(kind, entity, value), [None]
+                order, kind, key, value, entity, _sort_text_of(kind, entity, value)
             )
     return decoded
 
@@ -759,14 +756,31 @@ def _state_of(entries: list[Decoded]) -> GovernanceState:
     return state
 
 
+class _Values(Sequence[Any]):
+    """The values of decoded rows, as a sequence (without a list of them all)."""
+
+    def __init__(self, rows: list[Decoded]) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [row[3] for row in self.rows[i]]
+        return self.rows[i][3]
+
+
 class InForceRows:
     """The rows in force at one (as_of, position), decoded, by kind (each kind in row-id
     order): the state, assembled on first use in the fold's order or, cheaper, with its
     dictionaries in no particular order (for answers that do not depend on order), and the
-    anchoring runs. All of it is shared: read only."""
+    anchoring runs; and the holdings with their codes (`holding_columns`). All of it is
+    shared: read only."""
 
-    def __init__(self, kinds: dict[str, list[Decoded]]) -> None:
+    def __init__(self, kinds: dict[str, list[Decoded]], holding_columns: HoldingColumns) -> None:
         self.kinds = kinds
+        self.holding_columns = holding_columns
 
     @cached_property
     def state(self) -> GovernanceState:
@@ -783,10 +797,6 @@ class InForceRows:
         state.anomalies = list(map(_value, self.kinds.get("anomaly", ())))
         return state
 
-    @property
-    def holdings(self) -> list[Decoded]:
-        """The rows of the state's holdings (each with its memo)."""
-        return self.kinds.get("holding", [])
 
     @cached_property
     def runs(self) -> dict[str, date]:

@@ -17,7 +17,7 @@ from ledger.service import Ledger
 from projections import oracle, queries
 from projections.bitemporal import GovernanceView, InForceRows
 from projections.diff import CellChange, diff_matrices
-from projections.gaps import Gap, find_gaps
+from projections.gaps import Gap, Holders, find_gaps
 from projections.matrix import Matrix, MatrixFilter, Source, build_matrix, trace
 
 EVERYTHING = MatrixFilter()
@@ -50,11 +50,13 @@ class Snapshot:
     @cached_property
     def gaps(self) -> list[Gap]:
         with collector.paused():
+            state, rows = self.rows.unordered, self.rows
             return find_gaps(
-                self.rows.unordered,
+                state,
                 self.knowledge,
                 self.moment.as_of,
-                StoredAnchoring(self.rows.runs, self.view, self.moment.as_of, self.ledger_head),
+                StoredAnchoring(rows.runs, self.view, self.moment.as_of, self.ledger_head),
+                Holders.of_codes(state, rows.holding_columns),
             )
 
 
@@ -109,7 +111,7 @@ def _matrix_of(snap: Snapshot, only: MatrixFilter) -> Matrix:
         known_at=snap.moment.known_at,
         ledger_head=snap.ledger_head,
         only=only,
-        held=snap.rows.holdings,
+        held=snap.rows.holding_columns,
     )
     for gap in gaps_of(snap):
         if gap.about == "subject":

@@ -20,6 +20,8 @@ from operator import attrgetter
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+import numpy as np
+
 from domain import decisions as d
 from domain.anchoring import CONDITIONS, Condition
 from domain.governance import (
@@ -33,9 +35,10 @@ from domain.governance import (
 from domain.knowledge import Known
 from domain.vocabulary import EARLIEST_DATE, Role
 from projections.kept import Kept
+from projections.resident import ROLE_CODES, HoldingColumns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     rule: str
     about: str
@@ -173,6 +176,29 @@ class Holders:
         for holdings in accountable.values():
             holdings.sort(key=_by_party)
         return cls(accountable, responsible, dissolved)
+
+    @classmethod
+    def of_codes(cls, state: GovernanceState, codes: HoldingColumns) -> Holders:
+        """The same, from the state's holdings' codes (the read model's): only the accountable
+        holdings and those of dissolved parties are read."""
+        held: Sequence[Holding] = codes.values
+        inactive = {p.id for p in state.parties.values() if not p.active()}
+        accountable: dict[str, list[Holding]] = {}
+        for i in np.flatnonzero(codes.role == ROLE_CODES[Role.ACCOUNTABLE]).tolist():
+            holding = held[i]
+            accountable.setdefault(holding.subject, []).append(holding)
+        for holdings in accountable.values():
+            holdings.sort(key=_by_party)
+        responsible = codes.role == ROLE_CODES[Role.RESPONSIBLE]
+        subjects = np.unique(codes.subject[responsible]).tolist()
+        dissolved_at = np.flatnonzero(
+            np.fromiter(map(inactive.__contains__, codes.parties), np.bool_)[codes.party]
+        )
+        return cls(
+            accountable,
+            set(map(codes.subjects.__getitem__, subjects)),
+            [held[i] for i in dissolved_at.tolist()],
+        )
 
 
 @dataclass
@@ -654,11 +680,18 @@ RULES: tuple[Callable[[GapContext], list[Gap]], ...] = (
 
 
 def find_gaps(
-    state: GovernanceState, knowledge: Known, as_of: date, anchoring: Anchoring | None = None
+    state: GovernanceState,
+    knowledge: Known,
+    as_of: date,
+    anchoring: Anchoring | None = None,
+    holders: Holders | None = None,
 ) -> list[Gap]:
     """Run every rule on a state (and the knowledge it was folded from); in each rule's
-    order, by what the gap is about. `anchoring` defaults to the definition (a replay)."""
-    context = GapContext(state, knowledge, as_of, anchoring or ReplayedAnchoring(knowledge, as_of))
+    order, by what the gap is about. `anchoring` defaults to the definition (a replay);
+    `holders`, to `Holders.of(state)`."""
+    context = GapContext(
+        state, knowledge, as_of, anchoring or ReplayedAnchoring(knowledge, as_of), holders
+    )
     found: list[Gap] = []
     for rule in RULES:
         gaps = rule(context)

@@ -6,19 +6,21 @@ Every cell can be traced to the decisions (and their sources) that put each role
 from __future__ import annotations
 
 import weakref
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import attrgetter, itemgetter
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple
 from uuid import UUID
+
+import numpy as np
 
 from domain.decisions import Decision, DecisionCorrection, DecisionRetraction, RecordedDecision
 from domain.governance import GovernanceState, Holding, Party, Subject
 from domain.knowledge import Known
 from domain.vocabulary import Role
 from projections.kept import Kept
+from projections.resident import HoldingColumns
 
 ROLE_ORDER = (Role.ACCOUNTABLE, Role.RESPONSIBLE, Role.CONSULTED, Role.INFORMED, Role.OVERSIGHT)
 
@@ -48,7 +50,7 @@ class MatrixFilter:
         return cls(chosen(subject_kinds), subtree, chosen(disciplines), chosen(party_kinds))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     decision: UUID
     kind: str
@@ -57,7 +59,7 @@ class Source:
     decided_by: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     party: str
     subject: str
@@ -115,24 +117,6 @@ def column_order(subjects: Iterable[Subject], all_subjects: dict[str, Subject]) 
     return sorted(subjects, key=lambda s: (s.kind.value, path(s)))
 
 
-class Held(Protocol):
-    """A role held, with a place to keep what is derived from it alone (the read model's
-    decoded rows are such; see `projections.bitemporal.Decoded`): `memo[0]` is the one slot
-    the matrix uses, replaced whole, never changed in place (so concurrent questions never
-    see half of one)."""
-
-    @property
-    def value(self) -> Holding: ...
-
-    @property
-    def memo(self) -> list[Any]: ...
-
-
-class _Held(NamedTuple):
-    value: Holding
-    memo: list[Any]
-
-
 def build_matrix(
     state: GovernanceState,
     knowledge: Known,
@@ -141,12 +125,14 @@ def build_matrix(
     known_at: datetime,
     ledger_head: int,
     only: MatrixFilter | None = None,
-    held: Sequence[Held] | None = None,
+    held: HoldingColumns | None = None,
 ) -> Matrix:
     """The matrix of a state, with every cell traced to its decisions.
 
-    `held` are the state's holdings with their memos (what is derived from one holding is
-    then derived once for every matrix that holding is in); by default, with fresh ones."""
+    `held` are the state's holdings as the read model hands them out, with their codes and a
+    memo beside them (what is derived from one holding is then derived once for every matrix
+    that holding is in, and the cells are grouped by codes, without reading each holding);
+    by default, the state's holdings are traced afresh."""
     only = only or MatrixFilter()
     subjects = list(state.subjects.values())
     if only.subject_kinds is not None:
@@ -154,7 +140,10 @@ def build_matrix(
     if only.subtree is not None:
         keep = subtree(state.subjects, only.subtree)
         subjects = [s for s in subjects if s.id in keep]
-    holding_parties = {h.party for h in state.holdings.values()}
+    if held is None:
+        holding_parties = {h.party for h in state.holdings.values()}
+    else:
+        holding_parties = set(map(held.parties.__getitem__, np.unique(held.party).tolist()))
     parties = [p for p in state.parties.values() if p.active() or p.id in holding_parties]
     if only.party_kinds is not None:
         parties = [p for p in parties if p.kind.value in only.party_kinds]
@@ -162,55 +151,104 @@ def build_matrix(
         parties = [p for p in parties if p.discipline and p.discipline.value in only.disciplines]
     parties.sort(key=lambda p: (p.kind.value, p.name.lower(), p.id))
     matrix = Matrix(as_of, known_at, ledger_head, parties, column_order(subjects, state.subjects))
+    shown_parties, shown_subjects = {p.id for p in parties}, {s.id for s in subjects}
     if held is None:
-        held = [_Held(holding, [None]) for holding in state.holdings.values()]
-    _fill_cells(matrix.cells, held, knowledge, {p.id for p in parties}, {s.id for s in subjects})
+        _fill_cells(matrix.cells, state.holdings.values(), knowledge, shown_parties, shown_subjects)
+    else:
+        _fill_cells_by_codes(matrix.cells, held, knowledge, shown_parties, shown_subjects)
     return matrix
 
 
 def _fill_cells(
     cells: dict[tuple[str, str], Cell],
-    held: Sequence[Held],
+    holdings: Iterable[Holding],
     knowledge: Known,
     shown_parties: set[str],
     shown_subjects: set[str],
 ) -> None:
     """The cells of the shown parties and subjects: a party's roles for a subject, each with
-    its since and traced sources.
+    its since and traced sources (the definition; see `_fill_cells_by_codes`)."""
+    whole = knowledge.whole
+    ref = weakref.ref(whole)
+    shown = [
+        Contribution.of(ref, whole, h)
+        for h in holdings
+        if h.party in shown_parties and h.subject in shown_subjects
+    ]
+    by_cell: dict[tuple[str, str], list[Contribution]] = {}
+    for role in shown:
+        by_cell.setdefault(role.key, []).append(role)
+    several = {key: roles for key, roles in by_cell.items() if len(roles) > 1}
+    for key, roles in by_cell.items():
+        if key in several:
+            roles.sort(key=_role_rank)
+            cells[key] = _cell_of_several(key, roles, knowledge)
+        else:
+            cells[key] = roles[0].cell
+    _read_as_cut(cells, shown, several, knowledge)
 
-    What one holding contributes is derived once per whole knowledge and kept in its memo
-    (see `Contribution`), so the usual cell (one role) is found without looking into the holding
-    again; it is traced anew only for a cut of the knowledge in which a decision behind it
-    reads otherwise than both as recorded and as now."""
+
+def _fill_cells_by_codes(
+    cells: dict[tuple[str, str], Cell],
+    held: HoldingColumns,
+    knowledge: Known,
+    shown_parties: set[str],
+    shown_subjects: set[str],
+) -> None:
+    """`_fill_cells` (the same cells), from the read model's holdings: what one holding
+    contributes is derived once per whole knowledge and kept in the memo beside its row (see
+    `Contribution`), so the usual cell (one role) is found without looking into the holding
+    again, and the shown cells and those of parties holding several roles for a subject are
+    found from the holdings' codes. A cell is traced anew only for a cut of the knowledge in
+    which a decision behind it reads otherwise than both as recorded and as now."""
     whole = knowledge.whole
     ref = weakref.ref(whole)  # (one object for as long as `whole` lives: a token for it)
-    roles: list[Contribution] = [row.memo[0] for row in held]
-    for i in [i for i, role in enumerate(roles) if role is None or role.whole is not ref]:
-        roles[i] = held[i].memo[0] = Contribution.of(ref, whole, held[i].value)
-    keys = list(map(_key_of, roles))
-    if not (
-        set(map(_subject_of, keys)) <= shown_subjects and set(map(_party_of, keys)) <= shown_parties
-    ):
-        shown = [
-            role for role in roles if role.key[1] in shown_subjects and role.key[0] in shown_parties
-        ]
-        keys = list(map(_key_of, shown))
+    memo = held.memo(ref)
+    missing = np.flatnonzero(~memo.made[held.at])
+    if len(missing):
+        made = [Contribution.of(ref, whole, held.values[i]) for i in missing.tolist()]
+        memo.values[held.at[missing]] = np.fromiter(made, object, len(made))
+        memo.made[held.at[missing]] = True
+    contributions = memo.values[held.at]
+    party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
+    subject_shown = np.fromiter(map(shown_subjects.__contains__, held.subjects), np.bool_)
+    shown_at = party_shown[held.party] & subject_shown[held.subject]
+    if shown_at.all():
+        shown, keys = contributions.tolist(), held.cell_keys.tolist()
+        cell_codes, role_codes = held.cell_codes(), held.role
     else:
-        shown = roles
+        at = np.flatnonzero(shown_at)
+        shown, keys = contributions[at].tolist(), held.cell_keys[at].tolist()
+        cell_codes, role_codes = held.cell_codes()[at], held.role[at]
     found = dict(zip(keys, map(_cell_of, shown), strict=True))
     cells.update(found)
     several: dict[tuple[str, str], list[Contribution]] = {}
     if len(found) < len(shown):  # some party holds several roles for a subject
-        counts = Counter(keys)
-        several = {key: [] for key, count in counts.items() if count > 1}
-        for key, role in [
-            (key, role) for key, role in zip(keys, shown, strict=True) if key in several
-        ]:
-            several[key].append(role)
-        for key, together in several.items():
-            together.sort(key=_role_rank)
+        order = np.lexsort((role_codes, cell_codes))  # by cell, each cell's roles in order
+        ordered = cell_codes[order]
+        repeated = ordered[1:] == ordered[:-1]
+        together_at = np.zeros(len(order), np.bool_)
+        together_at[1:] |= repeated
+        together_at[:-1] |= repeated
+        members, member_cells = order[together_at].tolist(), ordered[together_at]
+        starts = np.flatnonzero(np.diff(member_cells, prepend=-1)).tolist()
+        for start, end in zip(starts, [*starts[1:], len(members)], strict=True):
+            together = [shown[i] for i in members[start:end]]
+            key = keys[members[start]]
+            several[key] = together
             cells[key] = _cell_of_several(key, together, knowledge)
-    if knowledge is not whole:  # a cut: a role whose decisions were put right reads as then
+    _read_as_cut(cells, shown, several, knowledge)
+
+
+def _read_as_cut(
+    cells: dict[tuple[str, str], Cell],
+    shown: list[Contribution],
+    several: dict[tuple[str, str], list[Contribution]],
+    knowledge: Known,
+) -> None:
+    """In a cut of the knowledge, a one-role cell whose decisions were put right reads as
+    then."""
+    if knowledge is not knowledge.whole:
         for role in [role for role in shown if role.first_change is not None]:
             if role.key not in several:
                 cells[role.key] = role.cell_in(knowledge)

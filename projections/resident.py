@@ -19,12 +19,14 @@ closed, after T. A rebuild (which reuses ids) raises the generation: the arrays 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from domain.timeline import ROW_KINDS
+from domain.vocabulary import Role
 from projections.tables import KIND_CODES, Reader, Stored
 
 OPEN_END = np.iinfo(np.int64).max
@@ -33,6 +35,80 @@ OPEN_END = np.iinfo(np.int64).max
 ALL_KINDS = frozenset(ROW_KINDS)
 
 Ints = npt.NDArray[np.int64]
+
+HOLDING = KIND_CODES["holding"]
+ROLE_CODES = {role: code for code, role in enumerate(Role)}
+"""A role's code in `HoldingColumns.role`: its place in `Role` (A, R, C, I, O)."""
+NO_CODE = -1
+
+
+@dataclass(frozen=True)
+class HoldingColumns:
+    """The holdings in force, in the order of the rows handed out with them, as codes: for
+    the answers that group or count holdings (the matrix's cells, who is accountable for
+    what) without touching each holding's objects (which lie all over the heap: touching
+    them is most of what such a loop costs)."""
+
+    party: npt.NDArray[np.int32]
+    """A code per holding: its party is `parties[code]`."""
+    subject: npt.NDArray[np.int32]
+    """A code per holding: its subject is `subjects[code]`."""
+    role: npt.NDArray[np.int8]
+    """A code per holding (`ROLE_CODES`)."""
+    cell_keys: npt.NDArray[np.object_]
+    """A holding's (party, subject): the same tuple for every row of that cell."""
+    parties: Sequence[str]
+    subjects: Sequence[str]
+    values: Sequence[Any]
+    """The holdings themselves (read one by one, on demand)."""
+    at: Ints
+    """Their rows' indexes among the resident rows (where `memo` keeps what is derived)."""
+    memo: Callable[[object], Memo]
+    """The resident rows' memo for a token (`Resident.memo`)."""
+
+    def __len__(self) -> int:
+        return len(self.role)
+
+    def cell_codes(self) -> Ints:
+        """One int per (party, subject)."""
+        return (self.party.astype(np.int64) << 32) | self.subject.astype(np.int64)
+
+
+class Memo:
+    """What an answer derives from one row alone and one token (such as the whole knowledge a
+    matrix cell is traced in), kept beside the rows: `values[i]` for row i, if `made[i]`.
+
+    Kept in arrays rather than on the decoded rows, so that gathering what the rows in force
+    contribute touches only those values, not the rows they came from. Values are written
+    whole and never changed; two questions that make the same one at once both make it right,
+    and either is kept."""
+
+    def __init__(self, token: object, size: int) -> None:
+        self.token = token
+        self.values: npt.NDArray[np.object_] = np.full(size, None, object)
+        self.made = np.zeros(size, np.bool_)
+
+    def grown(self, size: int) -> Memo:
+        """The same values, with room for rows loaded since."""
+        memo = Memo(self.token, size)
+        memo.values[: len(self.values)] = self.values
+        memo.made[: len(self.made)] = self.made
+        return memo
+
+
+class _Names:
+    """Ids as small ints, in the order first seen (append-only: a code never changes)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def code(self, name: str) -> int:
+        found = self.codes.get(name)
+        if found is None:
+            found = self.codes[name] = len(self.names)
+            self.names.append(name)
+        return found
 
 
 class Resident:
@@ -56,6 +132,16 @@ class Resident:
         self.is_decoded = np.empty(0, np.bool_)
         self.count = 0
         """How many rows are decoded."""
+        self.party = np.empty(0, np.int32)
+        self.subject = np.empty(0, np.int32)
+        self.role = np.empty(0, np.int8)
+        self.cell_keys: npt.NDArray[np.object_] = np.empty(0, object)
+        """A holding's codes and cell key (`HoldingColumns`), set when it is first decoded
+        (NO_CODE and None until then, and for the other kinds); kept when the decoded rows
+        are forgotten (a row's content never changes)."""
+        self._parties, self._subjects = _Names(), _Names()
+        self._cells: dict[tuple[str, str], tuple[str, str]] = {}
+        self._memo: Memo | None = None
 
     def refresh(self, reader: Reader, position: int) -> None:
         """Take in the rows written and closed since `self.position`; `reader` sees the tables
@@ -83,6 +169,12 @@ class Resident:
             self.recorded_to = np.concatenate((self.recorded_to, _ends(columns[5])))
             self.rows = np.concatenate((self.rows, np.full(len(written), None, object)))
             self.is_decoded = np.concatenate((self.is_decoded, np.zeros(len(written), np.bool_)))
+            self.party = np.concatenate((self.party, np.full(len(written), NO_CODE, np.int32)))
+            self.subject = np.concatenate(
+                (self.subject, np.full(len(written), NO_CODE, np.int32))
+            )
+            self.role = np.concatenate((self.role, np.full(len(written), NO_CODE, np.int8)))
+            self.cell_keys = np.concatenate((self.cell_keys, np.full(len(written), None, object)))
         self.position = position
 
     def in_force(self, as_of: int, position: int, kinds: Sequence[str] = ROW_KINDS) -> Ints:
@@ -126,8 +218,53 @@ class Resident:
             self.rows[missing] = [rows[row_id] for row_id in ids]
             self.is_decoded[missing] = True
             self.count += len(missing)
+            self._code_holdings(missing)
         result: npt.NDArray[np.object_] = self.rows[found]
         return result
+
+    def _code_holdings(self, decoded: Ints) -> None:
+        """Set the codes of the holdings among the rows just decoded (first time only)."""
+        new = decoded[(self.kinds[decoded] == HOLDING) & (self.role[decoded] == NO_CODE)]
+        if not len(new):
+            return
+        holdings = [row.value for row in self.rows[new].tolist()]
+        party, subject = self._parties.code, self._subjects.code
+        cells = self._cells
+        self.party[new] = [party(h.party) for h in holdings]
+        self.subject[new] = [subject(h.subject) for h in holdings]
+        self.role[new] = [ROLE_CODES[h.role] for h in holdings]
+        keys = ((h.party, h.subject) for h in holdings)
+        self.cell_keys[new] = np.fromiter(
+            (cells.setdefault(key, key) for key in keys), object, len(holdings)
+        )
+
+    def holding_columns(self, found: Ints, values: Sequence[Any]) -> HoldingColumns:
+        """The codes of the holdings among the rows at `found` (all decoded), in row-id order;
+        `values` are those holdings, in the same order."""
+        held = found[self.kinds[found] == HOLDING]
+        return HoldingColumns(
+            self.party[held],
+            self.subject[held],
+            self.role[held],
+            self.cell_keys[held],
+            tuple(self._parties.names),
+            tuple(self._subjects.names),
+            values,
+            held,
+            self.memo,
+        )
+
+    def memo(self, token: object) -> Memo:
+        """The rows' memo for `token`: the one kept, if it is for the same token (grown to the
+        rows loaded since), else a new one, kept in its place (one token at a time: a matrix
+        memo's token is the whole knowledge, which every new decision replaces)."""
+        memo = self._memo
+        if memo is None or memo.token is not token:
+            memo = Memo(token, len(self.ids))
+        elif len(memo.values) < len(self.ids):
+            memo = memo.grown(len(self.ids))
+        self._memo = memo
+        return memo
 
     def by_kind(self, found: Ints, rows: npt.NDArray[np.object_]) -> dict[str, list[Any]]:
         """The decoded `rows` at the indexes `found`, by kind, each kind in row-id order."""

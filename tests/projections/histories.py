@@ -24,6 +24,8 @@ DAYS = 90
 PARTIES = ("p0", "p1", "p2", "p3")
 SUBJECTS = ("s0", "s1", "s2")
 ROLES = ("accountable", "responsible")
+MORE_ROLES = ("consulted", "oversight")
+"""The roles a step with c = 3 or 4 names (only `busy_histories` draws those)."""
 KINDS = (
     "party",
     "dissolve",
@@ -61,6 +63,38 @@ steps = st.tuples(
 )
 histories = st.lists(steps, min_size=1, max_size=35)
 
+BUSY_KINDS = (
+    *("assign",) * 8,
+    *("needs-consent", "consent", "relieve", "transfer", "transfer", "dissolve"),
+    *("correct", "correct", "retract", "risk", "accept", "framework"),
+)
+
+
+def _spread(history: list[Step]) -> list[Step]:
+    """Shift each step's party, subject and role by its place in the history, so that even
+    the simplest draws (all zeros, which hypothesis favours) name many different roles."""
+    return [
+        (kind, (a + i) % 4, (b + i // 4) % 4, day, (c + i) % 5, n)
+        for i, (kind, a, b, day, c, n) in enumerate(history)
+    ]
+
+
+busy_histories = st.lists(
+    st.tuples(
+        st.sampled_from(BUSY_KINDS),
+        st.integers(0, 3),
+        st.integers(0, 3),
+        st.integers(20, DAYS),  # (after the prelude has registered every party and subject)
+        st.integers(0, 4),
+        st.integers(0, 10**6),
+    ),
+    min_size=12,
+    max_size=30,
+).map(_spread)
+"""Histories dense in responsibilities: many roles held at once, all five kinds of role, often
+several by one party for one subject (what the matrix groups), and accountable parties for
+the systems whose risks are accepted (what the acceptance rules compare)."""
+
 
 class StepClock:
     """A ledger clock the history moves forward by hand."""
@@ -86,8 +120,8 @@ def build(step: Step, recorded: list[d.RecordedDecision], ledger: Ledger) -> d.D
     """Read one step as a decision (None if it names nothing that could be corrected)."""
     kind, a, b, day, c, n = step
     on = _on(day)
-    party, other = PARTIES[a], PARTIES[(a + 1 + c) % 4]
-    subject, role = SUBJECTS[b % 3], ROLES[c % 2]
+    party, other = PARTIES[a], PARTIES[(a + 1 + c % 3) % 4]
+    subject, role = SUBJECTS[b % 3], ROLES[c % 2] if c < 3 else MORE_ROLES[c - 3]
     if kind == "party":
         return _decision(
             "party.registered",

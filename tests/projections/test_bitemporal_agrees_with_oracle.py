@@ -31,7 +31,16 @@ from projections.gaps import find_gaps
 from projections.matrix import MatrixFilter, build_matrix
 from projections.views import state_view
 from tests.conftest import POSTGRES_URL
-from tests.projections.histories import DAYS, START, StepClock, build, histories, prelude
+from tests.projections.histories import (
+    DAYS,
+    START,
+    Step,
+    StepClock,
+    build,
+    busy_histories,
+    histories,
+    prelude,
+)
 
 EXAMPLES = {"sqlite": 200, "postgresql": 50}
 """Hypothesis examples per backend (each is a fresh ledger of up to 42 decisions)."""
@@ -102,23 +111,45 @@ def test_read_model_equals_oracle_for_any_date_as_known_at_any_time(settings: Se
         suppress_health_check=[HealthCheck.too_slow],
     )
     @given(history=histories, data=st.data())
-    def agrees(history: list[tuple[str, int, int, int, int, int]], data: st.DataObject) -> None:
-        clock = StepClock()
-        with fresh_ledger(settings, clock) as ledger:
-            ledger.record(prelude(history), recorded_by="test")
-            recorded = ledger.recorded()
-            for step in history:
-                clock.now += timedelta(seconds=step[4])
-                decision = build(step, recorded, ledger)
-                if decision is not None:
-                    with suppress(DomainError):  # refused by the invariants: not history
-                        recorded.extend(ledger.record([decision], recorded_by="test"))
-                if data.draw(st.integers(0, 4), label="query now") == 0:
-                    assert_agrees(ledger, data)
-            assert_agrees(ledger, data)
-            for item in recorded[8:]:
-                event(item.kind)
-            if oracle.state(recorded, LATEST_DATE, recorded[-1].recorded_at).anomalies:
-                event("has anomalies")
+    def agrees(history: list[Step], data: st.DataObject) -> None:
+        _record_and_compare(settings, history, data)
 
     agrees()
+
+
+def test_read_model_equals_oracle_when_many_roles_are_held(settings: Settings) -> None:
+    """The same, on histories dense in responsibilities (`busy_histories`): the matrix's
+    grouping of several roles per cell, and the holders the gap rules count, compared on
+    states with many roles held at once, which the general histories rarely reach."""
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES[settings.backend] // 2,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(history=busy_histories, data=st.data())
+    def agrees(history: list[Step], data: st.DataObject) -> None:
+        _record_and_compare(settings, history, data)
+
+    agrees()
+
+
+def _record_and_compare(settings: Settings, history: list[Step], data: st.DataObject) -> None:
+    """Record the history step by step, comparing at random points and at the end."""
+    clock = StepClock()
+    with fresh_ledger(settings, clock) as ledger:
+        ledger.record(prelude(history), recorded_by="test")
+        recorded = ledger.recorded()
+        for step in history:
+            clock.now += timedelta(seconds=step[4])
+            decision = build(step, recorded, ledger)
+            if decision is not None:
+                with suppress(DomainError):  # refused by the invariants: not history
+                    recorded.extend(ledger.record([decision], recorded_by="test"))
+            if data.draw(st.integers(0, 4), label="query now") == 0:
+                assert_agrees(ledger, data)
+        assert_agrees(ledger, data)
+        for item in recorded[8:]:
+            event(item.kind)
+        if oracle.state(recorded, LATEST_DATE, recorded[-1].recorded_at).anomalies:
+            event("has anomalies")
