@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache, cached_property
 from operator import attrgetter, itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 import orjson
@@ -50,7 +50,7 @@ from domain.vocabulary import Role
 from ledger import collector
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections.resident import HoldingColumns, Resident
+from projections.resident import HoldingColumns, Ints, Resident
 from projections.tables import (
     VIEW_NAME,
     Insert,
@@ -62,6 +62,7 @@ from projections.tables import (
 )
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 DECODED_LIMIT = 1_000_000
 """At most this many decoded rows are kept per view (the cache is emptied when full)."""
 NOTHING = Footprint(None, frozenset())
@@ -458,8 +459,7 @@ class GovernanceView:
             resident = self._resident_at(reader)
             found = resident.in_force(as_of.toordinal(), position)
             kinds = resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
-            values = _Values(kinds.get("holding", []))
-            return InForceRows(kinds, resident.holding_columns(found, values))
+            return InForceRows(kinds, resident, found)
 
     def accountable_history(
         self, pairs: Sequence[tuple[str, str]], as_of: date, position: int
@@ -775,12 +775,28 @@ class InForceRows:
     """The rows in force at one (as_of, position), decoded, by kind (each kind in row-id
     order): the state, assembled on first use in the fold's order or, cheaper, with its
     dictionaries in no particular order (for answers that do not depend on order), and the
-    anchoring runs; and the holdings with their codes (`holding_columns`). All of it is
-    shared: read only."""
+    anchoring runs; the holdings with their codes (`holding_columns`); and what answers derive
+    from single rows, kept beside them (`derived`). All of it is shared: read only.
 
-    def __init__(self, kinds: dict[str, list[Decoded]], holding_columns: HoldingColumns) -> None:
+    `resident` holds the rows, `found` are their indexes there."""
+
+    def __init__(self, kinds: dict[str, list[Decoded]], resident: Resident, found: Ints) -> None:
         self.kinds = kinds
-        self.holding_columns = holding_columns
+        self._resident, self._found = resident, found
+
+    @cached_property
+    def holding_columns(self) -> HoldingColumns:
+        return self._resident.holding_columns(self._found, _Values(self.kinds.get("holding", [])))
+
+    def derived(self, kind: str, make: Callable[[Any], T]) -> list[T]:
+        """`make(value)` for the value of each row of `kind`, in the order of `kinds[kind]`:
+        made once per row (a row's content never changes) and kept beside it, in the resident
+        rows' memo named by `make`."""
+        rows = self.kinds.get(kind, [])
+        at = self._resident.of_kind(self._found, kind)
+        values = self._resident.memo(make).at(at, lambda i: make(rows[i][3]))
+        found: list[T] = values.tolist()
+        return found
 
     @cached_property
     def state(self) -> GovernanceState:

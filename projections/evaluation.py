@@ -17,7 +17,7 @@ from ledger.service import Ledger
 from projections import oracle, queries
 from projections.bitemporal import GovernanceView, InForceRows
 from projections.diff import CellChange, diff_matrices
-from projections.gaps import Gap, Holders, find_gaps
+from projections.gaps import Gap, Holders, RiskFacts, find_gaps
 from projections.matrix import Matrix, MatrixFilter, Source, build_matrix, trace
 
 EVERYTHING = MatrixFilter()
@@ -57,6 +57,7 @@ class Snapshot:
                 self.moment.as_of,
                 StoredAnchoring(rows.runs, self.view, self.moment.as_of, self.ledger_head),
                 Holders.of_codes(state, rows.holding_columns),
+                rows.derived("risk", RiskFacts.of),
             )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, partial
 from operator import attrgetter
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import numpy as np
@@ -201,6 +201,56 @@ class Holders:
         )
 
 
+@dataclass(slots=True)
+class RiskFacts:
+    """What the risk rules read of one risk: its own content only, so the same for every
+    question it is in force for. The read model makes them once per risk row and keeps them
+    beside it (`InForceRows.derived`); small and made together, they let the rules' passes over
+    every risk touch little memory. `gaps` keeps the gaps made of the risk, per rule."""
+
+    risk: Risk
+    system: str
+    acceptance: Acceptance | None
+    """The acceptance of its residual risk in force, if any."""
+    accepted_by: tuple[str, ...]
+    acceptance_criteria: str | None
+    review_by: date | None
+    assessed: bool
+    assessed_criteria: str | None
+    """The criteria its latest assessment was judged against."""
+    gaps: dict[Callable[..., Gap], Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, risk: Risk) -> RiskFacts:
+        acceptance = risk.acceptance_in_force()
+        latest = risk.assessments[-1] if risk.assessments else None
+        return cls(
+            risk,
+            risk.system,
+            acceptance,
+            tuple(acceptance.accepted_by) if acceptance else (),
+            acceptance.criteria if acceptance else None,
+            acceptance.review_by if acceptance else None,
+            latest is not None,
+            latest.criteria if latest else None,
+        )
+
+    def gap(self, make: Callable[[Risk], Gap]) -> Gap:
+        """`make(risk)`, made once and kept."""
+        found: Gap | None = self.gaps.get(make)
+        if found is None:
+            found = self.gaps[make] = make(self.risk)
+        return found
+
+    def gap_with(self, key: K, make: Callable[[Risk, K], Gap]) -> Gap:
+        """`make(risk, key)`, kept, and made again when asked with another key."""
+        found = self.gaps.get(make)
+        if found is None or found[0] != key:
+            found = self.gaps[make] = (key, make(self.risk, key))
+        gap: Gap = found[1]
+        return gap
+
+
 @dataclass
 class GapContext:
     """What the rules look at: the state on as_of, the knowledge it was folded from, and the
@@ -211,6 +261,7 @@ class GapContext:
     as_of: date
     anchoring: Anchoring
     _holders: Holders | None = field(default=None, repr=False)
+    _risks: list[RiskFacts] | None = field(default=None, repr=False)
     _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
     _accountable_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -219,6 +270,13 @@ class GapContext:
         if self._holders is None:
             self._holders = Holders.of(self.state)
         return self._holders
+
+    @property
+    def risks(self) -> list[RiskFacts]:
+        """The facts of every risk of the state."""
+        if self._risks is None:
+            self._risks = [RiskFacts.of(risk) for risk in self.state.risks.values()]
+        return self._risks
 
     def accountable(self, subject: str) -> list[str]:
         """The parties accountable for `subject` on as_of, in order."""
@@ -229,6 +287,8 @@ class GapContext:
         accountable = self._accountable_sets.get(subject)
         if accountable is None:
             accountable = self._accountable_sets[subject] = frozenset(self.accountable(subject))
+        if len(parties) == 1:
+            return () if parties[0] in accountable else tuple(parties)
         return tuple(sorted({party for party in parties if party not in accountable}))
 
     def accountable_decisions(self, subject: str) -> tuple[UUID, ...]:
@@ -251,13 +311,13 @@ class GapContext:
         return found[1]
 
     @cached_property
-    def accepted(self) -> list[tuple[Risk, Acceptance]]:
-        """The risks whose residual risk is accepted on as_of, with the acceptance in force."""
-        return [
-            (risk, acceptance)
-            for risk in self.state.risks.values()
-            if (acceptance := risk.acceptance_in_force()) is not None
-        ]
+    def accepted(self) -> list[RiskFacts]:
+        """The risks whose residual risk is accepted on as_of (an acceptance is in force)."""
+        return [risk for risk in self.risks if risk.acceptance is not None]
+
+    def criteria_cover(self, system: str, criteria: str | None) -> bool:
+        """Whether `criteria` are in force and apply to `system`."""
+        return criteria is not None and system in self.scope(criteria)
 
     def scope(self, criteria: str) -> frozenset[str]:
         """The subjects criteria in force apply to (none, if they are not in force)."""
@@ -364,16 +424,12 @@ def role_held_by_dissolved_party(c: GapContext) -> list[Gap]:
 # --- risks ------------------------------------------------------------------------------------
 
 
-def _criteria_in_force(c: GapContext, risk: Risk, criteria: str | None) -> bool:
-    return criteria is not None and risk.system in c.scope(criteria)
-
-
 def acceptance_without_criteria(c: GapContext) -> list[Gap]:
     """A residual risk accepted without acceptance criteria in force for its system."""
     return [
-        c.kept(risk, _accepted_without_criteria)
-        for risk, acceptance in c.accepted
-        if not _criteria_in_force(c, risk, acceptance.criteria)
+        risk.gap(_accepted_without_criteria)
+        for risk in c.accepted
+        if not c.criteria_cover(risk.system, risk.acceptance_criteria)
     ]
 
 
@@ -398,15 +454,16 @@ def _accepted_without_criteria(risk: Risk) -> Gap:
 
 def acceptance_by_party_not_accountable(c: GapContext) -> list[Gap]:
     """A residual risk accepted by a party not accountable for the system it threatens."""
-    found: list[tuple[Risk, Acceptance, tuple[str, ...]]] = []
-    for risk, acceptance in c.accepted:
-        outsiders = c.outsiders(risk.system, acceptance.accepted_by)
+    found: list[tuple[RiskFacts, tuple[str, ...]]] = []
+    for risk in c.accepted:
+        outsiders = c.outsiders(risk.system, risk.accepted_by)
         if outsiders:
-            found.append((risk, acceptance, outsiders))
-    runs = c.anchoring.not_accountable_since([(r.system, o) for r, _, o in found])
+            found.append((risk, outsiders))
+    runs = c.anchoring.not_accountable_since([(r.system, o) for r, o in found])
     return [
-        c.kept_with(risk, (outsiders, max(acceptance.on, run)), _accepted_without_authority)
-        for (risk, acceptance, outsiders), run in zip(found, runs, strict=True)
+        risk.gap_with((outsiders, max(risk.acceptance.on, run)), _accepted_without_authority)
+        for (risk, outsiders), run in zip(found, runs, strict=True)
+        if risk.acceptance is not None
     ]
 
 
@@ -457,9 +514,9 @@ def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
 def assessment_without_criteria(c: GapContext) -> list[Gap]:
     """A risk whose latest assessment was not judged against criteria in force (finding 3)."""
     return [
-        c.kept(risk, _assessed_without_criteria)
-        for risk in c.state.risks.values()
-        if risk.assessments and not _criteria_in_force(c, risk, risk.assessments[-1].criteria)
+        risk.gap(_assessed_without_criteria)
+        for risk in c.risks
+        if risk.assessed and not c.criteria_cover(risk.system, risk.assessed_criteria)
     ]
 
 
@@ -478,10 +535,11 @@ def _assessed_without_criteria(risk: Risk) -> Gap:
 
 def acceptance_past_review(c: GapContext) -> list[Gap]:
     """An acceptance in force past its review-by date."""
+    as_of = c.as_of
     return [
-        c.kept(risk, _past_review)
-        for risk, acceptance in c.accepted
-        if acceptance.review_by < c.as_of
+        risk.gap(_past_review)
+        for risk in c.accepted
+        if risk.review_by is not None and risk.review_by < as_of
     ]
 
 
@@ -501,9 +559,7 @@ def _past_review(risk: Risk) -> Gap:
 
 def risk_never_assessed(c: GapContext) -> list[Gap]:
     """A risk identified but never assessed."""
-    return [
-        c.kept(risk, _never_assessed) for risk in c.state.risks.values() if not risk.assessments
-    ]
+    return [risk.gap(_never_assessed) for risk in c.risks if not risk.assessed]
 
 
 def _never_assessed(risk: Risk) -> Gap:
@@ -685,12 +741,14 @@ def find_gaps(
     as_of: date,
     anchoring: Anchoring | None = None,
     holders: Holders | None = None,
+    risks: list[RiskFacts] | None = None,
 ) -> list[Gap]:
     """Run every rule on a state (and the knowledge it was folded from); in each rule's
     order, by what the gap is about. `anchoring` defaults to the definition (a replay);
-    `holders`, to `Holders.of(state)`."""
+    `holders`, to `Holders.of(state)`; `risks` (the facts of the state's risks), to
+    `RiskFacts.of` each risk."""
     context = GapContext(
-        state, knowledge, as_of, anchoring or ReplayedAnchoring(knowledge, as_of), holders
+        state, knowledge, as_of, anchoring or ReplayedAnchoring(knowledge, as_of), holders, risks
     )
     found: list[Gap] = []
     for rule in RULES:

@@ -203,13 +203,9 @@ def _fill_cells_by_codes(
     which a decision behind it reads otherwise than both as recorded and as now."""
     whole = knowledge.whole
     ref = weakref.ref(whole)  # (one object for as long as `whole` lives: a token for it)
-    memo = held.memo(ref)
-    missing = np.flatnonzero(~memo.made[held.at])
-    if len(missing):
-        made = [Contribution.of(ref, whole, held.values[i]) for i in missing.tolist()]
-        memo.values[held.at[missing]] = np.fromiter(made, object, len(made))
-        memo.made[held.at[missing]] = True
-    contributions = memo.values[held.at]
+    contributions = held.memo(ref).at(
+        held.at, lambda i: Contribution.of(ref, whole, held.values[i])
+    )
     party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
     subject_shown = np.fromiter(map(shown_subjects.__contains__, held.subjects), np.bool_)
     shown_at = party_shown[held.party] & subject_shown[held.subject]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ class HoldingColumns:
     at: Ints
     """Their rows' indexes among the resident rows (where `memo` keeps what is derived)."""
     memo: Callable[[object], Memo]
-    """The resident rows' memo for a token (`Resident.memo`)."""
+    """The resident rows' memo of what the holdings contribute, for a token (`Resident.memo`)."""
 
     def __len__(self) -> int:
         return len(self.role)
@@ -87,6 +88,17 @@ class Memo:
         self.token = token
         self.values: npt.NDArray[np.object_] = np.full(size, None, object)
         self.made = np.zeros(size, np.bool_)
+
+    def at(self, rows: Ints, make: Callable[[int], Any]) -> npt.NDArray[np.object_]:
+        """The values of the rows at the indexes `rows`, making each one not made yet with
+        `make(i)`, `i` its place in `rows`."""
+        missing = np.flatnonzero(~self.made[rows])
+        if len(missing):
+            made = [make(i) for i in missing.tolist()]
+            self.values[rows[missing]] = np.fromiter(made, object, len(made))
+            self.made[rows[missing]] = True
+        found: npt.NDArray[np.object_] = self.values[rows]
+        return found
 
     def grown(self, size: int) -> Memo:
         """The same values, with room for rows loaded since."""
@@ -141,7 +153,7 @@ class Resident:
         are forgotten (a row's content never changes)."""
         self._parties, self._subjects = _Names(), _Names()
         self._cells: dict[tuple[str, str], tuple[str, str]] = {}
-        self._memo: Memo | None = None
+        self._memos: dict[object, Memo] = {}
 
     def refresh(self, reader: Reader, position: int) -> None:
         """Take in the rows written and closed since `self.position`; `reader` sees the tables
@@ -251,20 +263,26 @@ class Resident:
             tuple(self._subjects.names),
             values,
             held,
-            self.memo,
+            partial(self.memo, HoldingColumns),
         )
 
-    def memo(self, token: object) -> Memo:
-        """The rows' memo for `token`: the one kept, if it is for the same token (grown to the
-        rows loaded since), else a new one, kept in its place (one token at a time: a matrix
-        memo's token is the whole knowledge, which every new decision replaces)."""
-        memo = self._memo
+    def memo(self, name: object, token: object = None) -> Memo:
+        """The rows' memo `name` for `token`: the one kept, if it is for the same token (grown
+        to the rows loaded since), else a new one, kept in its place (one token per name: the
+        matrix's token is the whole knowledge, which every new decision replaces; what depends
+        on a row's content alone needs none)."""
+        memo = self._memos.get(name)
         if memo is None or memo.token is not token:
             memo = Memo(token, len(self.ids))
         elif len(memo.values) < len(self.ids):
             memo = memo.grown(len(self.ids))
-        self._memo = memo
+        self._memos[name] = memo
         return memo
+
+    def of_kind(self, found: Ints, kind: str) -> Ints:
+        """The indexes among `found` of the rows of `kind` (in the same order)."""
+        at: Ints = found[self.kinds[found] == KIND_CODES[kind]]
+        return at
 
     def by_kind(self, found: Ints, rows: npt.NDArray[np.object_]) -> dict[str, list[Any]]:
         """The decoded `rows` at the indexes `found`, by kind, each kind in row-id order."""
