@@ -25,11 +25,13 @@ from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
+import numpy as np
 import orjson
 from pydantic import TypeAdapter
 
 from domain import decisions as d
 from domain import governance as g
+from domain.anchoring import last_held_by_all
 from domain.governance import GovernanceState, InForce
 from domain.knowledge import Knowledge
 from domain.timeline import (
@@ -46,11 +48,11 @@ from domain.timeline import (
     run_entities,
     touched_roots,
 )
-from domain.vocabulary import Role
+from domain.vocabulary import EARLIEST_DATE
 from ledger import collector
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections.resident import HoldingColumns, Ints, Resident
+from projections.resident import NO_CODE, OPEN_END, HoldingColumns, Ints, Resident
 from projections.tables import (
     VIEW_NAME,
     Insert,
@@ -461,22 +463,58 @@ class GovernanceView:
             kinds = resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
             return InForceRows(kinds, resident, found)
 
-    def accountable_history(
-        self, pairs: Sequence[tuple[str, str]], as_of: date, position: int
-    ) -> dict[tuple[str, str], list[tuple[date, date | None]]]:
-        """For each (subject, party): the valid intervals, up to `as_of`, of the party's
-        accountable role for the subject, as known at `position` (adjacent ones not merged)."""
-        entities = {entity_id("holding", (p, s, Role.ACCOUNTABLE)): (s, p) for s, p in pairs}
-        found: dict[tuple[str, str], list[tuple[date, date | None]]] = {pair: [] for pair in pairs}
+    def not_accountable_since(
+        self, asked: Sequence[tuple[str, tuple[str, ...]]], as_of: date, position: int
+    ) -> list[date]:
+        """`gaps.Anchoring.not_accountable_since` as of `as_of`, as known at `position`, from
+        the accountable holdings' valid intervals held in memory (`Resident.accountable_
+        intervals`).
+
+        For one party not accountable on `as_of`, every interval that began by then has ended
+        by then, so the run began at the latest of their ends; for several parties, or if an
+        interval reaches past `as_of`, the intervals go to `last_held_by_all` (the definition).
+        """
         with self._lock, self.tables.reading() as reader:
-            rows = reader.accountable_intervals(list(entities), as_of.toordinal(), position)
-        for entity, valid_from, valid_to in rows:
-            found[entities[entity]].append(
-                (
-                    date.fromordinal(valid_from),
-                    None if valid_to is None else date.fromordinal(valid_to),
+            resident = self._resident_at(reader)
+        day = as_of.toordinal()
+        codes, starts, ends = resident.accountable_intervals(day, position)
+        if not len(codes):
+            return [EARLIEST_DATE] * len(asked)
+        cells, first = np.unique(codes, return_index=True)
+        latest = np.maximum.reduceat(ends, first)
+        last = [*first[1:].tolist(), len(codes)]
+
+        def where(party: str, subject: str) -> int | None:
+            """The index in `cells` of the pair's intervals (None: it has none)."""
+            code = resident.cell_code(party, subject)
+            at = int(np.searchsorted(cells, code))
+            return at if at < len(cells) and cells[at] == code else None
+
+        def intervals(at: int | None) -> list[tuple[date, date | None]]:
+            if at is None:
+                return []
+            return [
+                (date.fromordinal(start), None if end == OPEN_END else date.fromordinal(end))
+                for start, end in zip(
+                    starts[first[at] : last[at]].tolist(),
+                    ends[first[at] : last[at]].tolist(),
+                    strict=True,
                 )
-            )
+            ]
+
+        # one party (the usual case): the latest end of its intervals, found for all at once
+        wanted = np.array(
+            [resident.cell_code(parties[0], subject) for subject, parties in asked], np.int64
+        )
+        at = np.minimum(np.searchsorted(cells, wanted), len(cells) - 1)
+        ended = np.where(cells[at] == wanted, latest[at], NO_CODE).tolist()
+        found: list[date] = []
+        for (subject, parties), end in zip(asked, ended, strict=True):
+            if len(parties) == 1 and end <= day:
+                found.append(EARLIEST_DATE if end == NO_CODE else _day(end))
+            else:
+                places = [where(party, subject) for party in parties]
+                found.append(last_held_by_all([intervals(at) for at in places], as_of))
         return found
 
     def _in_force(
@@ -513,6 +551,11 @@ class GovernanceView:
             resident = self._resident = Resident(generation, DECODED_LIMIT)
         resident.refresh(reader, position)
         return resident
+
+
+@cache
+def _day(ordinal: int) -> date:
+    return date.fromordinal(ordinal)
 
 
 def _segments(
@@ -812,7 +855,6 @@ class InForceRows:
                 setattr(state, attr, dict(zip(map(_key, rows), map(_value, rows), strict=True)))
         state.anomalies = list(map(_value, self.kinds.get("anomaly", ())))
         return state
-
 
     @cached_property
     def runs(self) -> dict[str, date]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-from domain.anchoring import last_held_by_all
 from domain.governance import GovernanceState, Holding
 from domain.knowledge import Known
 from domain.vocabulary import EARLIEST_DATE, Role
@@ -77,12 +76,7 @@ class StoredAnchoring:
         return self.runs.get(f"{subject}/{condition}", EARLIEST_DATE)
 
     def not_accountable_since(self, asked: Sequence[tuple[str, tuple[str, ...]]]) -> list[date]:
-        pairs = sorted({(subject, party) for subject, parties in asked for party in parties})
-        history = self.view.accountable_history(pairs, self.as_of, self.position) if pairs else {}
-        return [
-            last_held_by_all([history[(subject, party)] for party in parties], self.as_of)
-            for subject, parties in asked
-        ]
+        return self.view.not_accountable_since(asked, self.as_of, self.position)
 
 
 def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:

@@ -148,9 +148,10 @@ class Resident:
         self.subject = np.empty(0, np.int32)
         self.role = np.empty(0, np.int8)
         self.cell_keys: npt.NDArray[np.object_] = np.empty(0, object)
-        """A holding's codes and cell key (`HoldingColumns`), set when it is first decoded
-        (NO_CODE and None until then, and for the other kinds); kept when the decoded rows
-        are forgotten (a row's content never changes)."""
+        """A holding's codes (from its entity, when its box is loaded) and cell key (when it is
+        first decoded): `HoldingColumns`; NO_CODE and None for the other kinds."""
+        self.accountable: Ints = np.empty(0, np.int64)
+        """The indexes of the accountable holdings' rows."""
         self._parties, self._subjects = _Names(), _Names()
         self._cells: dict[tuple[str, str], tuple[str, str]] = {}
         self._memos: dict[object, Memo] = {}
@@ -169,25 +170,56 @@ class Resident:
             self.recorded_to[where] = [recorded_to for _, recorded_to in closed]
         if written:
             columns = list(zip(*written, strict=True))
+            start = len(self.ids)
             self.ids = np.concatenate((self.ids, np.array(columns[0], np.int64)))
-            self.kinds = np.concatenate(
-                (self.kinds, np.array([KIND_CODES[k] for k in columns[1]], np.int8))
-            )
-            self.valid_from = np.concatenate((self.valid_from, np.array(columns[2], np.int64)))
-            self.valid_to = np.concatenate((self.valid_to, _ends(columns[3])))
+            kinds = np.array([KIND_CODES[k] for k in columns[1]], np.int8)
+            self.kinds = np.concatenate((self.kinds, kinds))
+            self.valid_from = np.concatenate((self.valid_from, np.array(columns[3], np.int64)))
+            self.valid_to = np.concatenate((self.valid_to, _ends(columns[4])))
             self.recorded_from = np.concatenate(
-                (self.recorded_from, np.array(columns[4], np.int64))
+                (self.recorded_from, np.array(columns[5], np.int64))
             )
-            self.recorded_to = np.concatenate((self.recorded_to, _ends(columns[5])))
+            self.recorded_to = np.concatenate((self.recorded_to, _ends(columns[6])))
             self.rows = np.concatenate((self.rows, np.full(len(written), None, object)))
             self.is_decoded = np.concatenate((self.is_decoded, np.zeros(len(written), np.bool_)))
-            self.party = np.concatenate((self.party, np.full(len(written), NO_CODE, np.int32)))
-            self.subject = np.concatenate(
-                (self.subject, np.full(len(written), NO_CODE, np.int32))
-            )
-            self.role = np.concatenate((self.role, np.full(len(written), NO_CODE, np.int8)))
-            self.cell_keys = np.concatenate((self.cell_keys, np.full(len(written), None, object)))
+            self._code_holdings(start, kinds, columns[2])
         self.position = position
+
+    def _code_holdings(
+        self, start: int, kinds: npt.NDArray[np.int8], entities: Sequence[str | None]
+    ) -> None:
+        """The codes of the rows from `start` on (their `kinds`, and the holdings' `entities`:
+        '<subject>/<party>/<role>', ids being slugs, with no '/' in them)."""
+        count = len(kinds)
+        party = np.full(count, NO_CODE, np.int32)
+        subject = np.full(count, NO_CODE, np.int32)
+        role = np.full(count, NO_CODE, np.int8)
+        held = np.flatnonzero(kinds == HOLDING).tolist()
+        if held:
+            parts = [str(entities[i]).split("/") for i in held]
+            assert all(len(p) == 3 for p in parts), "a holding's entity is not subject/party/role"
+            party_code, subject_code = self._parties.code, self._subjects.code
+            party[held] = [party_code(p[1]) for p in parts]
+            subject[held] = [subject_code(p[0]) for p in parts]
+            role[held] = [ROLE_CODES[Role(p[2])] for p in parts]
+            accountable = np.flatnonzero(role == ROLE_CODES[Role.ACCOUNTABLE]) + start
+            self.accountable = np.concatenate((self.accountable, accountable))
+        self.party = np.concatenate((self.party, party))
+        self.subject = np.concatenate((self.subject, subject))
+        self.role = np.concatenate((self.role, role))
+        self.cell_keys = np.concatenate((self.cell_keys, np.full(count, None, object)))
+
+    def _key_cells(self, decoded: Ints) -> None:
+        """The cell keys of the holdings among the rows just decoded, the first time: made of
+        the decoded holdings' own ids (which the answers touch anyway)."""
+        held = decoded[self.kinds[decoded] == HOLDING]
+        new = held[np.fromiter((key is None for key in self.cell_keys[held]), np.bool_, len(held))]
+        if len(new):
+            cells = self._cells
+            keys = [(row.value.party, row.value.subject) for row in self.rows[new].tolist()]
+            self.cell_keys[new] = np.fromiter(
+                (cells.setdefault(key, key) for key in keys), object, len(keys)
+            )
 
     def in_force(self, as_of: int, position: int, kinds: Sequence[str] = ROW_KINDS) -> Ints:
         """The indexes (in row-id order) of the rows of `kinds` valid on day `as_of` (an
@@ -230,25 +262,29 @@ class Resident:
             self.rows[missing] = [rows[row_id] for row_id in ids]
             self.is_decoded[missing] = True
             self.count += len(missing)
-            self._code_holdings(missing)
+            self._key_cells(missing)
         result: npt.NDArray[np.object_] = self.rows[found]
         return result
 
-    def _code_holdings(self, decoded: Ints) -> None:
-        """Set the codes of the holdings among the rows just decoded (first time only)."""
-        new = decoded[(self.kinds[decoded] == HOLDING) & (self.role[decoded] == NO_CODE)]
-        if not len(new):
-            return
-        holdings = [row.value for row in self.rows[new].tolist()]
-        party, subject = self._parties.code, self._subjects.code
-        cells = self._cells
-        self.party[new] = [party(h.party) for h in holdings]
-        self.subject[new] = [subject(h.subject) for h in holdings]
-        self.role[new] = [ROLE_CODES[h.role] for h in holdings]
-        keys = ((h.party, h.subject) for h in holdings)
-        self.cell_keys[new] = np.fromiter(
-            (cells.setdefault(key, key) for key in keys), object, len(holdings)
-        )
+    def accountable_intervals(self, as_of: int, position: int) -> tuple[Ints, Ints, Ints]:
+        """(cell code, valid from, valid to) of every accountable holding valid from day `as_of`
+        or earlier, as known at `position`, sorted by cell code (`HoldingColumns.cell_codes`;
+        an open end is `OPEN_END`)."""
+        rows = self.accountable
+        rows = rows[
+            (self.valid_from[rows] <= as_of)
+            & (self.recorded_from[rows] <= position)
+            & (self.recorded_to[rows] > position)
+        ]
+        codes = (self.party[rows].astype(np.int64) << 32) | self.subject[rows].astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        rows = rows[order]
+        return codes[order], self.valid_from[rows], self.valid_to[rows]
+
+    def cell_code(self, party: str, subject: str) -> int:
+        """The cell code of (party, subject); NO_CODE if no holding ever named either."""
+        p, s = self._parties.codes.get(party), self._subjects.codes.get(subject)
+        return NO_CODE if p is None or s is None else (p << 32) | s
 
     def holding_columns(self, found: Ints, values: Sequence[Any]) -> HoldingColumns:
         """The codes of the holdings among the rows at `found` (all decoded), in row-id order;

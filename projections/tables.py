@@ -55,8 +55,9 @@ Found = tuple[str, str, str, int, int]
 Stored = tuple[int, str, str, str, int, int]
 """(row id, kind, entity, payload, order date, order position) of a row."""
 
-Box = tuple[int, str, int, int | None, int, int | None]
-"""(row id, kind, valid_from, valid_to, recorded_from, recorded_to) of a row."""
+Box = tuple[int, str, str | None, int, int | None, int, int | None]
+"""(row id, kind, entity if a holding's, valid_from, valid_to, recorded_from, recorded_to) of a
+row."""
 
 
 class Reader(Protocol):
@@ -73,9 +74,6 @@ class Reader(Protocol):
         self, kinds: Sequence[str], as_of: int, position: int, group: str | None
     ) -> list[int]: ...
     def rows(self, ids: Sequence[int]) -> list[Stored]: ...
-    def accountable_intervals(
-        self, entities: Sequence[str], as_of: int, position: int
-    ) -> list[tuple[str, int, int | None]]: ...
 
 
 class Tables(Protocol):
@@ -137,8 +135,7 @@ CREATE TABLE IF NOT EXISTS rows (
 CREATE INDEX IF NOT EXISTS rows_open ON rows (grp) WHERE recorded_to IS NULL;
 CREATE INDEX IF NOT EXISTS rows_closed ON rows (recorded_to) WHERE recorded_to IS NOT NULL;
 DROP INDEX IF EXISTS rows_entity;
-CREATE INDEX IF NOT EXISTS rows_accountable ON rows (entity)
-    WHERE kind = 'holding' AND entity LIKE '%/accountable';
+DROP INDEX IF EXISTS rows_accountable;
 CREATE VIRTUAL TABLE IF NOT EXISTS row_boxes USING rtree_i32(
     id, kind_lo, kind_hi, valid_lo, valid_hi, recorded_lo, recorded_hi
 );
@@ -259,8 +256,8 @@ class _SqliteReader:
 
     def boxes_since(self, after_id: int, position: int) -> tuple[list[Box], list[tuple[int, int]]]:
         written: list[Box] = self.conn.execute(
-            "SELECT id, kind, valid_from, valid_to, recorded_from, recorded_to FROM rows "
-            "WHERE id > ? ORDER BY id",
+            "SELECT id, kind, CASE kind WHEN 'holding' THEN entity END,"
+            " valid_from, valid_to, recorded_from, recorded_to FROM rows WHERE id > ? ORDER BY id",
             (after_id,),
         ).fetchall()
         closed: list[tuple[int, int]] = self.conn.execute(
@@ -307,21 +304,6 @@ class _SqliteReader:
             "WHERE id IN (SELECT value FROM json_each(?))",
             (orjson.dumps(list(ids)).decode(),),
         ).fetchall()
-
-    def accountable_intervals(
-        self, entities: Sequence[str], as_of: int, position: int
-    ) -> list[tuple[str, int, int | None]]:
-        """(entity, valid_from, valid_to) of every accountable holding among `entities`, open
-        at `position` and valid from `as_of` or earlier: those roles' history up to `as_of`
-        (read through a partial index of accountable holdings only)."""
-        found: list[tuple[str, int, int | None]] = self.conn.execute(
-            "SELECT entity, valid_from, valid_to FROM rows "
-            "WHERE kind = 'holding' AND entity LIKE '%/accountable' "
-            "AND entity IN (SELECT value FROM json_each(?)) AND valid_from <= ? "
-            "AND recorded_from <= ? AND (recorded_to IS NULL OR recorded_to > ?)",
-            (orjson.dumps(list(entities)).decode(), as_of, position, position),
-        ).fetchall()
-        return found
 
 
 class _SqliteTransaction:
@@ -464,9 +446,7 @@ class PostgresTables:
                 "CREATE INDEX IF NOT EXISTS governance_view_rows_closed"
                 " ON governance_view_rows (recorded_to) WHERE recorded_to IS NOT NULL",
                 "DROP INDEX IF EXISTS governance_view_rows_entity",
-                "CREATE INDEX IF NOT EXISTS governance_view_rows_accountable"
-                " ON governance_view_rows (entity)"
-                " WHERE kind = 'holding' AND entity LIKE '%/accountable'",
+                "DROP INDEX IF EXISTS governance_view_rows_accountable",
                 "DROP INDEX IF EXISTS governance_view_rows_when",
                 "ALTER TABLE governance_view_rows ADD COLUMN IF NOT EXISTS area box"
                 f" GENERATED ALWAYS AS ({_AREA}) STORED",
@@ -587,7 +567,8 @@ class _PostgresReader:
 
     def boxes_since(self, after_id: int, position: int) -> tuple[list[Box], list[tuple[int, int]]]:
         written: list[Box] = self.conn.execute(
-            "SELECT id, kind, valid_from, valid_to, recorded_from, recorded_to"
+            "SELECT id, kind, CASE kind WHEN 'holding' THEN entity END,"
+            " valid_from, valid_to, recorded_from, recorded_to"
             " FROM governance_view_rows WHERE id > %s ORDER BY id",
             (after_id,),
         ).fetchall()
@@ -622,22 +603,6 @@ class _PostgresReader:
             "WHERE id = ANY(%s)",
             (list(ids),),
         ).fetchall()
-
-    def accountable_intervals(
-        self, entities: Sequence[str], as_of: int, position: int
-    ) -> list[tuple[str, int, int | None]]:
-        """(entity, valid_from, valid_to) of every accountable holding among `entities`, open
-        at `position` and valid from `as_of` or earlier: those roles' history up to `as_of`
-        (read through a partial index of accountable holdings only)."""
-        found: list[tuple[str, int, int | None]] = self.conn.execute(
-            "SELECT entity, valid_from, valid_to FROM governance_view_rows "
-            "WHERE kind = 'holding' AND entity LIKE '%%/accountable' "
-            "AND entity = ANY(%s) AND valid_from <= %s "
-            "AND recorded_from <= %s AND (recorded_to IS NULL OR recorded_to > %s)",
-            (list(entities), as_of, position, position),
-            prepare=True,
-        ).fetchall()
-        return found
 
 
 class _PostgresTransaction:

@@ -25,7 +25,8 @@ PARTIES = ("p0", "p1", "p2", "p3")
 SUBJECTS = ("s0", "s1", "s2")
 ROLES = ("accountable", "responsible")
 MORE_ROLES = ("consulted", "oversight")
-"""The roles a step with c = 3 or 4 names (only `busy_histories` draws those)."""
+"""The roles a step with c = 3 or 4 names (only `busy_histories` draws those; such a step's
+acceptance of residual risk is decided by one or two of the parties, not by the SMB)."""
 KINDS = (
     "party",
     "dissolve",
@@ -66,7 +67,7 @@ histories = st.lists(steps, min_size=1, max_size=35)
 BUSY_KINDS = (
     *("assign",) * 8,
     *("needs-consent", "consent", "relieve", "transfer", "transfer", "dissolve"),
-    *("correct", "correct", "retract", "risk", "accept", "framework"),
+    *("correct", "correct", "retract", "risk", "risk", "accept", "accept", "framework"),
 )
 
 
@@ -184,13 +185,14 @@ def build(step: Step, recorded: list[d.RecordedDecision], ledger: Ledger) -> d.D
         return _decision("risk.identified", risk=risk, system=subject, title="T", effective_on=on)
     if kind == "assess":
         return _decision("risk.assessed", risk=risk, level=("low", "high")[c % 2], effective_on=on)
-    if kind == "accept":
+    if kind == "accept":  # (by parties that hold roles, in busy histories: see MORE_ROLES)
         return _decision(
             "risk.residual_accepted",
             risk=risk,
             accepted_level="low",
             review_by=_on(day + 30 + b),
             effective_on=on,
+            decided_by=["smb"] if c < 3 else [party] if c == 3 else [party, other],
         )
     if kind == "withdraw":
         return _decision("risk.acceptance_withdrawn", risk=risk, effective_on=on)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from domain.knowledge import Knowledge
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import oracle, queries
+from projections import evaluation, oracle, queries
+from projections.evaluation import Moment
+from projections.gaps import find_gaps
 from tests import builders as b
 from tests.projections.histories import StepClock
 
@@ -108,5 +111,95 @@ def test_commitments_are_overdue_after_their_due_date_until_kept(settings: Setti
         assert (on_time.overdue, late.overdue) == (False, True)
         assert queries.commitments(ledger, date(2022, 4, 1), NOW, overdue=False) == []
         assert queries.recommendations(ledger, date(2022, 4, 1), NOW, status="open") == []
+    finally:
+        ledger.close()
+
+
+def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_since_then(
+    settings: Settings,
+) -> None:
+    """The read model answers "since when" of acceptance_without_authority from the
+    accountable holdings' intervals it keeps: for one acceptor, from the end of its last
+    accountable stretch; for several, from the end of the last stretch in which all of them
+    were accountable (never earlier than the acceptance itself); as the definition does."""
+    ledger = Ledger(settings)
+    try:
+        relieve = "responsibility.relieved"
+        ledger.record(
+            [
+                *b.basics(),
+                b.party("veiligheidsberaad"),
+                b.assign("minister-jenv", "c2000", "accountable", "2021-01-01"),
+                b.assign("korpschef", "c2000", "accountable", "2021-01-01"),
+                b.decision(
+                    relieve,
+                    party="korpschef",
+                    subject="c2000",
+                    role="accountable",
+                    effective_on="2021-09-01",
+                ),
+                *(
+                    b.decision(
+                        "risk.identified",
+                        risk=risk,
+                        system="c2000",
+                        title=risk,
+                        effective_on="2021-06-01",
+                    )
+                    for risk in ("afluisteren", "storing", "uitval")
+                ),
+                # the minister alone, while accountable; the minister and the korpschef
+                # together, while both were; the Veiligheidsberaad, never accountable
+                *(
+                    b.decision(
+                        "risk.residual_accepted",
+                        risk=risk,
+                        accepted_level="medium",
+                        review_by="2030-01-01",
+                        decided_by=by,
+                        effective_on=on,
+                    )
+                    for risk, by, on in [
+                        ("afluisteren", ["minister-jenv"], "2022-01-15"),
+                        ("storing", ["minister-jenv", "korpschef"], "2021-06-15"),
+                        ("uitval", ["veiligheidsberaad"], "2021-07-01"),
+                    ]
+                ),
+                # the minister's role ends (relieved, then briefly held again: two stretches)
+                b.decision(
+                    relieve,
+                    party="minister-jenv",
+                    subject="c2000",
+                    role="accountable",
+                    effective_on="2022-02-01",
+                ),
+                b.assign("minister-jenv", "c2000", "accountable", "2022-02-10"),
+                b.decision(
+                    relieve,
+                    party="minister-jenv",
+                    subject="c2000",
+                    role="accountable",
+                    effective_on="2022-03-01",
+                ),
+                b.assign("smb", "c2000", "accountable", "2022-03-01"),
+            ],
+            recorded_by="test",
+        )
+        as_of = date(2022, 6, 1)
+        found = {
+            gap.id: gap.since
+            for gap in evaluation.gaps(ledger, Moment(as_of, NOW))
+            if gap.rule == "acceptance_without_authority"
+        }
+        assert found == {
+            "afluisteren": date(2022, 3, 1),  # the end of the minister's last stretch
+            "storing": date(2021, 9, 1),  # the korpschef left: no longer both accountable
+            "uitval": date(2021, 7, 1),  # never accountable: since the acceptance
+        }
+        recorded = ledger.recorded()
+        knowledge = Knowledge.of(recorded)
+        assert evaluation.gaps(ledger, Moment(as_of, NOW)) == find_gaps(
+            oracle.state(recorded, as_of, NOW), knowledge, as_of
+        )
     finally:
         ledger.close()
