@@ -814,6 +814,38 @@ class _Values(Sequence[Any]):
         return self.rows[i][3]
 
 
+class _UnorderedState(GovernanceState):
+    """A state whose dictionaries (in no particular order) are made from the decoded rows in
+    force when first read. Read only, like every state the read model hands out."""
+
+    def __init__(self, kinds: dict[str, list[Decoded]]) -> None:  # (no field set yet)
+        self._kinds = kinds
+
+    def __getattr__(self, name: str) -> Any:  # (only for a field not made yet)
+        kind = _KINDS.get(name)
+        if kind is None:
+            raise AttributeError(name)
+        rows = self._kinds.get(kind, [])
+        value: Any = (
+            list(map(_value, rows))
+            if kind == "anomaly"
+            else dict(zip(map(_key, rows), map(_value, rows), strict=True))
+        )
+        setattr(self, name, value)
+        return value
+
+    def __eq__(self, other: object) -> bool:  # (equal to any state with the same content)
+        if not isinstance(other, GovernanceState):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _KINDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_KINDS = {attr: kind for kind, attr in [*_ATTRIBUTES.items(), ("anomaly", "anomalies")]}
+"""A state's field -> the kind of the rows it is made of."""
+
+
 class InForceRows:
     """The rows in force at one (as_of, position), decoded, by kind (each kind in row-id
     order): the state, assembled on first use in the fold's order or, cheaper, with its
@@ -847,14 +879,10 @@ class InForceRows:
 
     @cached_property
     def unordered(self) -> GovernanceState:
-        """The same state, its dictionaries in no particular order (each made in one go)."""
-        state = GovernanceState()
-        for kind, attr in _ATTRIBUTES.items():
-            rows = self.kinds.get(kind)
-            if rows:
-                setattr(state, attr, dict(zip(map(_key, rows), map(_value, rows), strict=True)))
-        state.anomalies = list(map(_value, self.kinds.get("anomaly", ())))
-        return state
+        """The same state, its dictionaries in no particular order, each made in one go when
+        first read (an answer reads only some of them: the matrix and gap report leave the
+        holdings, the largest, to `holding_columns`)."""
+        return _UnorderedState(self.kinds)
 
     @cached_property
     def runs(self) -> dict[str, date]:

@@ -80,6 +80,7 @@ def assert_agrees(ledger: Ledger, data: st.DataObject) -> None:
         assert state_view(fast, as_of, known_at, 0) == state_view(right, as_of, known_at, 0)
         # the matrix and the gap report (their "since" from the read model's anchoring runs)
         snap = evaluation.snapshot(ledger, Moment(as_of, known_at))
+        assert snap.rows.unordered == right  # (its dictionaries made as they are read)
         knowledge = Knowledge.of(oracle.known_prefix(recorded, known_at))
         assert evaluation.gaps_of(snap) == find_gaps(right, knowledge, as_of)
         matrix = evaluation.matrix_of(snap)
