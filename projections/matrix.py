@@ -203,23 +203,28 @@ def _fill_cells_by_codes(
     which a decision behind it reads otherwise than both as recorded and as now."""
     whole = knowledge.whole
     ref = weakref.ref(whole)  # (one object for as long as `whole` lives: a token for it)
-    contributions = held.memo(ref).at(
+    contributions = held.memo(Contribution, ref).at(
         held.at, lambda i: Contribution.of(ref, whole, held.values[i])
     )
+    # the one-role cells, and which contributions were ever put right, beside them: gathered
+    # without touching the contributions themselves
+    one_role = held.memo(Cell, ref).at(held.at, lambda i: contributions[i].cell)
+    changed = held.memo(_changed, ref).at(held.at, lambda i: _changed(contributions[i]))
     party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
     subject_shown = np.fromiter(map(shown_subjects.__contains__, held.subjects), np.bool_)
     shown_at = party_shown[held.party] & subject_shown[held.subject]
-    if shown_at.all():
-        shown, keys = contributions.tolist(), held.cell_keys.tolist()
-        cell_codes, role_codes = held.cell_codes(), held.role
-    else:
+    if not shown_at.all():
         at = np.flatnonzero(shown_at)
-        shown, keys = contributions[at].tolist(), held.cell_keys[at].tolist()
+        contributions, one_role, changed = contributions[at], one_role[at], changed[at]
+        keys = held.cell_keys[at].tolist()
         cell_codes, role_codes = held.cell_codes()[at], held.role[at]
-    found = dict(zip(keys, map(_cell_of, shown), strict=True))
+    else:
+        keys = held.cell_keys.tolist()
+        cell_codes, role_codes = held.cell_codes(), held.role
+    found = dict(zip(keys, one_role.tolist(), strict=True))
     cells.update(found)
     several: dict[tuple[str, str], list[Contribution]] = {}
-    if len(found) < len(shown):  # some party holds several roles for a subject
+    if len(found) < len(keys):  # some party holds several roles for a subject
         order = np.lexsort((role_codes, cell_codes))  # by cell, each cell's roles in order
         ordered = cell_codes[order]
         repeated = ordered[1:] == ordered[:-1]
@@ -229,11 +234,17 @@ def _fill_cells_by_codes(
         members, member_cells = order[together_at].tolist(), ordered[together_at]
         starts = np.flatnonzero(np.diff(member_cells, prepend=-1)).tolist()
         for start, end in zip(starts, [*starts[1:], len(members)], strict=True):
-            together = [shown[i] for i in members[start:end]]
+            together = contributions[members[start:end]].tolist()
             key = keys[members[start]]
             several[key] = together
             cells[key] = _cell_of_several(key, together, knowledge)
-    _read_as_cut(cells, shown, several, knowledge)
+    if knowledge is not whole:
+        _read_as_cut(cells, contributions[changed.astype(np.bool_)].tolist(), several, knowledge)
+
+
+def _changed(role: Contribution) -> bool:
+    """Whether a decision behind the role was ever corrected or retracted."""
+    return role.first_change is not None
 
 
 def _read_as_cut(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -64,8 +63,8 @@ class HoldingColumns:
     """The holdings themselves (read one by one, on demand)."""
     at: Ints
     """Their rows' indexes among the resident rows (where `memo` keeps what is derived)."""
-    memo: Callable[[object], Memo]
-    """The resident rows' memo of what the holdings contribute, for a token (`Resident.memo`)."""
+    memo: Callable[[object, object], Memo]
+    """The resident rows' memo of a name, for a token (`Resident.memo`)."""
 
     def __len__(self) -> int:
         return len(self.role)
@@ -299,7 +298,7 @@ class Resident:
             tuple(self._subjects.names),
             values,
             held,
-            partial(self.memo, HoldingColumns),
+            self.memo,
         )
 
     def memo(self, name: object, token: object = None) -> Memo:
