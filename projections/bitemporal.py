@@ -834,10 +834,14 @@ class _UnorderedState(GovernanceState):
         setattr(self, name, value)
         return value
 
-    def __eq__(self, other: object) -> bool:  # (equal to any state with the same content)
+    def __eq__(self, other: object) -> bool:
+        """Equal to any state with the same content, its anomalies in any order."""
         if not isinstance(other, GovernanceState):
             return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in _KINDS)
+        mine, theirs = self.anomalies, other.anomalies
+        return all(
+            getattr(self, f) == getattr(other, f) for f in _KINDS if f != "anomalies"
+        ) and (len(mine) == len(theirs) and all(mine.count(a) == theirs.count(a) for a in mine))
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -150,7 +150,7 @@ class Resident:
         """A holding's codes (from its entity, when its box is loaded) and cell key (when it is
         first decoded): `HoldingColumns`; NO_CODE and None for the other kinds."""
         self.accountable: Ints = np.empty(0, np.int64)
-        """The indexes of the accountable holdings' rows."""
+        """The indexes of the accountable holdings' rows, by cell code (then row id)."""
         self._parties, self._subjects = _Names(), _Names()
         self._cells: dict[tuple[str, str], tuple[str, str]] = {}
         self._memos: dict[object, Memo] = {}
@@ -201,12 +201,14 @@ class Resident:
             party[held] = [party_code(p[1]) for p in parts]
             subject[held] = [subject_code(p[0]) for p in parts]
             role[held] = [ROLE_CODES[Role(p[2])] for p in parts]
-            accountable = np.flatnonzero(role == ROLE_CODES[Role.ACCOUNTABLE]) + start
-            self.accountable = np.concatenate((self.accountable, accountable))
         self.party = np.concatenate((self.party, party))
         self.subject = np.concatenate((self.subject, subject))
         self.role = np.concatenate((self.role, role))
         self.cell_keys = np.concatenate((self.cell_keys, np.full(count, None, object)))
+        accountable = np.flatnonzero(role == ROLE_CODES[Role.ACCOUNTABLE]) + start
+        if len(accountable):
+            everyone = np.concatenate((self.accountable, accountable))
+            self.accountable = everyone[np.argsort(self._cell_codes(everyone), kind="stable")]
 
     def _key_cells(self, decoded: Ints) -> None:
         """The cell keys of the holdings among the rows just decoded, the first time: made of
@@ -269,16 +271,19 @@ class Resident:
         """(cell code, valid from, valid to) of every accountable holding valid from day `as_of`
         or earlier, as known at `position`, sorted by cell code (`HoldingColumns.cell_codes`;
         an open end is `OPEN_END`)."""
-        rows = self.accountable
+        rows = self.accountable  # (sorted by cell code)
         rows = rows[
             (self.valid_from[rows] <= as_of)
             & (self.recorded_from[rows] <= position)
             & (self.recorded_to[rows] > position)
         ]
-        codes = (self.party[rows].astype(np.int64) << 32) | self.subject[rows].astype(np.int64)
-        order = np.argsort(codes, kind="stable")
-        rows = rows[order]
-        return codes[order], self.valid_from[rows], self.valid_to[rows]
+        return self._cell_codes(rows), self.valid_from[rows], self.valid_to[rows]
+
+    def _cell_codes(self, rows: Ints) -> Ints:
+        codes: Ints = (self.party[rows].astype(np.int64) << 32) | self.subject[rows].astype(
+            np.int64
+        )
+        return codes
 
     def cell_code(self, party: str, subject: str) -> int:
         """The cell code of (party, subject); NO_CODE if no holding ever named either."""
