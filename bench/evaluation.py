@@ -4,9 +4,10 @@
                                          [--oracle-every 5] [--ledger DIR] [--postgres URL]
 
 Records a synthetic history (`bench.synthetic`, with `--parties` parties and 200 subjects)
-into a fresh SQLite ledger (or a fresh schema of the PostgreSQL database `--postgres URL`, or
-the ledger in `--ledger DIR`, recording it there first if it is empty), then times, in one
-run, two sets of `--queries` questions:
+into a fresh SQLite ledger (or a fresh schema of the PostgreSQL database `--postgres URL`,
+dropped afterwards), or uses the ledger in `--ledger DIR` or in the schema a `--postgres URL`
+names (`...?schema=S`), recording it there first if it is empty, then times, in one run, two
+sets of `--queries` questions:
 - "known now": random as_of dates, as known after the last decision (the issue's "50 random
   dates"; what `ledger matrix --as-of D` asks);
 - "known then": random (as_of, known_at) pairs (a known_at anywhere in the recorded history).
@@ -147,11 +148,12 @@ def main() -> None:
     synthetic.PARTIES = args.parties
     with tempfile.TemporaryDirectory() as workdir:
         settings = Settings(data_dir=args.ledger or Path(workdir))
+        fresh_schema = bool(args.postgres) and "schema=" not in args.postgres
         if args.postgres:
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            settings = Settings(
-                database_url=f"{args.postgres}?schema={schema}", data_dir=Path(workdir)
-            )
+            url = args.postgres
+            if fresh_schema:
+                url = f"{url}?schema=bench_{uuid.uuid4().hex[:12]}"
+            settings = Settings(database_url=url, data_dir=Path(workdir))
         ledger = Ledger(settings)
         if ledger.head == 0:
             seconds, count = timed(synthetic.record, ledger, args.size)
@@ -168,7 +170,7 @@ def main() -> None:
         }
         parties = len(evaluation.snapshot(ledger, Moment(date(2030, 1, 1), last)).state.parties)
         ledger.close()
-        if args.postgres:
+        if fresh_schema:
             with psycopg.connect(args.postgres, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
     print()

@@ -203,24 +203,26 @@ def _fill_cells_by_codes(
     which a decision behind it reads otherwise than both as recorded and as now."""
     whole = knowledge.whole
     ref = weakref.ref(whole)  # (one object for as long as `whole` lives: a token for it)
-    contributions = held.memo(Contribution, ref).at(
-        held.at, lambda i: Contribution.of(ref, whole, held.values[i])
-    )
-    # the one-role cells, and which contributions were ever put right, beside them: gathered
-    # without touching the contributions themselves
-    one_role = held.memo(Cell, ref).at(held.at, lambda i: contributions[i].cell)
-    changed = held.memo(_changed, ref).at(held.at, lambda i: _changed(contributions[i]))
+    memo = held.memo(Contribution, ref)
+    memo.make(held.at, lambda i: Contribution.of(ref, whole, held.values[i]))
+    contribution = memo.values.__getitem__
+    # the one-role cells, and which contributions were ever put right, kept beside them: the
+    # contributions themselves are read only for the cells of several roles, and in a cut
+    one_role = held.memo(Cell, ref).at(held.at, lambda i: contribution(held.at[i]).cell)
+    changed = held.memo(_changed, ref).at(held.at, lambda i: _changed(contribution(held.at[i])))
+    rows = held.at
     party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
     subject_shown = np.fromiter(map(shown_subjects.__contains__, held.subjects), np.bool_)
     shown_at = party_shown[held.party] & subject_shown[held.subject]
     if not shown_at.all():
         at = np.flatnonzero(shown_at)
-        contributions, one_role, changed = contributions[at], one_role[at], changed[at]
+        rows, one_role, changed = rows[at], one_role[at], changed[at]
         keys = held.cell_keys[at].tolist()
         cell_codes, role_codes = held.cell_codes()[at], held.role[at]
     else:
         keys = held.cell_keys.tolist()
         cell_codes, role_codes = held.cell_codes(), held.role
+    contributions = memo.values
     found = dict(zip(keys, one_role.tolist(), strict=True))
     cells.update(found)
     several: dict[tuple[str, str], list[Contribution]] = {}
@@ -234,12 +236,13 @@ def _fill_cells_by_codes(
         members, member_cells = order[together_at].tolist(), ordered[together_at]
         starts = np.flatnonzero(np.diff(member_cells, prepend=-1)).tolist()
         for start, end in zip(starts, [*starts[1:], len(members)], strict=True):
-            together = contributions[members[start:end]].tolist()
+            together = contributions[rows[members[start:end]]].tolist()
             key = keys[members[start]]
             several[key] = together
             cells[key] = _cell_of_several(key, together, knowledge)
     if knowledge is not whole:
-        _read_as_cut(cells, contributions[changed.astype(np.bool_)].tolist(), several, knowledge)
+        put_right = contributions[rows[changed.astype(np.bool_)]].tolist()
+        _read_as_cut(cells, put_right, several, knowledge)
 
 
 def _changed(role: Contribution) -> bool:

@@ -91,13 +91,18 @@ class Memo:
     def at(self, rows: Ints, make: Callable[[int], Any]) -> npt.NDArray[np.object_]:
         """The values of the rows at the indexes `rows`, making each one not made yet with
         `make(i)`, `i` its place in `rows`."""
+        self.make(rows, make)
+        found: npt.NDArray[np.object_] = self.values[rows]
+        return found
+
+    def make(self, rows: Ints, make: Callable[[int], Any]) -> None:
+        """Make the values of the rows at `rows` not made yet, as `at` does, without reading
+        the others (gathering a value touches it)."""
         missing = np.flatnonzero(~self.made[rows])
         if len(missing):
             made = [make(i) for i in missing.tolist()]
             self.values[rows[missing]] = np.fromiter(made, object, len(made))
             self.made[rows[missing]] = True
-        found: npt.NDArray[np.object_] = self.values[rows]
-        return found
 
     def grown(self, size: int) -> Memo:
         """The same values, with room for rows loaded since."""
