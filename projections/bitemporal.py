@@ -463,60 +463,6 @@ class GovernanceView:
             kinds = resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
             return InForceRows(kinds, resident, found)
 
-    def not_accountable_since(
-        self, asked: Sequence[tuple[str, tuple[str, ...]]], as_of: date, position: int
-    ) -> list[date]:
-        """`gaps.Anchoring.not_accountable_since` as of `as_of`, as known at `position`, from
-        the accountable holdings' valid intervals held in memory (`Resident.accountable_
-        intervals`).
-
-        For one party not accountable on `as_of`, every interval that began by then has ended
-        by then, so the run began at the latest of their ends; for several parties, or if an
-        interval reaches past `as_of`, the intervals go to `last_held_by_all` (the definition).
-        """
-        with self._lock, self.tables.reading() as reader:
-            resident = self._resident_at(reader)
-        day = as_of.toordinal()
-        codes, starts, ends = resident.accountable_intervals(day, position)
-        if not len(codes):
-            return [EARLIEST_DATE] * len(asked)
-        cells, first = np.unique(codes, return_index=True)
-        latest = np.maximum.reduceat(ends, first)
-        last = [*first[1:].tolist(), len(codes)]
-
-        def where(party: str, subject: str) -> int | None:
-            """The index in `cells` of the pair's intervals (None: it has none)."""
-            code = resident.cell_code(party, subject)
-            at = int(np.searchsorted(cells, code))
-            return at if at < len(cells) and cells[at] == code else None
-
-        def intervals(at: int | None) -> list[tuple[date, date | None]]:
-            if at is None:
-                return []
-            return [
-                (date.fromordinal(start), None if end == OPEN_END else date.fromordinal(end))
-                for start, end in zip(
-                    starts[first[at] : last[at]].tolist(),
-                    ends[first[at] : last[at]].tolist(),
-                    strict=True,
-                )
-            ]
-
-        # one party (the usual case): the latest end of its intervals, found for all at once
-        wanted = np.array(
-            [resident.cell_code(parties[0], subject) for subject, parties in asked], np.int64
-        )
-        at = np.minimum(np.searchsorted(cells, wanted), len(cells) - 1)
-        ended = np.where(cells[at] == wanted, latest[at], NO_CODE).tolist()
-        found: list[date] = []
-        for (subject, parties), end in zip(asked, ended, strict=True):
-            if len(parties) == 1 and end <= day:
-                found.append(EARLIEST_DATE if end == NO_CODE else _day(end))
-            else:
-                places = [where(party, subject) for party in parties]
-                found.append(last_held_by_all([intervals(at) for at in places], as_of))
-        return found
-
     def _in_force(
         self,
         as_of: date,
@@ -866,6 +812,59 @@ class InForceRows:
     @cached_property
     def holding_columns(self) -> HoldingColumns:
         return self._resident.holding_columns(self._found, _Values(self.kinds.get("holding", [])))
+
+    def not_accountable_since(
+        self, asked: Sequence[tuple[str, tuple[str, ...]]], as_of: date, position: int
+    ) -> list[date]:
+        """`gaps.Anchoring.not_accountable_since` as of `as_of`, as known at `position` (at
+        most the position these rows are in force at), from the accountable holdings' valid
+        intervals held in memory (`Resident.accountable_intervals`).
+
+        For one party not accountable on `as_of`, every interval that began by then has ended
+        by then, so the run began at the latest of their ends; for several parties, or if an
+        interval reaches past `as_of`, the intervals go to `last_held_by_all` (the definition).
+        """
+        resident = self._resident
+        day = as_of.toordinal()
+        codes, starts, ends = resident.accountable_intervals(day, position)
+        if not len(codes):
+            return [EARLIEST_DATE] * len(asked)
+        cells, first = np.unique(codes, return_index=True)
+        latest = np.maximum.reduceat(ends, first)
+        last = [*first[1:].tolist(), len(codes)]
+
+        def where(party: str, subject: str) -> int | None:
+            """The index in `cells` of the pair's intervals (None: it has none)."""
+            code = resident.cell_code(party, subject)
+            at = int(np.searchsorted(cells, code))
+            return at if at < len(cells) and cells[at] == code else None
+
+        def intervals(at: int | None) -> list[tuple[date, date | None]]:
+            if at is None:
+                return []
+            return [
+                (date.fromordinal(start), None if end == OPEN_END else date.fromordinal(end))
+                for start, end in zip(
+                    starts[first[at] : last[at]].tolist(),
+                    ends[first[at] : last[at]].tolist(),
+                    strict=True,
+                )
+            ]
+
+        # one party (the usual case): the latest end of its intervals, found for all at once
+        wanted = np.array(
+            [resident.cell_code(parties[0], subject) for subject, parties in asked], np.int64
+        )
+        at = np.minimum(np.searchsorted(cells, wanted), len(cells) - 1)
+        ended = np.where(cells[at] == wanted, latest[at], NO_CODE).tolist()
+        found: list[date] = []
+        for (subject, parties), end in zip(asked, ended, strict=True):
+            if len(parties) == 1 and end <= day:
+                found.append(EARLIEST_DATE if end == NO_CODE else _day(end))
+            else:
+                places = [where(party, subject) for party in parties]
+                found.append(last_held_by_all([intervals(at) for at in places], as_of))
+        return found
 
     def derived(self, kind: str, make: Callable[[Any], T]) -> list[T]:
         """`make(value)` for the value of each row of `kind`, in the order of `kinds[kind]`:

@@ -54,7 +54,7 @@ class Snapshot:
                 state,
                 self.knowledge,
                 self.moment.as_of,
-                StoredAnchoring(rows.runs, self.view, self.moment.as_of, self.ledger_head),
+                StoredAnchoring(rows, self.moment.as_of, self.ledger_head),
                 Holders.of_codes(state, rows.holding_columns),
                 rows.derived("risk", RiskFacts.of),
             )
@@ -65,18 +65,17 @@ class StoredAnchoring:
     """`gaps.Anchoring` from the read model: the runs it keeps, and the accountable holdings'
     valid intervals when a gap asks about particular parties."""
 
-    runs: dict[str, date]
-    view: GovernanceView
+    rows: InForceRows
     as_of: date
     position: int
 
     def since(self, subject: str, condition: str) -> date:
         # no run kept: the subject's responsibilities were never decided (so nobody was
         # ever accountable: "since always")
-        return self.runs.get(f"{subject}/{condition}", EARLIEST_DATE)
+        return self.rows.runs.get(f"{subject}/{condition}", EARLIEST_DATE)
 
     def not_accountable_since(self, asked: Sequence[tuple[str, tuple[str, ...]]]) -> list[date]:
-        return self.view.not_accountable_since(asked, self.as_of, self.position)
+        return self.rows.not_accountable_since(asked, self.as_of, self.position)
 
 
 def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
