@@ -40,6 +40,8 @@ HOLDING = KIND_CODES["holding"]
 ROLE_CODES = {role: code for code, role in enumerate(Role)}
 """A role's code in `HoldingColumns.role`: its place in `Role` (A, R, C, I, O)."""
 NO_CODE = -1
+_PARTY_SHIFT = 32
+"""A cell code is (party code << 32) | subject code."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,15 @@ class HoldingColumns:
     memo: Callable[[object, object], Memo]
     """The resident rows' memo of a name, for a token (`Resident.memo`)."""
 
-    def __len__(self) -> int:
-        return len(self.role)
-
     def cell_codes(self) -> Ints:
         """One int per (party, subject)."""
-        return (self.party.astype(np.int64) << 32) | self.subject.astype(np.int64)
+        return cell_codes(self.party, self.subject)
+
+
+def cell_codes(party: npt.NDArray[np.int32], subject: npt.NDArray[np.int32]) -> Ints:
+    """The cell code of each (party code, subject code): one int per (party, subject)."""
+    codes: Ints = (party.astype(np.int64) << _PARTY_SHIFT) | subject.astype(np.int64)
+    return codes
 
 
 class Memo:
@@ -213,7 +218,8 @@ class Resident:
         accountable = np.flatnonzero(role == ROLE_CODES[Role.ACCOUNTABLE]) + start
         if len(accountable):
             everyone = np.concatenate((self.accountable, accountable))
-            self.accountable = everyone[np.argsort(self._cell_codes(everyone), kind="stable")]
+            codes = cell_codes(self.party[everyone], self.subject[everyone])
+            self.accountable = everyone[np.argsort(codes, kind="stable")]
 
     def _key_cells(self, decoded: Ints) -> None:
         """The cell keys of the holdings among the rows just decoded, the first time: made of
@@ -282,23 +288,18 @@ class Resident:
             & (self.recorded_from[rows] <= position)
             & (self.recorded_to[rows] > position)
         ]
-        return self._cell_codes(rows), self.valid_from[rows], self.valid_to[rows]
-
-    def _cell_codes(self, rows: Ints) -> Ints:
-        codes: Ints = (self.party[rows].astype(np.int64) << 32) | self.subject[rows].astype(
-            np.int64
-        )
-        return codes
+        codes = cell_codes(self.party[rows], self.subject[rows])
+        return codes, self.valid_from[rows], self.valid_to[rows]
 
     def cell_code(self, party: str, subject: str) -> int:
         """The cell code of (party, subject); NO_CODE if no holding ever named either."""
         p, s = self._parties.codes.get(party), self._subjects.codes.get(subject)
-        return NO_CODE if p is None or s is None else (p << 32) | s
+        return NO_CODE if p is None or s is None else (p << _PARTY_SHIFT) | s
 
     def holding_columns(self, found: Ints, values: Sequence[Any]) -> HoldingColumns:
         """The codes of the holdings among the rows at `found` (all decoded), in row-id order;
         `values` are those holdings, in the same order."""
-        held = found[self.kinds[found] == HOLDING]
+        held = self.of_kind(found, "holding")
         return HoldingColumns(
             self.party[held],
             self.subject[held],

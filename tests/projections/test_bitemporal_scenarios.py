@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from domain.decisions import Decision
 from domain.knowledge import Knowledge
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -124,20 +125,23 @@ def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_s
     were accountable (never earlier than the acceptance itself); as the definition does."""
     ledger = Ledger(settings)
     try:
-        relieve = "responsibility.relieved"
+
+        def relieved(party: str, on: str) -> Decision:
+            return b.decision(
+                "responsibility.relieved",
+                party=party,
+                subject="c2000",
+                role="accountable",
+                effective_on=on,
+            )
+
         ledger.record(
             [
                 *b.basics(),
                 b.party("veiligheidsberaad"),
                 b.assign("minister-jenv", "c2000", "accountable", "2021-01-01"),
                 b.assign("korpschef", "c2000", "accountable", "2021-01-01"),
-                b.decision(
-                    relieve,
-                    party="korpschef",
-                    subject="c2000",
-                    role="accountable",
-                    effective_on="2021-09-01",
-                ),
+                relieved("korpschef", "2021-09-01"),
                 *(
                     b.decision(
                         "risk.identified",
@@ -166,21 +170,9 @@ def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_s
                     ]
                 ),
                 # the minister's role ends (relieved, then briefly held again: two stretches)
-                b.decision(
-                    relieve,
-                    party="minister-jenv",
-                    subject="c2000",
-                    role="accountable",
-                    effective_on="2022-02-01",
-                ),
+                relieved("minister-jenv", "2022-02-01"),
                 b.assign("minister-jenv", "c2000", "accountable", "2022-02-10"),
-                b.decision(
-                    relieve,
-                    party="minister-jenv",
-                    subject="c2000",
-                    role="accountable",
-                    effective_on="2022-03-01",
-                ),
+                relieved("minister-jenv", "2022-03-01"),
                 b.assign("smb", "c2000", "accountable", "2022-03-01"),
             ],
             recorded_by="test",
