@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
+
+import pytest
 
 from ledger import collector
 
@@ -36,3 +39,61 @@ def test_left_off_if_it_was_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+class _Node:
+    """An object that can be part of a cycle, and be watched with a weak reference."""
+
+    def __init__(self) -> None:
+        self.other: object = None
+
+
+def _cycle() -> weakref.ref[_Node]:
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def test_what_a_burst_keeps_is_frozen_after_it() -> None:
+    with collector.paused():
+        kept = [_Node() for _ in range(10)]
+    assert not any(kept[0] is obj for generation in range(3) for obj in gc.get_objects(generation))
+    del kept
+
+
+def test_cyclic_garbage_frozen_at_a_burst_end_is_collected_once_enough_was_frozen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collector.collect_frozen()  # a known starting point: nothing grew since
+    monkeypatch.setattr(collector, "MINIMUM", 5_000)
+    monkeypatch.setattr(collector, "GROWTH", 0.0)
+    with collector.paused():
+        watched = _cycle()  # alive at the burst's end: frozen
+    gc.collect()
+    assert watched() is not None  # a frozen cycle waits: the collector does not see it
+    with collector.paused():
+        kept = [_Node() for _ in range(6_000)]  # more than MINIMUM frozen since
+    assert watched() is None
+    del kept
+
+
+def test_collect_frozen_collects_cycles_frozen_earlier() -> None:
+    with collector.paused():
+        watched = _cycle()
+    gc.collect()
+    assert watched() is not None
+    collector.collect_frozen()
+    assert watched() is None
+
+
+def test_nothing_is_frozen_if_the_collector_was_off() -> None:
+    collector.collect_frozen()
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        with collector.paused():
+            kept = [_Node() for _ in range(100)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()
+    del kept
