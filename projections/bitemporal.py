@@ -785,9 +785,9 @@ class _UnorderedState(GovernanceState):
         if not isinstance(other, GovernanceState):
             return NotImplemented
         mine, theirs = self.anomalies, other.anomalies
-        return all(
-            getattr(self, f) == getattr(other, f) for f in _KINDS if f != "anomalies"
-        ) and (len(mine) == len(theirs) and all(mine.count(a) == theirs.count(a) for a in mine))
+        return all(getattr(self, f) == getattr(other, f) for f in _KINDS if f != "anomalies") and (
+            len(mine) == len(theirs) and all(mine.count(a) == theirs.count(a) for a in mine)
+        )
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -6,7 +6,7 @@ Every cell can be traced to the decisions (and their sources) that put each role
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import attrgetter, itemgetter
@@ -185,7 +185,7 @@ def _fill_cells(
             cells[key] = _cell_of_several(key, roles, knowledge)
         else:
             cells[key] = roles[0].cell
-    _read_as_cut(cells, shown, several, knowledge)
+    _read_as_cut(cells, shown, several.keys(), knowledge)
 
 
 def _fill_cells_by_codes(
@@ -210,6 +210,7 @@ def _fill_cells_by_codes(
     # contributions themselves are read only for the cells of several roles, and in a cut
     one_role = held.memo(Cell, ref).at(held.at, lambda i: contribution(held.at[i]).cell)
     changed = held.memo(_changed, ref).at(held.at, lambda i: _changed(contribution(held.at[i])))
+    changed = changed.astype(np.bool_)
     rows = held.at
     party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
     subject_shown = np.fromiter(map(shown_subjects.__contains__, held.subjects), np.bool_)
@@ -225,7 +226,7 @@ def _fill_cells_by_codes(
     contributions = memo.values
     found = dict(zip(keys, one_role.tolist(), strict=True))
     cells.update(found)
-    several: dict[tuple[str, str], list[Contribution]] = {}
+    several: set[tuple[str, str]] = set()
     if len(found) < len(keys):  # some party holds several roles for a subject
         order = np.lexsort((role_codes, cell_codes))  # by cell, each cell's roles in order
         ordered = cell_codes[order]
@@ -233,15 +234,29 @@ def _fill_cells_by_codes(
         together_at = np.zeros(len(order), np.bool_)
         together_at[1:] |= repeated
         together_at[:-1] |= repeated
-        members, member_cells = order[together_at].tolist(), ordered[together_at]
-        starts = np.flatnonzero(np.diff(member_cells, prepend=-1)).tolist()
-        for start, end in zip(starts, [*starts[1:], len(members)], strict=True):
-            together = contributions[rows[members[start:end]]].tolist()
-            key = keys[members[start]]
-            several[key] = together
-            cells[key] = _cell_of_several(key, together, knowledge)
+        members = order[together_at]
+        starts = np.flatnonzero(np.diff(ordered[together_at], prepend=-1)).tolist()
+        member_keys = [keys[i] for i in members[starts].tolist()]
+        member_rows = rows[members].tolist()
+        # a cell none of whose roles was ever put right reads the same in every cut: kept
+        # by its rows (the rest are traced in the cut)
+        kept = knowledge is whole or not changed[members].any()
+        member_changed = [False] * len(members) if kept else changed[members].tolist()
+        cell_of = held.memo(Cell, ref).together  # (beside the one-role cells)
+        for key, start, end in zip(member_keys, starts, [*starts[1:], len(members)], strict=True):
+            group = tuple(member_rows[start:end])
+            several.add(key)
+            if kept or not any(member_changed[start:end]):
+                cell = cell_of.get(group)
+                if cell is None:
+                    cell = cell_of[group] = _cell_of_several(
+                        key, contributions[list(group)].tolist(), whole
+                    )
+            else:
+                cell = _cell_of_several(key, contributions[list(group)].tolist(), knowledge)
+            cells[key] = cell
     if knowledge is not whole:
-        put_right = contributions[rows[changed.astype(np.bool_)]].tolist()
+        put_right = contributions[rows[changed]].tolist()
         _read_as_cut(cells, put_right, several, knowledge)
 
 
@@ -253,7 +268,7 @@ def _changed(role: Contribution) -> bool:
 def _read_as_cut(
     cells: dict[tuple[str, str], Cell],
     shown: list[Contribution],
-    several: dict[tuple[str, str], list[Contribution]],
+    several: Set[tuple[str, str]],
     knowledge: Known,
 ) -> None:
     """In a cut of the knowledge, a one-role cell whose decisions were put right reads as
@@ -349,22 +364,11 @@ _NEVER = 2**62
 
 
 def _cell_of_several(key: tuple[str, str], together: list[Contribution], knowledge: Known) -> Cell:
-    """The cell of a party holding several roles (in `ROLE_ORDER`) for a subject; kept with
-    the first role while the roles are the same and every one reads as `whole` does."""
-    first = together[0]
+    """The cell of a party holding several roles (in `ROLE_ORDER`) for a subject, as
+    `knowledge` reads them."""
     if any(role.reads_as(knowledge) != 0 for role in together):
         return _cell(key, [(role.holding, role.sources_in(knowledge)) for role in together])
-    holdings = tuple(role.holding for role in together)
-    kept = _SEVERAL.find(first.holding, knowledge.whole)
-    if kept is not _SEVERAL.MISSING and kept[0] == holdings:
-        return kept[1]
-    cell = _cell(key, [(role.holding, role.sources) for role in together])
-    _SEVERAL.put(first.holding, (holdings, cell), knowledge.whole)
-    return cell
-
-
-_SEVERAL = Kept[tuple[tuple[Holding, ...], Cell]]()
-"""The cell of several roles, by the first role's holding and the whole knowledge."""
+    return _cell(key, [(role.holding, role.sources) for role in together])
 
 
 _RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}

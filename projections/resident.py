@@ -92,6 +92,9 @@ class Memo:
         self.token = token
         self.values: npt.NDArray[np.object_] = np.full(size, None, object)
         self.made = np.zeros(size, np.bool_)
+        self.together: dict[tuple[int, ...], Any] = {}
+        """What is derived from several rows together, by their indexes (such as the cell
+        of a party holding several roles for a subject)."""
 
     def at(self, rows: Ints, make: Callable[[int], Any]) -> npt.NDArray[np.object_]:
         """The values of the rows at the indexes `rows`, making each one not made yet with
@@ -114,6 +117,7 @@ class Memo:
         memo = Memo(self.token, size)
         memo.values[: len(self.values)] = self.values
         memo.made[: len(self.made)] = self.made
+        memo.together = self.together
         return memo
 
 
