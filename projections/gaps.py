@@ -12,7 +12,7 @@ definition), `projections.evaluation.StoredAnchoring` from the runs the read mod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, partial
@@ -149,12 +149,33 @@ _KEPT: dict[Callable[..., Gap], Kept[Gap]] = {}
 _KEPT_WITH: dict[Callable[..., Gap], Kept[tuple[object, Gap]]] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class Accountable:
+    """Who is accountable for one subject, as the rules read it: the holdings (by party), their
+    parties, and the decisions behind them. The read model makes one per set of accountable
+    rows and keeps it (`Holders.of_codes`); the same subject's record is then shared by every
+    question at which the same holdings are in force. Read only."""
+
+    holdings: tuple[Holding, ...]
+    parties: tuple[str, ...]
+    party_set: frozenset[str]
+    decisions: tuple[UUID, ...]
+
+    @classmethod
+    def of(cls, holdings: Iterable[Holding]) -> Accountable:
+        ordered = tuple(sorted(holdings, key=_by_party))
+        parties = tuple(h.party for h in ordered)
+        return cls(
+            ordered, parties, frozenset(parties), tuple(i for h in ordered for i in h.decisions)
+        )
+
+
 @dataclass
 class Holders:
     """Who holds what on as_of, as the rules ask it (indexed in one pass over the holdings)."""
 
-    accountable: dict[str, list[Holding]]
-    """Subject -> its accountable holdings, by party."""
+    accountable: dict[str, Accountable]
+    """Subject -> who is accountable for it (subjects nobody is accountable for are absent)."""
     responsible: set[str]
     """The subjects someone is responsible for."""
     dissolved: list[Holding]
@@ -173,30 +194,44 @@ class Holders:
                 responsible.add(h.subject)
             if h.party in inactive:
                 dissolved.append(h)
-        for holdings in accountable.values():
-            holdings.sort(key=_by_party)
-        return cls(accountable, responsible, dissolved)
+        return cls(
+            {subject: Accountable.of(holdings) for subject, holdings in accountable.items()},
+            responsible,
+            dissolved,
+        )
 
     @classmethod
     def of_codes(cls, state: GovernanceState, codes: HoldingColumns) -> Holders:
-        """The same, from the state's holdings' codes (the read model's): only the accountable
-        holdings and those of dissolved parties are read."""
+        """The same, from the state's holdings' codes (the read model's): the accountable
+        holdings are grouped by subject with their codes, and each group's `Accountable` is
+        kept by its rows (so only new groups' holdings are read), and only the holdings of
+        dissolved parties are read."""
         held: Sequence[Holding] = codes.values
         inactive = {p.id for p in state.parties.values() if not p.active()}
-        accountable: dict[str, list[Holding]] = {}
-        for i in np.flatnonzero(codes.role == ROLE_CODES[Role.ACCOUNTABLE]).tolist():
-            holding = held[i]
-            accountable.setdefault(holding.subject, []).append(holding)
-        for holdings in accountable.values():
-            holdings.sort(key=_by_party)
+        at = np.flatnonzero(codes.role == ROLE_CODES[Role.ACCOUNTABLE])
+        subject_codes = codes.subject[at]
+        order = np.argsort(subject_codes, kind="stable")  # by subject, each in row order
+        at, subject_codes = at[order], subject_codes[order]
+        starts = np.flatnonzero(np.diff(subject_codes, prepend=-1)).tolist()
+        subjects = [codes.subjects[i] for i in subject_codes[starts].tolist()]
+        rows, places = codes.at[at].tolist(), at.tolist()
+        kept = codes.memo(Accountable, None).together
+        accountable: dict[str, Accountable] = {}
+        ends = [*starts[1:], len(rows)] if starts else []
+        for subject, start, end in zip(subjects, starts, ends, strict=True):
+            group = tuple(rows[start:end])
+            found = kept.get(group)
+            if found is None:
+                found = kept[group] = Accountable.of(held[i] for i in places[start:end])
+            accountable[subject] = found
         responsible = codes.role == ROLE_CODES[Role.RESPONSIBLE]
-        subjects = np.unique(codes.subject[responsible]).tolist()
+        responsible_subjects = np.unique(codes.subject[responsible]).tolist()
         dissolved_at = np.flatnonzero(
             np.fromiter(map(inactive.__contains__, codes.parties), np.bool_)[codes.party]
         )
         return cls(
             accountable,
-            set(map(codes.subjects.__getitem__, subjects)),
+            set(map(codes.subjects.__getitem__, responsible_subjects)),
             [held[i] for i in dissolved_at.tolist()],
         )
 
@@ -263,7 +298,6 @@ class GapContext:
     _holders: Holders | None = field(default=None, repr=False)
     _risks: list[RiskFacts] | None = field(default=None, repr=False)
     _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
-    _accountable_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @property
     def holders(self) -> Holders:
@@ -278,22 +312,23 @@ class GapContext:
             self._risks = [RiskFacts.of(risk) for risk in self.state.risks.values()]
         return self._risks
 
-    def accountable(self, subject: str) -> list[str]:
+    def accountable(self, subject: str) -> tuple[str, ...]:
         """The parties accountable for `subject` on as_of, in order."""
-        return [h.party for h in self.holders.accountable.get(subject, ())]
+        found = self.holders.accountable.get(subject)
+        return () if found is None else found.parties
 
     def outsiders(self, subject: str, parties: Sequence[str]) -> tuple[str, ...]:
         """Those of `parties` not accountable for `subject` on as_of, in order."""
-        accountable = self._accountable_sets.get(subject)
-        if accountable is None:
-            accountable = self._accountable_sets[subject] = frozenset(self.accountable(subject))
+        found = self.holders.accountable.get(subject)
+        accountable = _NOBODY if found is None else found.party_set
         if len(parties) == 1:
             return () if parties[0] in accountable else tuple(parties)
         return tuple(sorted({party for party in parties if party not in accountable}))
 
     def accountable_decisions(self, subject: str) -> tuple[UUID, ...]:
         """The decisions behind the accountable roles for `subject` on as_of."""
-        return tuple(i for h in self.holders.accountable.get(subject, ()) for i in h.decisions)
+        found = self.holders.accountable.get(subject)
+        return () if found is None else found.decisions
 
     def kept(self, about: T, gap: Callable[[T], Gap]) -> Gap:
         """`gap(about)`, for a gap whose content depends on `about` alone (the condition may
@@ -757,6 +792,8 @@ def find_gaps(
         found.extend(gaps)
     return found
 
+
+_NOBODY: frozenset[str] = frozenset()
 
 _by_id = attrgetter("id")
 _by_subject_and_role = attrgetter("subject", "role")
