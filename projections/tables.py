@@ -261,7 +261,10 @@ class _SqliteReader:
             (after_id,),
         ).fetchall()
         closed: list[tuple[int, int]] = self.conn.execute(
-            "SELECT id, recorded_to FROM rows WHERE recorded_to > ? AND id <= ? ORDER BY id",
+            # (left to itself, SQLite walks the primary key up to after_id, i.e. every row:
+            # ~40 ms at 140k rows, after every write; the index of closed rows finds the few)
+            "SELECT id, recorded_to FROM rows INDEXED BY rows_closed"
+            " WHERE recorded_to > ? AND id <= ? ORDER BY id",
             (position, after_id),
         ).fetchall()
         return written, closed
