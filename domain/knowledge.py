@@ -58,6 +58,12 @@ class Known:
     consents: Mapping[UUID, Sequence[UUID]]
     about: Mapping[d.EntityKey, Sequence[UUID]]
     needs_consent: Sequence[UUID]
+    readings: object
+    """A token that stays the same while every decision known reads as it did: a new one when
+    a correction or retraction is recorded, or decisions are rolled back; kept when decisions
+    are only added, and by a copy at the head. What is derived from the decisions' content
+    (such as a matrix cell's sources) can be kept for as long as it is the same. A cut
+    (`KnownAt`) has its whole's (it reads some decisions otherwise: see `known_until`)."""
 
     @property
     def head(self) -> int:
@@ -183,6 +189,7 @@ class Knowledge(Known):
     requests: dict[str, IdempotentRequest] = field(default_factory=dict)
     needs_consent: list[UUID] = field(default_factory=list)
     """Decisions whose content (as recorded or as corrected) requires consents."""
+    readings: object = field(default_factory=object, compare=False, repr=False)
     _folds: dict[d.EntityKey, _GroupFold] = field(default_factory=dict, compare=False, repr=False)
     _ids: list[UUID] = field(default_factory=list, compare=False, repr=False)
     """The ids of `recorded`, in the same order (to cut `by_id` at C speed)."""
@@ -211,6 +218,8 @@ class Knowledge(Known):
     def copy_until(self, position: int) -> Knowledge:
         """An independent copy of what was known at `position` (the same as replaying the
         first `position` decisions, cut from this knowledge's indexes instead)."""
+        if position >= self.head:
+            return self._copy()
         by_id = self.by_id
 
         def kept(ids: list[UUID]) -> list[UUID]:
@@ -240,6 +249,26 @@ class Knowledge(Known):
             _ids=self._ids[:position],
         )
 
+    def _copy(self) -> Knowledge:
+        """An independent copy of all of it (every index copied as it is: ~5x faster than
+        cutting them; the lists are copied too, as this knowledge will append to them)."""
+        return Knowledge(
+            recorded=self.recorded[:],
+            by_id=dict(self.by_id),
+            root_of=dict(self.root_of),
+            corrections={root: ids[:] for root, ids in self.corrections.items()},
+            retracted_by=dict(self.retracted_by),
+            consents={target: ids[:] for target, ids in self.consents.items()},
+            about={key: ids[:] for key, ids in self.about.items()},
+            requests={
+                key: IdempotentRequest(request.fingerprint, request.decisions[:])
+                for key, request in self.requests.items()
+            },
+            needs_consent=self.needs_consent[:],
+            readings=self.readings,
+            _ids=self._ids[:],
+        )
+
     # --- growing ------------------------------------------------------------------------
 
     def add(self, item: d.RecordedDecision, idempotency: tuple[str, str] | None = None) -> None:
@@ -254,6 +283,8 @@ class Knowledge(Known):
         content = decision.replacement if isinstance(decision, d.DecisionCorrection) else decision
         if content.requires_consent_of:
             self.needs_consent.append(item.id)
+        if isinstance(decision, d.DecisionCorrection | d.DecisionRetraction):
+            self.readings = object()  # (a decision known may now read otherwise)
         if isinstance(decision, d.DecisionCorrection):
             root = self.root_of.get(decision.corrects, decision.corrects)
             self.root_of[item.id] = root
@@ -289,6 +320,7 @@ class Knowledge(Known):
     def rollback_to(self, position: int) -> None:
         """Forget every decision after `position` (used when a tentative batch fails)."""
         self._folds.clear()
+        self.readings = object()
         while self.recorded and self.recorded[-1].position > position:
             item = self.recorded.pop()
             self._ids.pop()
@@ -328,6 +360,7 @@ class KnownAt(Known):
     def __init__(self, knowledge: Knowledge, position: int) -> None:
         self._knowledge = knowledge
         self._position = max(0, min(position, knowledge.head))
+        self.readings = knowledge.readings
         by_id = knowledge.by_id
         self.by_id = _KnownItems(by_id, self._position)
         self.root_of = _KnownPairs(knowledge.root_of, by_id, self._position, by_value=False)

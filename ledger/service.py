@@ -25,6 +25,7 @@ from domain import events as ev
 from domain.errors import ConcurrencyConflict, IdempotencyConflict, NotFound, RuleViolation
 from domain.invariants import check
 from domain.knowledge import Knowledge
+from ledger import collector
 from ledger.settings import Settings
 from ledger.storage import GovernanceApplication, open_store
 
@@ -284,7 +285,8 @@ class Ledger:
             head = self.catch_up()
             frozen = self._snapshot
             if frozen is None or frozen.head != head:
-                frozen = self._snapshot = self._knowledge.copy_until(head)
+                with collector.paused():  # (~100k lists and dictionaries that live on)
+                    frozen = self._snapshot = self._knowledge.copy_until(head)
             return frozen
 
     def recorded(self) -> list[d.RecordedDecision]:

@@ -680,7 +680,7 @@ def consent_missing(c: GapContext) -> list[Gap]:
     """A decision that needs other parties' agreement and still lacks some of it."""
     gaps = []
     position, as_of = c.knowledge.head, c.as_of
-    for need in _CONSENT_NEEDED.get(c.knowledge.whole, _needing_consent):
+    for need in _needing_consent(c.knowledge.whole):
         if need.known_from > position or (need.plain and need.effective_on > as_of):
             continue
         if need.plain:
@@ -726,30 +726,52 @@ class _NeedsConsent:
 
 def _needing_consent(whole: Known) -> list[_NeedsConsent]:
     """The decisions that need consents, each once (what a question walks through: small
-    records made together, rather than the decisions themselves, spread over the ledger)."""
-    found: dict[UUID, _NeedsConsent] = {}
-    for decision_id in whole.needs_consent:
-        item = whole.by_id[decision_id]
-        root = whole.root_of.get(decision_id, decision_id)
-        if isinstance(item.decision, d.DecisionRetraction) or root in found:
-            continue  # (needs_consent is in ledger order: the first one known is kept)
-        plain = whole.plain(root)
-        if plain is None:
-            found[root] = _NeedsConsent(item.position, root, False)
-        else:
-            content = plain.decision
-            found[root] = _NeedsConsent(
-                item.position,
-                root,
-                True,
-                content.effective_on,
-                tuple(content.requires_consent_of),
-                content.kind,
-            )
-    return list(found.values())
+    records made together, rather than the decisions themselves, spread over the ledger).
+
+    Kept for the whole knowledge's `readings` and extended with the decisions added since: a
+    record changes only when a decision reads otherwise. The list may then hold decisions
+    recorded after an older whole knowledge's head (with the same readings), which its
+    questions skip by `known_from`, as they skip those recorded after a cut's position."""
+    global _needs_kept
+    kept = _needs_kept
+    ids = whole.needs_consent
+    if kept is None or kept.readings is not whole.readings:
+        kept = _NeedsKept(whole.readings, 0, {})
+    if kept.walked < len(ids):
+        found = dict(kept.found)
+        for decision_id in ids[kept.walked :]:
+            item = whole.by_id[decision_id]
+            root = whole.root_of.get(decision_id, decision_id)
+            if isinstance(item.decision, d.DecisionRetraction) or root in found:
+                continue  # (needs_consent is in ledger order: the first one known is kept)
+            plain = whole.plain(root)
+            if plain is None:
+                found[root] = _NeedsConsent(item.position, root, False)
+            else:
+                content = plain.decision
+                found[root] = _NeedsConsent(
+                    item.position,
+                    root,
+                    True,
+                    content.effective_on,
+                    tuple(content.requires_consent_of),
+                    content.kind,
+                )
+        kept = _NeedsKept(whole.readings, len(ids), found)
+    _needs_kept = kept
+    return list(kept.found.values())
 
 
-_CONSENT_NEEDED = Kept[list[_NeedsConsent]](limit=16)
+@dataclass(frozen=True)
+class _NeedsKept:
+    readings: object
+    walked: int
+    """How many of a whole knowledge's `needs_consent` were walked."""
+    found: dict[UUID, _NeedsConsent]
+    """By root, in the order first known (never changed once kept: extended in a copy)."""
+
+
+_needs_kept: _NeedsKept | None = None
 
 
 RULES: tuple[Callable[[GapContext], list[Gap]], ...] = (

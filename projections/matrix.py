@@ -196,20 +196,23 @@ def _fill_cells_by_codes(
     shown_subjects: set[str],
 ) -> None:
     """`_fill_cells` (the same cells), from the read model's holdings: what one holding
-    contributes is derived once per whole knowledge and kept in the memo beside its row (see
-    `Contribution`), so the usual cell (one role) is found without looking into the holding
-    again, and the shown cells and those of parties holding several roles for a subject are
-    found from the holdings' codes. A cell is traced anew only for a cut of the knowledge in
-    which a decision behind it reads otherwise than both as recorded and as now."""
+    contributes is derived once per reading of the decisions (`Known.readings`: a whole
+    knowledge, and every later one to which decisions were only added) and kept in the memo
+    beside its row (see `Contribution`), so the usual cell (one role) is found without
+    looking into the holding again, and the shown cells and those of parties holding several
+    roles for a subject are found from the holdings' codes. A cell is traced anew only for a
+    cut of the knowledge in which a decision behind it reads otherwise than both as recorded
+    and as now."""
     whole = knowledge.whole
-    ref = weakref.ref(whole)  # (one object for as long as `whole` lives: a token for it)
-    memo = held.memo(Contribution, ref)
+    ref = weakref.ref(whole)
+    token = whole.readings  # (contributions stay right while every decision reads the same)
+    memo = held.memo(Contribution, token)
     memo.make(held.at, lambda i: Contribution.of(ref, whole, held.values[i]))
     contribution = memo.values.__getitem__
     # the one-role cells, and which contributions were ever put right, kept beside them: the
     # contributions themselves are read only for the cells of several roles, and in a cut
-    one_role = held.memo(Cell, ref).at(held.at, lambda i: contribution(held.at[i]).cell)
-    changed = held.memo(_changed, ref).at(held.at, lambda i: _changed(contribution(held.at[i])))
+    one_role = held.memo(Cell, token).at(held.at, lambda i: contribution(held.at[i]).cell)
+    changed = held.memo(_changed, token).at(held.at, lambda i: _changed(contribution(held.at[i])))
     changed = changed.astype(np.bool_)
     rows = held.at
     party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
@@ -242,7 +245,7 @@ def _fill_cells_by_codes(
         # by its rows (the rest are traced in the cut)
         kept = knowledge is whole or not changed[members].any()
         member_changed = [False] * len(members) if kept else changed[members].tolist()
-        cell_of = held.memo(Cell, ref).together  # (beside the one-role cells)
+        cell_of = held.memo(Cell, token).together  # (beside the one-role cells)
         for key, start, end in zip(member_keys, starts, [*starts[1:], len(members)], strict=True):
             group = tuple(member_rows[start:end])
             several.add(key)
@@ -282,11 +285,12 @@ def _read_as_cut(
 class Contribution(NamedTuple):
     """What one holding contributes to any matrix built from a whole knowledge or a cut of it.
 
-    Made once per holding and whole knowledge; immutable, so it can be kept on a decoded row
-    and shared by concurrent questions."""
+    Made once per holding and reading of the decisions (`Known.readings`); immutable, so it
+    can be kept beside a row and shared by concurrent questions."""
 
     whole: weakref.ref[Known]
-    """The whole knowledge it was made from (its weak reference: the memo's token)."""
+    """The whole knowledge it was made from (weakly): every whole knowledge with the same
+    `readings` reads its decisions the same."""
     key: tuple[str, str]
     """The cell's (party, subject)."""
     holding: Holding

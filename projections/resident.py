@@ -113,8 +113,10 @@ class Memo:
             self.made[rows[missing]] = True
 
     def grown(self, size: int) -> Memo:
-        """The same values, with room for rows loaded since."""
-        memo = Memo(self.token, size)
+        """The same values, with room for rows loaded since (and as many again: rows come a
+        few at a time, after each write, and copying the arrays each time would cost more
+        than the question)."""
+        memo = Memo(self.token, max(size, 2 * len(self.values)))
         memo.values[: len(self.values)] = self.values
         memo.made[: len(self.made)] = self.made
         memo.together = self.together

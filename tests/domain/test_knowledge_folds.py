@@ -159,3 +159,42 @@ def test_knowledge_cut_at_a_position_equals_a_replay_of_that_prefix(
     assert view.roots(replay.by_id) == replay.roots(replay.by_id)
     for on in (date(2019, 1, 1), date(2021, 6, 1), date(2200, 1, 1)):
         assert view.state(on) == replay.state(on)
+
+
+def test_a_copy_at_the_head_is_independent_of_what_is_added_later() -> None:
+    knowledge = Knowledge()
+    for base in basics():
+        remember(knowledge, base)
+    remember(knowledge, assign("smb", "c2000", "oversight", "2021-01-01"))
+    copy = knowledge.copy_until(knowledge.head)
+    assert copy == Knowledge.of(knowledge.recorded)
+    head = copy.head
+    remember(knowledge, assign("korpschef", "c2000", "responsible", "2021-01-01"))
+    assert copy.head == head and copy == Knowledge.of(knowledge.recorded[:head])
+    assert len(copy.about[("responsibilities", "c2000")]) == 1
+
+
+def test_readings_change_only_when_a_known_decision_may_read_otherwise() -> None:
+    """The token what is derived from the decisions' content is kept by: the same while
+    decisions are only added (and in a copy at the head), new after a correction, a
+    retraction or a rollback (and in a copy cut earlier)."""
+    knowledge = Knowledge()
+    for base in basics():
+        remember(knowledge, base)
+    token = knowledge.readings
+    first = remember(knowledge, assign("smb", "c2000", "oversight", "2021-01-01"))
+    assert knowledge.readings is token
+    assert knowledge.copy_until(knowledge.head).readings is token
+    assert knowledge.copy_until(knowledge.head - 1).readings is not token
+    assert knowledge.known_until(knowledge.head - 1).readings is token  # (a cut: its whole's)
+    replacement = first.decision.model_dump(mode="json") | {"source": "Kamerbrief 2"}
+    fix = remember(
+        knowledge, decision("decision.corrected", corrects=str(first.id), replacement=replacement)
+    )
+    corrected = knowledge.readings
+    assert corrected is not token
+    remember(knowledge, decision("decision.retracted", retracts=str(fix.id), reason="mistake"))
+    retracted = knowledge.readings
+    assert retracted is not corrected
+    knowledge.rollback_to(knowledge.head - 1)
+    assert knowledge.readings is not retracted

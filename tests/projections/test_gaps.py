@@ -294,3 +294,48 @@ def test_a_decision_lacking_a_required_consent_is_a_gap_until_it_is_given() -> N
         for g in find_gaps(knowledge.state(as_of), knowledge, as_of)
         if g.rule == "consent_missing"
     ] == []
+
+
+def test_decisions_needing_consent_recorded_after_a_report_are_found_by_the_next() -> None:
+    """What the rule walks is kept for the knowledge and extended as decisions are added; a
+    retraction (the consent taken back) makes it walk them again."""
+    history = [*covered(), party("minister-mz", kind="minister")]
+    knowledge = known(history)
+    as_of = date(2022, 6, 1)
+
+    def missing() -> list[str]:
+        state = knowledge.state(as_of)
+        return [
+            g.message for g in find_gaps(state, knowledge, as_of) if g.rule == "consent_missing"
+        ]
+
+    def needing_consent(framework: str) -> Decision:
+        return decision(
+            "framework.adopted",
+            framework=framework,
+            name=framework,
+            scope=["c2000"],
+            decided_by=["minister-jenv"],
+            requires_consent_of=["minister-mz"],
+            effective_on="2022-01-01",
+        )
+
+    first = remember(knowledge, needing_consent("hoofdlijnen"))
+    assert len(missing()) == 1
+    consent = remember(
+        knowledge,
+        decision(
+            "consent.given",
+            decision=str(first.id),
+            decided_by=["minister-mz"],
+            effective_on="2022-02-01",
+        ),
+    )
+    assert missing() == []
+    remember(knowledge, needing_consent("meldkamerstrategie"))
+    assert len(missing()) == 1
+    remember(
+        knowledge,
+        decision("decision.retracted", retracts=str(consent.id), reason="given by mistake"),
+    )
+    assert len(missing()) == 2
