@@ -524,9 +524,9 @@ def system_without_acceptance_criteria(c: GapContext) -> list[Gap]:
     (the Inspectorate's finding 5)."""
     covered = {subject for criteria in c.state.criteria.values() for subject in criteria.scope}
     at_risk: dict[str, list[Risk]] = {}
-    for risk in c.state.risks.values():
-        if risk.system not in covered:
-            at_risk.setdefault(risk.system, []).append(risk)
+    for facts in c.risks:
+        if facts.system not in covered:
+            at_risk.setdefault(facts.system, []).append(facts.risk)
     for risks in at_risk.values():
         risks.sort(key=_by_id)
     return [
