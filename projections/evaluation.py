@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from typing import TypeVar
 
 from domain.governance import GovernanceState, Holding
 from domain.knowledge import Known
@@ -20,6 +21,8 @@ from projections.gaps import Gap, Holders, RiskFacts, find_gaps
 from projections.matrix import Matrix, MatrixFilter, Source, build_matrix, trace
 
 EVERYTHING = MatrixFilter()
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,14 @@ class Snapshot:
                 StoredAnchoring(rows, self.moment.as_of, self.ledger_head),
                 Holders.of_codes(state, rows.holding_columns),
                 rows.derived("risk", RiskFacts.of),
+                rows.derived("recommendation", _itself),
+                rows.derived("commitment", _itself),
             )
+
+
+def _itself(value: T) -> T:
+    """(the rows' values, gathered from a memo rather than from each decoded row)"""
+    return value
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,8 @@ class GapContext:
     anchoring: Anchoring
     _holders: Holders | None = field(default=None, repr=False)
     _risks: list[RiskFacts] | None = field(default=None, repr=False)
+    _recommendations: Sequence[Recommendation] | None = field(default=None, repr=False)
+    _commitments: Sequence[CommitmentState] | None = field(default=None, repr=False)
     _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
     @property
@@ -311,6 +313,20 @@ class GapContext:
         if self._risks is None:
             self._risks = [RiskFacts.of(risk) for risk in self.state.risks.values()]
         return self._risks
+
+    @property
+    def recommendations(self) -> Sequence[Recommendation]:
+        """The state's recommendations (in no particular order)."""
+        if self._recommendations is None:
+            self._recommendations = list(self.state.recommendations.values())
+        return self._recommendations
+
+    @property
+    def commitments(self) -> Sequence[CommitmentState]:
+        """The state's commitments (in no particular order)."""
+        if self._commitments is None:
+            self._commitments = list(self.state.commitments.values())
+        return self._commitments
 
     def accountable(self, subject: str) -> tuple[str, ...]:
         """The parties accountable for `subject` on as_of, in order."""
@@ -616,7 +632,7 @@ def recommendation_without_owner(c: GapContext) -> list[Gap]:
     """An open recommendation nobody owns."""
     return [
         c.kept(rec, _without_owner)
-        for rec in c.state.recommendations.values()
+        for rec in c.recommendations
         if rec.status == "open" and rec.owner is None and (rec.response != "rejected")
     ]
 
@@ -637,7 +653,7 @@ def recommendation_overdue(c: GapContext) -> list[Gap]:
     """An open recommendation past its due date."""
     return [
         c.kept(rec, _recommendation_overdue)
-        for rec in c.state.recommendations.values()
+        for rec in c.recommendations
         if rec.status == "open" and rec.due_on is not None and rec.due_on < c.as_of
     ]
 
@@ -659,7 +675,7 @@ def commitment_past_due(c: GapContext) -> list[Gap]:
     """A commitment to parliament past its due date and not kept."""
     return [
         c.kept(com, _commitment_overdue)
-        for com in c.state.commitments.values()
+        for com in c.commitments
         if com.kept_on is None and com.due_on < c.as_of
     ]
 
@@ -799,13 +815,22 @@ def find_gaps(
     anchoring: Anchoring | None = None,
     holders: Holders | None = None,
     risks: list[RiskFacts] | None = None,
+    recommendations: Sequence[Recommendation] | None = None,
+    commitments: Sequence[CommitmentState] | None = None,
 ) -> list[Gap]:
     """Run every rule on a state (and the knowledge it was folded from); in each rule's
     order, by what the gap is about. `anchoring` defaults to the definition (a replay);
     `holders`, to `Holders.of(state)`; `risks` (the facts of the state's risks), to
-    `RiskFacts.of` each risk."""
+    `RiskFacts.of` each risk; `recommendations` and `commitments`, to the state's."""
     context = GapContext(
-        state, knowledge, as_of, anchoring or ReplayedAnchoring(knowledge, as_of), holders, risks
+        state,
+        knowledge,
+        as_of,
+        anchoring or ReplayedAnchoring(knowledge, as_of),
+        holders,
+        risks,
+        recommendations,
+        commitments,
     )
     found: list[Gap] = []
     for rule in RULES:
