@@ -829,7 +829,8 @@ class InForceRows:
         codes, starts, ends = resident.accountable_intervals(day, position)
         if not len(codes):
             return [EARLIEST_DATE] * len(asked)
-        cells, first = np.unique(codes, return_index=True)
+        first = np.flatnonzero(np.diff(codes, prepend=-1))  # (codes are sorted)
+        cells = codes[first]
         latest = np.maximum.reduceat(ends, first)
         last = [*first[1:].tolist(), len(codes)]
 

@@ -167,6 +167,12 @@ class Resident:
         first decoded): `HoldingColumns`; NO_CODE and None for the other kinds."""
         self.accountable: Ints = np.empty(0, np.int64)
         """The indexes of the accountable holdings' rows, by cell code (then row id)."""
+        self._intervals = np.empty((5, 0), np.int64)
+        """The accountable holdings' cell codes and boxes (valid from, valid to, recorded
+        from, recorded to), in the order of `accountable`, side by side: what
+        `accountable_intervals` filters, without gathering them from the rows' arrays."""
+        self._interval_at = np.empty(0, np.int64)
+        """A row's place in `accountable` (-1: not an accountable holding)."""
         self._parties, self._subjects = _Names(), _Names()
         self._cells: dict[tuple[str, str], tuple[str, str]] = {}
         self._memos: dict[object, Memo] = {}
@@ -183,6 +189,9 @@ class Resident:
             where = np.searchsorted(self.ids, at)
             assert bool(np.all(self.ids[where] == at)), "a closed row was never loaded"
             self.recorded_to[where] = [recorded_to for _, recorded_to in closed]
+            places = self._interval_at[where]
+            among = places >= 0
+            self._intervals[4, places[among]] = self.recorded_to[where[among]]
         if written:
             columns = list(zip(*written, strict=True))
             start = len(self.ids)
@@ -225,7 +234,21 @@ class Resident:
         if len(accountable):
             everyone = np.concatenate((self.accountable, accountable))
             codes = cell_codes(self.party[everyone], self.subject[everyone])
-            self.accountable = everyone[np.argsort(codes, kind="stable")]
+            order = np.argsort(codes, kind="stable")
+            self.accountable = rows = everyone[order]
+            self._intervals = np.stack(
+                (
+                    codes[order],
+                    self.valid_from[rows],
+                    self.valid_to[rows],
+                    self.recorded_from[rows],
+                    self.recorded_to[rows],
+                )
+            )
+            self._interval_at = np.full(len(self.ids), -1, np.int64)
+            self._interval_at[rows] = np.arange(len(rows))
+        else:
+            self._interval_at = np.concatenate((self._interval_at, np.full(count, -1, np.int64)))
 
     def _key_cells(self, decoded: Ints) -> None:
         """The cell keys of the holdings among the rows just decoded, the first time: made of
@@ -288,14 +311,9 @@ class Resident:
         """(cell code, valid from, valid to) of every accountable holding valid from day `as_of`
         or earlier, as known at `position`, sorted by cell code (`HoldingColumns.cell_codes`;
         an open end is `OPEN_END`)."""
-        rows = self.accountable  # (sorted by cell code)
-        rows = rows[
-            (self.valid_from[rows] <= as_of)
-            & (self.recorded_from[rows] <= position)
-            & (self.recorded_to[rows] > position)
-        ]
-        codes = cell_codes(self.party[rows], self.subject[rows])
-        return codes, self.valid_from[rows], self.valid_to[rows]
+        codes, valid_from, valid_to, recorded_from, recorded_to = self._intervals
+        held = (valid_from <= as_of) & (recorded_from <= position) & (recorded_to > position)
+        return codes[held], valid_from[held], valid_to[held]
 
     def cell_code(self, party: str, subject: str) -> int:
         """The cell code of (party, subject); NO_CODE if no holding ever named either."""

@@ -195,3 +195,71 @@ def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_s
         )
     finally:
         ledger.close()
+
+
+def test_an_accountable_role_ended_after_a_question_is_seen_by_the_next(settings: Settings) -> None:
+    """The accountable holdings' intervals the read model keeps in memory follow the rows it
+    closes: the korpschef accepted a risk while accountable (no gap); a question is asked (the
+    intervals are loaded); then the korpschef is relieved, backdated (its open row closed, a
+    shorter one written), or the assignment is retracted (its row closed, none written): the
+    next question finds the gap, since the relief, or since the acceptance."""
+    ledger = Ledger(settings)
+    try:
+        ledger.record(b.basics(), recorded_by="test")
+        (assigned,) = ledger.record(
+            [b.assign("korpschef", "c2000", "accountable", "2021-01-01")], recorded_by="test"
+        )
+        ledger.record(
+            [
+                b.decision(
+                    "risk.identified",
+                    risk="uitval",
+                    system="c2000",
+                    title="uitval",
+                    effective_on="2021-06-01",
+                ),
+                b.decision(
+                    "risk.residual_accepted",
+                    risk="uitval",
+                    accepted_level="medium",
+                    review_by="2030-01-01",
+                    decided_by=["korpschef"],
+                    effective_on="2021-07-01",
+                ),
+            ],
+            recorded_by="test",
+        )
+        as_of = date(2022, 6, 1)
+
+        def since() -> list[date | None]:
+            return [
+                gap.since
+                for gap in evaluation.gaps(ledger, Moment(as_of, NOW))
+                if gap.rule == "acceptance_without_authority"
+            ]
+
+        assert since() == []
+        ledger.record(
+            [
+                b.decision(
+                    "responsibility.relieved",
+                    party="korpschef",
+                    subject="c2000",
+                    role="accountable",
+                    effective_on="2022-01-01",
+                )
+            ],
+            recorded_by="test",
+        )
+        assert since() == [date(2022, 1, 1)]
+        ledger.record(
+            [b.decision("decision.retracted", retracts=str(assigned.id), reason="mistake")],
+            recorded_by="test",
+        )
+        assert since() == [date(2021, 7, 1)]
+        recorded = ledger.recorded()
+        assert evaluation.gaps(ledger, Moment(as_of, NOW)) == find_gaps(
+            oracle.state(recorded, as_of, NOW), Knowledge.of(recorded), as_of
+        )
+    finally:
+        ledger.close()
