@@ -203,9 +203,9 @@ class Holders:
     @classmethod
     def of_codes(cls, state: GovernanceState, codes: HoldingColumns) -> Holders:
         """The same, from the state's holdings' codes (the read model's): the accountable
-        holdings are grouped by subject with their codes, and each group's `Accountable` is
-        kept by its rows (so only new groups' holdings are read), and only the holdings of
-        dissolved parties are read."""
+        holdings are grouped by subject with their codes and each group's `Accountable` is
+        kept by its rows, so only a new group's holdings are read; of the others, only the
+        holdings of dissolved parties are read."""
         held: Sequence[Holding] = codes.values
         inactive = {p.id for p in state.parties.values() if not p.active()}
         at = np.flatnonzero(codes.role == ROLE_CODES[Role.ACCOUNTABLE])
