@@ -53,34 +53,38 @@ def paused() -> Iterator[None]:
     try:
         yield
     finally:
+        due = False
         with _lock:
             _bursts -= 1
             if _bursts == 0 and _was_enabled:
-                _freeze()
+                due = _freeze()
                 gc.enable()
+        if due:
+            collect_frozen()
 
 
-def _freeze() -> None:
-    """Freeze what is alive, and collect in full once the frozen part has grown enough.
-    Called under `_lock`. The youngest generation is counted by the collector's own count
-    (its size, without listing it: it holds what the burst kept); the older ones, which hold
-    only what survived since the last freeze, are listed."""
+def _freeze() -> bool:
+    """Freeze what is alive; whether the frozen part has grown enough to be collected in full
+    (then the count starts again, so that one caller collects). Called under `_lock`. The
+    youngest generation is counted by the collector's own count (its size, without listing it:
+    it holds what the burst kept); the older ones, which hold only what survived since the
+    last freeze, are listed."""
     global _frozen_since
     _frozen_since += gc.get_count()[0] + len(gc.get_objects(1)) + len(gc.get_objects(2))
     gc.freeze()
     if _frozen_since > max(MINIMUM, GROWTH * _frozen_then):
-        _collect_frozen()
+        _frozen_since = 0
+        return True
+    return False
 
 
 def collect_frozen() -> None:
-    """Hand the frozen objects back to the collector, collect everything, freeze what is left."""
-    with _lock:
-        _collect_frozen()
-
-
-def _collect_frozen() -> None:
+    """Hand the frozen objects back to the collector, collect everything, freeze what is left.
+    Not under `_lock`: the finalisers the collection runs may start bursts of their own."""
     global _frozen_then, _frozen_since
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    _frozen_then, _frozen_since = gc.get_freeze_count(), 0
+    frozen = gc.get_freeze_count()
+    with _lock:
+        _frozen_then, _frozen_since = frozen, 0

@@ -97,3 +97,33 @@ def test_nothing_is_frozen_if_the_collector_was_off() -> None:
     finally:
         gc.enable()
     del kept
+
+
+def test_a_finaliser_run_by_the_full_collection_may_start_a_burst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The full collection runs finalisers; one that decodes or assembles something starts a
+    burst of its own, which must not wait for the burst that started the collection."""
+    ran: list[bool] = []
+
+    class Finalised(_Node):
+        def __del__(self) -> None:
+            with collector.paused():
+                ran.append(True)
+
+    def burst() -> None:
+        with collector.paused():
+            a, b = Finalised(), Finalised()
+            a.other, b.other = b, a  # a cycle, garbage once the burst ends: frozen
+            del a, b
+        with collector.paused():
+            kept.extend(_Node() for _ in range(6_000))  # enough frozen: collected in full
+
+    collector.collect_frozen()
+    monkeypatch.setattr(collector, "MINIMUM", 5_000)
+    monkeypatch.setattr(collector, "GROWTH", 0.0)
+    kept: list[_Node] = []
+    thread = threading.Thread(target=burst, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and ran == [True, True]
