@@ -844,7 +844,7 @@ class InForceRows:
             if at is None:
                 return []
             return [
-                (date.fromordinal(start), None if end == OPEN_END else date.fromordinal(end))
+                (_day(start), None if end == OPEN_END else _day(end))
                 for start, end in zip(
                     starts[first[at] : last[at]].tolist(),
                     ends[first[at] : last[at]].tolist(),

@@ -146,7 +146,6 @@ T = TypeVar("T")
 K = TypeVar("K")
 
 _KEPT: dict[Callable[..., Gap], Kept[Gap]] = {}
-_KEPT_WITH: dict[Callable[..., Gap], Kept[tuple[object, Gap]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,15 +350,6 @@ class GapContext:
         depend on more): made once per object the read model hands out, then kept."""
         kept = _KEPT.get(gap) or _KEPT.setdefault(gap, Kept[Gap]())
         return kept.get(about, gap)
-
-    def kept_with(self, about: T, key: K, gap: Callable[[T, K], Gap]) -> Gap:
-        """`gap(about, key)`, for a gap whose content depends on `about` and `key` alone:
-        kept per object the read model hands out, made again when asked with another key."""
-        kept = _KEPT_WITH.get(gap) or _KEPT_WITH.setdefault(gap, Kept[tuple[object, Gap]]())
-        found = kept.find(about)
-        if found is kept.MISSING or found[0] != key:
-            found = kept.put(about, (key, gap(about, key)))
-        return found[1]
 
     @cached_property
     def accepted(self) -> list[RiskFacts]:

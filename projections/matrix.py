@@ -9,7 +9,6 @@ import weakref
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import attrgetter, itemgetter
 from typing import NamedTuple
 from uuid import UUID
 
@@ -240,16 +239,14 @@ def _fill_cells_by_codes(
         members = order[together_at]
         starts = np.flatnonzero(np.diff(ordered[together_at], prepend=-1)).tolist()
         member_keys = [keys[i] for i in members[starts].tolist()]
-        member_rows = rows[members].tolist()
-        # a cell none of whose roles was ever put right reads the same in every cut: kept
-        # by its rows (the rest are traced in the cut)
-        kept = knowledge is whole or not changed[members].any()
-        member_changed = [False] * len(members) if kept else changed[members].tolist()
+        member_rows, member_changed = rows[members].tolist(), changed[members].tolist()
         cell_of = held.memo(Cell, token).together  # (beside the one-role cells)
         for key, start, end in zip(member_keys, starts, [*starts[1:], len(members)], strict=True):
             group = tuple(member_rows[start:end])
             several.add(key)
-            if kept or not any(member_changed[start:end]):
+            # a cell none of whose roles was ever put right reads the same in every cut: kept
+            # by its rows (the others are traced in the cut)
+            if knowledge is whole or not any(member_changed[start:end]):
                 cell = cell_of.get(group)
                 if cell is None:
                     cell = cell_of[group] = _cell_of_several(
@@ -357,11 +354,6 @@ class Contribution(NamedTuple):
             return _cell(self.key, [(self.holding, self.sources_in(knowledge))])
         return self.cell if reading == 0 else self.as_recorded[0]
 
-
-_key_of = attrgetter("key")
-_cell_of = attrgetter("cell")
-_party_of = itemgetter(0)
-_subject_of = itemgetter(1)
 
 _NEVER = 2**62
 """A position no ledger reaches."""

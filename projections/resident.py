@@ -339,8 +339,8 @@ class Resident:
     def memo(self, name: object, token: object = None) -> Memo:
         """The rows' memo `name` for `token`: the one kept, if it is for the same token (grown
         to the rows loaded since), else a new one, kept in its place (one token per name: the
-        matrix's token is the whole knowledge, which every new decision replaces; what depends
-        on a row's content alone needs none)."""
+        matrix's token is the decisions' `Known.readings`, which a correction or retraction
+        replaces; what depends on a row's content alone needs none)."""
         memo = self._memos.get(name)
         if memo is None or memo.token is not token:
             memo = Memo(token, len(self.ids))
