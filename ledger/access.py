@@ -27,7 +27,7 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ledger.settings import Settings
-from ledger.storage import OrjsonTranscoder, PydanticMapper, ensure_postgres_schema
+from ledger.storage import OrjsonTranscoder, PydanticMapper, open_created
 
 ACCESS_APPLICATION_NAME = "access"
 """Pinned: PostgreSQL table names derive from it (`access_events`)."""
@@ -151,11 +151,7 @@ class AccessStore:
     """Issue, revoke, list and check bearer tokens."""
 
     def __init__(self, settings: Settings) -> None:
-        if settings.database_url is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        else:
-            ensure_postgres_schema(settings)
-        self._app = AccessApplication(env=access_env(settings))
+        self._app = open_created(settings, lambda: AccessApplication(env=access_env(settings)))
         self._lock = threading.Lock()
         self._version = 0
         self._records: dict[str, TokenRecord] = {}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -102,13 +102,23 @@ class GovernanceApplication(Application[UUID]):
 
 def open_store(settings: Settings) -> GovernanceApplication:
     """Open (and create, if need be) the event store the settings point at."""
+    return open_created(settings, lambda: GovernanceApplication(env=settings.eventsourcing_env()))
+
+
+A = TypeVar("A")
+
+
+def open_created(settings: Settings, open_application: Callable[[], A]) -> A:
+    """`open_application()` (an eventsourcing application, which creates its tables when it
+    opens) while no other process or thread creates tables in the same store: the schema is
+    made first on PostgreSQL, the data directory on SQLite."""
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with _file_lock(settings.data_dir / ".create.lock"):
-            return GovernanceApplication(env=settings.eventsourcing_env())
+            return open_application()
     with _creation_lock(settings.database_url):
         ensure_postgres_schema(settings)
-        return GovernanceApplication(env=settings.eventsourcing_env())
+        return open_application()
 
 
 @contextmanager
@@ -139,10 +149,15 @@ def _creation_lock(database_url: str) -> Iterator[None]:
 
 
 def ensure_postgres_schema(settings: Settings) -> None:
-    """Create the configured schema if it does not exist (the library needs it to)."""
+    """Create the configured schema if it does not exist (the library needs it to). Two
+    processes doing so at once both see it missing and one of them fails on the catalogue's
+    unique index: then it exists, which is all that was asked."""
     assert settings.database_url is not None
     url = settings.database_url.split("?", 1)[0]
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+    with (
+        psycopg.connect(url, autocommit=True, connect_timeout=10) as conn,
+        suppress(psycopg.errors.UniqueViolation),  # (made by a concurrent caller)
+    ):
         conn.execute(
             psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 psycopg.sql.Identifier(settings.postgres_schema)

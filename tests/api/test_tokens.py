@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 
 from typer.testing import CliRunner
 
@@ -80,3 +81,30 @@ def test_only_the_hash_of_a_token_is_stored(tmp_path: object) -> None:
         stored = b"".join(bytes(row[0]) for row in db.execute("SELECT state FROM stored_events"))
     assert token.encode() not in stored
     assert hashlib.sha256(token.encode()).hexdigest().encode() in stored
+
+
+def test_workers_opening_the_token_store_of_a_fresh_ledger_together_all_open_it(
+    settings: Settings,
+) -> None:
+    """Several API workers start on a new store at once: each creates the token store's
+    schema and tables if missing; none fails on the others doing the same (they did on
+    PostgreSQL: duplicate keys in the catalogue), and a token issued by one is seen by all."""
+    opened: list[AccessStore] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            opened.append(AccessStore(settings))
+        except BaseException as error:  # (reported below, with the others)
+            errors.append(error)
+
+    workers = [threading.Thread(target=open_store) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert errors == [] and len(opened) == 8
+    token = opened[0].issue("anna", Role.SECRETARIAT, by="test")
+    assert all(store.authenticate(token) is not None for store in opened)
+    for store in opened:
+        store.close()
