@@ -62,7 +62,7 @@ from domain.knowledge import Knowledge
 from ledger.access import AccessError, AccessStore, UnknownToken
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import queries
+from projections import evaluation, queries
 from projections.bitemporal import Follower
 from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at
 from projections.views import state_view
@@ -115,8 +115,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Keep the read model in step in the background, so that queries seldom pay for it
-        # (they still catch up first: a process always reads its own and others' writes).
-        follower = Follower(queries.view_for(ledger), ledger)
+        # (they still catch up first: a process always reads its own and others' writes),
+        # and prepared for questions at any date (see `evaluation.prepare`).
+        follower = Follower(
+            queries.view_for(ledger), ledger, prepare=lambda stop: evaluation.prepare(ledger, stop)
+        )
         follower.start()
         try:
             yield

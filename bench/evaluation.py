@@ -7,10 +7,14 @@ Records a synthetic history (`bench.synthetic`, with `--parties` parties and 200
 into a fresh SQLite ledger (or a fresh schema of the PostgreSQL database `--postgres URL`,
 dropped afterwards), or uses the ledger in `--ledger DIR` or in the schema a `--postgres URL`
 names (`...?schema=S`), recording it there first if it is empty, then times, in one run, two
-sets of `--queries` questions:
+sets of `--queries` questions, each asked for the first time:
 - "known now": random as_of dates, as known after the last decision (the issue's "50 random
   dates"; what `ledger matrix --as-of D` asks);
-- "known then": random (as_of, known_at) pairs (a known_at anywhere in the recorded history).
+- "known then": random (as_of, known_at) pairs (a known_at anywhere in the recorded history);
+then prepares the read model as the API's follower does once a server has caught up
+(`projections.evaluation.prepare`: questions at dates spread over the history, timed, with the
+memory it added) and times two more such sets, at new random moments ("prepared"): the first
+sets are what a fresh process answers, the prepared ones what a running server answers.
 For each question:
 - fast: `projections.evaluation` — the snapshot (read-model rows + the knowledge cut at the
   same position), the matrix with every cell traced, and the gap report;
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -168,6 +173,14 @@ def main() -> None:
             "known now": run(ledger, now, args.oracle_every),
             "known then": run(ledger, then, args.oracle_every),
         }
+        # as a server has it once its follower has prepared the read model (new dates)
+        rss = _rss_mb()
+        seconds, asked = timed(evaluation.prepare, ledger)
+        prepared = f"prepared: {asked} questions in {seconds:.1f} s, {_rss_mb() - rss:+.0f} MB"
+        then = [random_moment(rnd, recorded, known_now=False) for _ in range(args.queries)]
+        now = [random_moment(rnd, recorded, known_now=True) for _ in range(args.queries)]
+        results["known now, prepared"] = run(ledger, now, args.oracle_every)
+        results["known then, prepared"] = run(ledger, then, args.oracle_every)
         parties = len(evaluation.snapshot(ledger, Moment(date(2030, 1, 1), last)).state.parties)
         ledger.close()
         if fresh_schema:
@@ -186,6 +199,16 @@ def main() -> None:
             f"| {f * 1000:.0f} ms (n={args.queries}) | {s * 1000:.0f} ms (n={n}) | {s / f:.0f}x "
             f"| {p * 1000:.0f} ms | {p / f:.0f}x |"
         )
+    print(f"\n{prepared} (`projections.evaluation.prepare`)")
+
+
+def _rss_mb() -> float:
+    """The process's resident memory now, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return 0.0
 
 
 if __name__ == "__main__":

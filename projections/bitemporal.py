@@ -150,6 +150,12 @@ class GovernanceView:
 
     # --- keeping in step ----------------------------------------------------------------
 
+    @property
+    def held(self) -> object | None:
+        """Stands for the rows held in memory: another object whenever they start again (after
+        a rebuild, or an error); None before they are first loaded."""
+        return self._resident
+
     def position(self) -> int:
         """The ledger position the stored rows reflect."""
         return self.tables.tracking()[0]
@@ -903,8 +909,17 @@ class Follower:
     catch-up, and for bringing the rows held in memory up to date).
     """
 
-    def __init__(self, view: GovernanceView, ledger: Ledger, interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        view: GovernanceView,
+        ledger: Ledger,
+        interval: float = 0.5,
+        prepare: Callable[[threading.Event], object] | None = None,
+    ) -> None:
         self.view, self.ledger, self.interval = view, ledger, interval
+        self.prepare = prepare
+        """Called after each catch-up with the event that asks the follower to stop (such as
+        `projections.evaluation.prepare`, which does its work once and returns at once after)."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -930,6 +945,8 @@ class Follower:
             try:
                 self.view.catch_up(self.ledger)
                 self.view.warm()
+                if self.prepare is not None:
+                    self.prepare(self._stop)
                 self.error = None
             except Exception as error:  # keep following: the next poll retries
                 self.error = error

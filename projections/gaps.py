@@ -214,7 +214,7 @@ class Holders:
         starts = np.flatnonzero(np.diff(subject_codes, prepend=-1)).tolist()
         subjects = [codes.subjects[i] for i in subject_codes[starts].tolist()]
         rows, places = codes.at[at].tolist(), at.tolist()
-        kept = codes.memo(Accountable, None).together
+        kept = codes.groups(Accountable)
         accountable: dict[str, Accountable] = {}
         ends = [*starts[1:], len(rows)] if starts else []
         for subject, start, end in zip(subjects, starts, ends, strict=True):

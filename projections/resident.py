@@ -67,6 +67,8 @@ class HoldingColumns:
     """Their rows' indexes among the resident rows (where `memo` keeps what is derived)."""
     memo: Callable[[object, object], Memo]
     """The resident rows' memo of a name, for a token (`Resident.memo`)."""
+    groups: Callable[[object], dict[tuple[int, ...], Any]]
+    """What is derived from several rows together, by name (`Resident.groups`)."""
 
     def cell_codes(self) -> Ints:
         """One int per (party, subject)."""
@@ -176,6 +178,7 @@ class Resident:
         self._parties, self._subjects = _Names(), _Names()
         self._cells: dict[tuple[str, str], tuple[str, str]] = {}
         self._memos: dict[object, Memo] = {}
+        self._groups: dict[object, dict[tuple[int, ...], Any]] = {}
 
     def refresh(self, reader: Reader, position: int) -> None:
         """Take in the rows written and closed since `self.position`; `reader` sees the tables
@@ -334,6 +337,7 @@ class Resident:
             values,
             held,
             self.memo,
+            self.groups,
         )
 
     def memo(self, name: object, token: object = None) -> Memo:
@@ -348,6 +352,15 @@ class Resident:
             memo = memo.grown(len(self.ids))
         self._memos[name] = memo
         return memo
+
+    def groups(self, name: object) -> dict[tuple[int, ...], Any]:
+        """What is derived from several rows together and from nothing else, kept by the
+        tuple of their indexes, under `name` (such as who is accountable for a subject,
+        `gaps.Accountable`): rows never change within a generation, so neither does it."""
+        found = self._groups.get(name)
+        if found is None:
+            found = self._groups[name] = {}
+        return found
 
     def of_kind(self, found: Ints, kind: str) -> Ints:
         """The indexes among `found` of the rows of `kind` (in the same order)."""
