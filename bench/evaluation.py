@@ -12,9 +12,9 @@ sets of `--queries` questions, each asked for the first time:
   dates"; what `ledger matrix --as-of D` asks);
 - "known then": random (as_of, known_at) pairs (a known_at anywhere in the recorded history);
 then prepares the read model as the API's follower does once a server has caught up
-(`projections.evaluation.prepare`: questions at dates spread over the history, timed, with the
-memory it added) and times two more such sets, at new random moments ("prepared"): the first
-sets are what a fresh process answers, the prepared ones what a running server answers.
+(`projections.evaluation.prepare`: questions at dates spread over the history, timed) and
+times two more such sets at new random moments ("prepared"): the first sets are what a fresh
+process answers, the prepared ones what a running server answers.
 For each question:
 - fast: `projections.evaluation` — the snapshot (read-model rows + the knowledge cut at the
   same position), the matrix with every cell traced, and the gap report;
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import statistics
 import tempfile
 import time
@@ -174,9 +173,8 @@ def main() -> None:
             "known then": run(ledger, then, args.oracle_every),
         }
         # as a server has it once its follower has prepared the read model (new dates)
-        rss = _rss_mb()
         seconds, asked = timed(evaluation.prepare, ledger)
-        prepared = f"prepared: {asked} questions in {seconds:.1f} s, {_rss_mb() - rss:+.0f} MB"
+        prepared = f"prepared: {asked} questions in {seconds:.1f} s"
         then = [random_moment(rnd, recorded, known_now=False) for _ in range(args.queries)]
         now = [random_moment(rnd, recorded, known_now=True) for _ in range(args.queries)]
         results["known now, prepared"] = run(ledger, now, args.oracle_every)
@@ -200,15 +198,6 @@ def main() -> None:
             f"| {p * 1000:.0f} ms | {p / f:.0f}x |"
         )
     print(f"\n{prepared} (`projections.evaluation.prepare`)")
-
-
-def _rss_mb() -> float:
-    """The process's resident memory now, in MB (Linux; 0 elsewhere)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-    except OSError:
-        return 0.0
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ follower does it in the background."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -50,7 +51,7 @@ def test_preparing_decodes_the_rows_in_force_over_the_history_once(history: Ledg
     dates = evaluation._spread(recorded)
     assert len(dates) == evaluation.PREPARED_DATES  # (ten years: as many as it asks at most)
     assert dates[0] == min(r.decision.effective_on for r in recorded)
-    assert min(b - a for a, b in zip(dates, dates[1:], strict=False)).days >= 30
+    assert min(b - a for a, b in itertools.pairwise(dates)).days >= 30
     fast(history, random_moment(random.Random(1), recorded, known_now=True))
     assert any(_undecoded_in_force(history).values())
     assert evaluation.prepare(history) == len(dates)
