@@ -883,6 +883,18 @@ class InForceRows:
         found: list[T] = values.tolist()
         return found
 
+    def derived_with(
+        self, kind: str, token: object, make: Callable[[Any, Any], T], name: object = None
+    ) -> list[T]:
+        """`make(key, value)` for each row of `kind` (its key in the state's dictionary and
+        its value), in the order of `kinds[kind]`: made once per row and `token` (what else
+        the result depends on), kept beside the row in the memo `name` (default: `make`)."""
+        rows = self.kinds.get(kind, [])
+        at = self._resident.of_kind(self._found, kind)
+        memo = self._resident.memo(make if name is None else name, token)
+        found: list[T] = memo.at(at, lambda i: make(rows[i][2], rows[i][3])).tolist()
+        return found
+
     @cached_property
     def state(self) -> GovernanceState:
         return _state_of([row for rows in self.kinds.values() for row in rows])

@@ -8,7 +8,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TypeVar
 
 from domain.decisions import RecordedDecision
@@ -20,7 +20,7 @@ from ledger.service import Ledger
 from projections import oracle, queries
 from projections.bitemporal import GovernanceView, InForceRows
 from projections.diff import CellChange, diff_matrices
-from projections.gaps import Gap, Holders, RiskFacts, find_gaps
+from projections.gaps import Gap, Holders, NeedsConsent, RiskFacts, find_gaps
 from projections.matrix import Matrix, MatrixFilter, Source, build_matrix, trace
 
 EVERYTHING = MatrixFilter()
@@ -65,7 +65,15 @@ class Snapshot:
                 rows.derived("risk", RiskFacts.of),
                 rows.derived("recommendation", _itself),
                 rows.derived("commitment", _itself),
+                partial(_consented, rows),
             )
+
+
+def _consented(rows: InForceRows, needs: NeedsConsent) -> list[int]:
+    """`NeedsConsent.consented` of each consent row in force, made once per row and `needs`
+    (a new one after a write) and kept beside it."""
+    found = rows.derived_with("consent", needs, needs.consented, name=NeedsConsent.consented)
+    return [at for at in found if at >= 0]
 
 
 def _itself(value: T) -> T:

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import numpy as np
+import numpy.typing as npt
 
 from domain import decisions as d
 from domain.anchoring import CONDITIONS, Condition
@@ -299,6 +300,7 @@ class GapContext:
     _recommendations: Sequence[Recommendation] | None = field(default=None, repr=False)
     _commitments: Sequence[CommitmentState] | None = field(default=None, repr=False)
     _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    _consented: Callable[[NeedsConsent], Sequence[int]] | None = field(default=None, repr=False)
 
     @property
     def holders(self) -> Holders:
@@ -326,6 +328,14 @@ class GapContext:
         if self._commitments is None:
             self._commitments = list(self.state.commitments.values())
         return self._commitments
+
+    def consented(self, needs: NeedsConsent) -> Sequence[int]:
+        """The places among `needs` of the plain decisions every consent of which is in force
+        on as_of (`NeedsConsent.consented` of each decision's consents in force)."""
+        if self._consented is not None:
+            return self._consented(needs)
+        found = (needs.consented(root, given) for root, given in self.state.consents.items())
+        return [at for at in found if at >= 0]
 
     def accountable(self, subject: str) -> tuple[str, ...]:
         """The parties accountable for `subject` on as_of, in order."""
@@ -686,13 +696,21 @@ def consent_missing(c: GapContext) -> list[Gap]:
     """A decision that needs other parties' agreement and still lacks some of it."""
     gaps = []
     position, as_of = c.knowledge.head, c.as_of
-    for need in _needing_consent(c.knowledge.whole):
-        if need.known_from > position or (need.plain and need.effective_on > as_of):
-            continue
+    needs = needing_consent(c.knowledge.whole)
+    # a decision never corrected nor retracted waits if it is known and in effect, unless every
+    # consent it requires is in force (the decisions put right are read as the position knows
+    # them, one by one)
+    waiting = (needs.known_from <= position) & needs.plain & (needs.effective <= as_of.toordinal())
+    waiting[c.consented(needs)] = False
+    candidates = [needs.needs[i] for i in np.flatnonzero(waiting).tolist()]
+    candidates += [needs.needs[i] for i in needs.put_right if needs.needs[i].known_from <= position]
+    for need in candidates:
         if need.plain:
             effective_on, required, kind = need.effective_on, need.required, need.kind
         else:  # corrected or retracted somewhere: as known at the position asked about
-            content = c.knowledge.current(need.root)
+            knowledge = c.knowledge
+            whole = knowledge is knowledge.whole
+            content = needs.now(need.root, knowledge) if whole else knowledge.current(need.root)
             if content is None or content.effective_on > as_of:
                 continue
             effective_on, required = content.effective_on, tuple(content.requires_consent_of)
@@ -730,54 +748,97 @@ class _NeedsConsent:
     kind: str = ""
 
 
-def _needing_consent(whole: Known) -> list[_NeedsConsent]:
-    """The decisions that need consents, each once (what a question walks through: small
-    records made together, rather than the decisions themselves, spread over the ledger).
+@dataclass(frozen=True, eq=False)
+class NeedsConsent:
+    """The decisions that need consents, each once, as small records made together (rather than
+    the decisions themselves, spread over the ledger), with the columns a question filters
+    them by. Read only; `needing_consent` keeps it."""
+
+    readings: object
+    walked: int
+    """How many of a whole knowledge's `needs_consent` were walked."""
+    needs: list[_NeedsConsent]
+    """In the order first known (never changed once kept: extended in a copy)."""
+    code: dict[UUID, int]
+    """A root's place in `needs`."""
+    known_from: npt.NDArray[np.int64]
+    plain: npt.NDArray[np.bool_]
+    effective: npt.NDArray[np.int64]
+    """The effective date's ordinal (of a plain one)."""
+    put_right: list[int]
+    """The places of those corrected or retracted somewhere."""
+    _now: dict[UUID, d.Decision | None] = field(default_factory=dict)
+
+    def now(self, root: UUID, whole: Known) -> d.Decision | None:
+        """`whole.current(root)`, kept: every whole knowledge with these `readings` reads it
+        the same."""
+        if root not in self._now:
+            self._now[root] = whole.current(root)
+        return self._now[root]
+
+    @classmethod
+    def of(cls, readings: object, walked: int, needs: list[_NeedsConsent]) -> NeedsConsent:
+        return cls(
+            readings,
+            walked,
+            needs,
+            {need.root: i for i, need in enumerate(needs)},
+            np.array([need.known_from for need in needs], np.int64),
+            np.array([need.plain for need in needs], np.bool_),
+            np.array([need.effective_on.toordinal() for need in needs], np.int64),
+            [i for i, need in enumerate(needs) if not need.plain],
+        )
+
+    def consented(self, root: UUID, given: Set[str]) -> int:
+        """The place of `root` if it is a plain decision and `given` holds every consent it
+        requires; else -1."""
+        at = self.code.get(root)
+        if at is None or not self.needs[at].plain:
+            return -1
+        return at if all(p in given for p in self.needs[at].required) else -1
+
+
+def needing_consent(whole: Known) -> NeedsConsent:
+    """The decisions that need consents, each once.
 
     Kept for the whole knowledge's `readings` and extended with the decisions added since: a
-    record changes only when a decision reads otherwise. The list may then hold decisions
-    recorded after an older whole knowledge's head (with the same readings), which its
-    questions skip by `known_from`, as they skip those recorded after a cut's position."""
+    record changes only when a decision reads otherwise. It may then hold decisions recorded
+    after an older whole knowledge's head (with the same readings), which its questions skip
+    by `known_from`, as they skip those recorded after a cut's position."""
     global _needs_kept
     kept = _needs_kept
     ids = whole.needs_consent
     if kept is None or kept.readings is not whole.readings:
-        kept = _NeedsKept(whole.readings, 0, {})
+        kept = NeedsConsent.of(whole.readings, 0, [])
     if kept.walked < len(ids):
-        found = dict(kept.found)
+        needs, known = list(kept.needs), set(kept.code)
         for decision_id in ids[kept.walked :]:
             item = whole.by_id[decision_id]
             root = whole.root_of.get(decision_id, decision_id)
-            if isinstance(item.decision, d.DecisionRetraction) or root in found:
+            if isinstance(item.decision, d.DecisionRetraction) or root in known:
                 continue  # (needs_consent is in ledger order: the first one known is kept)
+            known.add(root)
             plain = whole.plain(root)
             if plain is None:
-                found[root] = _NeedsConsent(item.position, root, False)
+                needs.append(_NeedsConsent(item.position, root, False))
             else:
                 content = plain.decision
-                found[root] = _NeedsConsent(
-                    item.position,
-                    root,
-                    True,
-                    content.effective_on,
-                    tuple(content.requires_consent_of),
-                    content.kind,
+                needs.append(
+                    _NeedsConsent(
+                        item.position,
+                        root,
+                        True,
+                        content.effective_on,
+                        tuple(content.requires_consent_of),
+                        content.kind,
+                    )
                 )
-        kept = _NeedsKept(whole.readings, len(ids), found)
+        kept = NeedsConsent.of(whole.readings, len(ids), needs)
     _needs_kept = kept
-    return list(kept.found.values())
+    return kept
 
 
-@dataclass(frozen=True)
-class _NeedsKept:
-    readings: object
-    walked: int
-    """How many of a whole knowledge's `needs_consent` were walked."""
-    found: dict[UUID, _NeedsConsent]
-    """By root, in the order first known (never changed once kept: extended in a copy)."""
-
-
-_needs_kept: _NeedsKept | None = None
+_needs_kept: NeedsConsent | None = None
 
 
 RULES: tuple[Callable[[GapContext], list[Gap]], ...] = (
@@ -807,11 +868,13 @@ def find_gaps(
     risks: list[RiskFacts] | None = None,
     recommendations: Sequence[Recommendation] | None = None,
     commitments: Sequence[CommitmentState] | None = None,
+    consented: Callable[[NeedsConsent], Sequence[int]] | None = None,
 ) -> list[Gap]:
     """Run every rule on a state (and the knowledge it was folded from); in each rule's
     order, by what the gap is about. `anchoring` defaults to the definition (a replay);
     `holders`, to `Holders.of(state)`; `risks` (the facts of the state's risks), to
-    `RiskFacts.of` each risk; `recommendations` and `commitments`, to the state's."""
+    `RiskFacts.of` each risk; `recommendations` and `commitments`, to the state's;
+    `consented`, to `NeedsConsent.consented` of the state's consents."""
     context = GapContext(
         state,
         knowledge,
@@ -821,6 +884,7 @@ def find_gaps(
         risks,
         recommendations,
         commitments,
+        _consented=consented,
     )
     found: list[Gap] = []
     for rule in RULES:

@@ -296,6 +296,44 @@ def test_a_decision_lacking_a_required_consent_is_a_gap_until_it_is_given() -> N
     ] == []
 
 
+def test_a_decision_needing_two_consents_is_a_gap_until_the_second_is_given() -> None:
+    """(the 2020 law: the main lines of policy in agreement with the ministers for medical care
+    and for defence)"""
+    history = [
+        *covered(),
+        party("minister-mz", kind="minister"),
+        party("minister-def", kind="minister"),
+        decision(
+            "framework.adopted",
+            framework="hoofdlijnen",
+            name="Hoofdlijnen",
+            scope=["c2000"],
+            decided_by=["minister-jenv"],
+            requires_consent_of=["minister-mz", "minister-def"],
+            effective_on="2022-01-01",
+        ),
+    ]
+    knowledge = known(history)
+    as_of = date(2022, 6, 1)
+
+    def missing() -> list[str]:
+        found = find_gaps(knowledge.state(as_of), knowledge, as_of)
+        return [g.message for g in found if g.rule == "consent_missing"]
+
+    [first] = missing()
+    assert "minister-mz, minister-def" in first
+    root = str(knowledge.recorded[-1].id)
+    for by in ("minister-def", "minister-mz"):
+        remember(
+            knowledge,
+            decision("consent.given", decision=root, decided_by=[by], effective_on="2022-02-01"),
+        )
+        if by == "minister-def":
+            [waiting] = missing()
+            assert waiting.endswith("needs the consent of minister-mz")
+    assert missing() == []
+
+
 def test_decisions_needing_consent_recorded_after_a_report_are_found_by_the_next() -> None:
     """What the rule walks is kept for the knowledge and extended as decisions are added; a
     retraction (the consent taken back) makes it walk them again."""
