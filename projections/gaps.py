@@ -12,7 +12,7 @@ definition), `projections.evaluation.StoredAnchoring` from the runs the read mod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Container, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, partial
@@ -789,9 +789,9 @@ class NeedsConsent:
             [i for i, need in enumerate(needs) if not need.plain],
         )
 
-    def consented(self, root: UUID, given: Set[str]) -> int:
-        """The place of `root` if it is a plain decision and `given` holds every consent it
-        requires; else -1."""
+    def consented(self, root: UUID, given: Container[str]) -> int:
+        """The place of `root` if it is a plain decision and `given` (the parties whose consent
+        is in force) holds every consent it requires; else -1."""
         at = self.code.get(root)
         if at is None or not self.needs[at].plain:
             return -1
