@@ -160,12 +160,17 @@ class GovernanceView:
         """The ledger position the stored rows reflect."""
         return self.tables.tracking()[0]
 
-    def catch_up(self, ledger: Ledger, progress: Progress | None = None) -> int:
-        """Apply the decisions recorded since the stored position; return the new position."""
+    def catch_up(
+        self, ledger: Ledger, progress: Progress | None = None, head: int | None = None
+    ) -> int:
+        """Apply the decisions recorded since the stored position (up to `head`, if given,
+        such as the head of a snapshot just taken: else the ledger's); return the new
+        position."""
         with self._lock:
-            head = ledger.head
+            head = ledger.head if head is None else head
             while True:
-                position, _ = self.tables.tracking()
+                self._seen = self.tables.tracking()
+                position = self._seen[0]
                 if position >= head:
                     return position
                 try:
@@ -221,6 +226,8 @@ class GovernanceView:
         self._position = -1
         self._generation = -1
         self._fresh = False
+        self._seen = (-1, -1)
+        """The tables' (position, generation) as last read."""
 
     def _sync(self, ledger: Ledger, tx: Transaction, position: int, generation: int) -> None:
         """Make the caches reflect the stored rows at `position`."""
@@ -463,11 +470,24 @@ class GovernanceView:
         order: rows are decoded in the order they are asked for, so their objects lie in
         memory roughly in that order, which is what keeps the answers' loops over them fast
         (walking them in another order made the same loops ~1.5x slower)."""
-        with self._lock, self.tables.reading() as reader:
-            resident = self._resident_at(reader)
-            found = resident.in_force(as_of.toordinal(), position)
-            kinds = resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
-            return InForceRows(kinds, resident, found)
+        with self._lock:
+            resident = self._resident
+            if (
+                resident is not None
+                and self._seen == (resident.position, resident.generation)
+                and position <= resident.position
+            ):  # the tables were last seen where the rows in memory are: read nothing if
+                # every row in force is decoded (on PostgreSQL, three round trips fewer)
+                found = resident.in_force(as_of.toordinal(), position)
+                if resident.is_decoded[found].all():
+                    return InForceRows(
+                        resident.by_kind(found, resident.rows[found]), resident, found
+                    )
+            with self.tables.reading() as reader:
+                resident = self._resident_at(reader)
+                found = resident.in_force(as_of.toordinal(), position)
+                kinds = resident.by_kind(found, resident.decoded(found, reader, _decode_paused))
+                return InForceRows(kinds, resident, found)
 
     def _in_force(
         self,

@@ -103,7 +103,7 @@ def snapshot(ledger: Ledger, moment: Moment) -> Snapshot:
     """The state and the knowledge it rests on, as of the moment (both at one position)."""
     current = ledger.snapshot()
     position = oracle.known_count(current.recorded, moment.known_at)
-    view = queries.caught_up(ledger)
+    view = queries.caught_up(ledger, current.head)
     rows = view.in_force_at(moment.as_of, position)
     return Snapshot(moment, current.known_until(position), position, rows, view)
 

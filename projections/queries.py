@@ -40,10 +40,11 @@ def view_for(ledger: Ledger) -> GovernanceView:
         return view
 
 
-def caught_up(ledger: Ledger) -> GovernanceView:
-    """The ledger's read model, caught up with the ledger's head."""
+def caught_up(ledger: Ledger, head: int | None = None) -> GovernanceView:
+    """The ledger's read model, caught up with the ledger's head (or `head`, a position the
+    caller has just read it at)."""
     view = view_for(ledger)
-    view.catch_up(ledger)
+    view.catch_up(ledger, head=head)
     return view
 
 
