@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.decisions import Decision
+from domain.knowledge import Knowledge
 from projections.gaps import Gap, find_gaps
 from tests.builders import assign, basics, decision, known, party, remember
 
@@ -261,19 +262,29 @@ def test_a_commitment_past_due_is_a_gap_until_kept() -> None:
     assert gaps([*covered(), made, kept], rule="commitment_overdue") == []
 
 
+def needing_consent(framework: str, *parties: str) -> Decision:
+    """A framework the minister adopts on 1 January 2022 in agreement with `parties`."""
+    return decision(
+        "framework.adopted",
+        framework=framework,
+        name=framework,
+        scope=["c2000"],
+        decided_by=["minister-jenv"],
+        requires_consent_of=list(parties),
+        effective_on="2022-01-01",
+    )
+
+
+def consents_missing(knowledge: Knowledge, as_of: date) -> list[str]:
+    found = find_gaps(knowledge.state(as_of), knowledge, as_of)
+    return [g.message for g in found if g.rule == "consent_missing"]
+
+
 def test_a_decision_lacking_a_required_consent_is_a_gap_until_it_is_given() -> None:
     history = [
         *covered(),
         party("minister-mz", kind="minister"),
-        decision(
-            "framework.adopted",
-            framework="hoofdlijnen",
-            name="Hoofdlijnen",
-            scope=["c2000"],
-            decided_by=["minister-jenv"],
-            requires_consent_of=["minister-mz"],
-            effective_on="2022-01-01",
-        ),
+        needing_consent("hoofdlijnen", "minister-mz"),
     ]
     knowledge = known(history)
     as_of = date(2022, 6, 1)
@@ -303,22 +314,13 @@ def test_a_decision_needing_two_consents_is_a_gap_until_the_second_is_given() ->
         *covered(),
         party("minister-mz", kind="minister"),
         party("minister-def", kind="minister"),
-        decision(
-            "framework.adopted",
-            framework="hoofdlijnen",
-            name="Hoofdlijnen",
-            scope=["c2000"],
-            decided_by=["minister-jenv"],
-            requires_consent_of=["minister-mz", "minister-def"],
-            effective_on="2022-01-01",
-        ),
+        needing_consent("hoofdlijnen", "minister-mz", "minister-def"),
     ]
     knowledge = known(history)
     as_of = date(2022, 6, 1)
 
     def missing() -> list[str]:
-        found = find_gaps(knowledge.state(as_of), knowledge, as_of)
-        return [g.message for g in found if g.rule == "consent_missing"]
+        return consents_missing(knowledge, as_of)
 
     [first] = missing()
     assert "minister-mz, minister-def" in first
@@ -342,23 +344,9 @@ def test_decisions_needing_consent_recorded_after_a_report_are_found_by_the_next
     as_of = date(2022, 6, 1)
 
     def missing() -> list[str]:
-        state = knowledge.state(as_of)
-        return [
-            g.message for g in find_gaps(state, knowledge, as_of) if g.rule == "consent_missing"
-        ]
+        return consents_missing(knowledge, as_of)
 
-    def needing_consent(framework: str) -> Decision:
-        return decision(
-            "framework.adopted",
-            framework=framework,
-            name=framework,
-            scope=["c2000"],
-            decided_by=["minister-jenv"],
-            requires_consent_of=["minister-mz"],
-            effective_on="2022-01-01",
-        )
-
-    first = remember(knowledge, needing_consent("hoofdlijnen"))
+    first = remember(knowledge, needing_consent("hoofdlijnen", "minister-mz"))
     assert len(missing()) == 1
     consent = remember(
         knowledge,
@@ -370,7 +358,7 @@ def test_decisions_needing_consent_recorded_after_a_report_are_found_by_the_next
         ),
     )
     assert missing() == []
-    remember(knowledge, needing_consent("meldkamerstrategie"))
+    remember(knowledge, needing_consent("meldkamerstrategie", "minister-mz"))
     assert len(missing()) == 1
     remember(
         knowledge,
