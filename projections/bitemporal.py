@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 from pydantic import TypeAdapter
 
@@ -65,6 +66,7 @@ from projections.tables import (
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
+V = TypeVar("V")
 DECODED_LIMIT = 1_000_000
 """At most this many decoded rows are kept per view (the cache is emptied when full)."""
 NOTHING = Footprint(None, frozenset())
@@ -691,6 +693,13 @@ _value = itemgetter(3)
 _BY_SUBJECT_PARTY_ROLE = attrgetter("subject", "party", "role")
 """A Role is a StrEnum: it compares as its value."""
 
+_NEVER = np.iinfo(np.int64).max
+"""The first day of a gap that never holds."""
+
+
+def _first_day(day: date | None) -> int:
+    return _NEVER if day is None else day.toordinal()
+
 _ORDER_SHIFT = 40
 """Positions stay below 2**40, so (order date, order position) packs into one int."""
 
@@ -901,6 +910,44 @@ class InForceRows:
         at = self._resident.of_kind(self._found, kind)
         values = self._resident.memo(make).at(at, lambda i: make(rows[i][3]))
         found: list[T] = values.tolist()
+        return found
+
+    def dated(
+        self,
+        kind: str,
+        derive: Callable[[Any], T],
+        holds_from: Callable[[T], date | None],
+        gap: Callable[[T], V],
+        as_of: date,
+    ) -> list[V]:
+        """`gaps.GapContext.dated` from the rows of `kind`, each row's value seen through
+        `derive` (kept as `derived` keeps it): the first day each row's gap holds (`holds_from`,
+        as an ordinal) and the gap itself are made once per row and kept beside it, so a question
+        compares a column with its date and gathers the gaps of the rows it picks, without
+        reading the others."""
+        rows = self.kinds.get(kind, [])
+        resident = self._resident
+        at = resident.of_kind(self._found, kind)
+        derived = resident.memo(derive)
+
+        def seen(places: Ints) -> npt.NDArray[np.object_]:
+            """The derived values of the rows at `places` of `at` (made if new)."""
+            derived.make(at[places], lambda j: derive(rows[int(places[j])][3]))
+            found: npt.NDArray[np.object_] = derived.values[at[places]]
+            return found
+
+        first_days = resident.memo(holds_from, None, np.int64)
+        new = np.flatnonzero(~first_days.made[at])
+        if len(new):
+            values = seen(new)
+            first_days.make(at[new], lambda j: _first_day(holds_from(values[j])))
+        picked = np.flatnonzero(first_days.values[at] <= as_of.toordinal())
+        gaps = resident.memo(gap)
+        new = picked[~gaps.made[at[picked]]]
+        if len(new):
+            values = seen(new)
+            gaps.make(at[new], lambda j: gap(values[j]))
+        found: list[V] = gaps.values[at[picked]].tolist()
         return found
 
     def derived_with(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from domain.decisions import RecordedDecision
 from domain.governance import GovernanceState, Holding
@@ -66,6 +66,7 @@ class Snapshot:
                 rows.derived("recommendation", _itself),
                 rows.derived("commitment", _itself),
                 partial(_consented, rows),
+                partial(_dated, rows),
             )
 
 
@@ -79,6 +80,24 @@ def _consented(rows: InForceRows, needs: NeedsConsent) -> list[int]:
 def _itself(value: T) -> T:
     """(the rows' values, gathered from a memo rather than from each decoded row)"""
     return value
+
+
+_SEEN_AS: dict[str, Callable[[Any], Any]] = {
+    "risk": RiskFacts.of,
+    "recommendation": _itself,
+    "commitment": _itself,
+}
+"""What the gap rules read of a row of each kind (`gaps.GapContext.dated`)."""
+
+
+def _dated(
+    rows: InForceRows,
+    kind: str,
+    holds_from: Callable[[Any], date | None],
+    gap: Callable[[Any], Gap],
+    as_of: date,
+) -> list[Gap]:
+    return rows.dated(kind, _SEEN_AS[kind], holds_from, gap, as_of)
 
 
 @dataclass(frozen=True)

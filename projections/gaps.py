@@ -35,7 +35,6 @@ from domain.governance import (
 )
 from domain.knowledge import Known
 from domain.vocabulary import EARLIEST_DATE, Role
-from projections.kept import Kept
 from projections.resident import ROLE_CODES, HoldingColumns
 
 
@@ -145,8 +144,6 @@ class ReplayedAnchoring:
 T = TypeVar("T")
 
 K = TypeVar("K")
-
-_KEPT: dict[Callable[..., Gap], Kept[Gap]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +283,18 @@ class RiskFacts:
         return gap
 
 
+class Dated(Protocol):
+    """`GapContext.dated` from somewhere else (the read model: `InForceRows.dated`)."""
+
+    def __call__(
+        self,
+        kind: str,
+        holds_from: Callable[[Any], date | None],
+        gap: Callable[[Any], Gap],
+        as_of: date,
+    ) -> list[Gap]: ...
+
+
 @dataclass
 class GapContext:
     """What the rules look at: the state on as_of, the knowledge it was folded from, and the
@@ -301,6 +310,7 @@ class GapContext:
     _commitments: Sequence[CommitmentState] | None = field(default=None, repr=False)
     _scopes: dict[str, frozenset[str]] | None = field(default=None, repr=False)
     _consented: Callable[[NeedsConsent], Sequence[int]] | None = field(default=None, repr=False)
+    _dated: Dated | None = field(default=None, repr=False)
 
     @property
     def holders(self) -> Holders:
@@ -355,11 +365,22 @@ class GapContext:
         found = self.holders.accountable.get(subject)
         return () if found is None else found.decisions
 
-    def kept(self, about: T, gap: Callable[[T], Gap]) -> Gap:
-        """`gap(about)`, for a gap whose content depends on `about` alone (the condition may
-        depend on more): made once per object the read model hands out, then kept."""
-        kept = _KEPT.get(gap) or _KEPT.setdefault(gap, Kept[Gap]())
-        return kept.get(about, gap)
+    def dated(
+        self, kind: str, holds_from: Callable[[Any], date | None], gap: Callable[[Any], Gap]
+    ) -> list[Gap]:
+        """`gap(v)` for every `v` of `kind` (`risk`: the risks' facts; `recommendation`;
+        `commitment`) whose gap holds on as_of: from the date `holds_from(v)` on (None:
+        never). Both depend on `v` alone — a rule about one object, whose only condition on
+        the date asked is a threshold (such as "past its due date")."""
+        if self._dated is not None:
+            return self._dated(kind, holds_from, gap, self.as_of)
+        objects: Sequence[Any] = {
+            "risk": self.risks,
+            "recommendation": self.recommendations,
+            "commitment": self.commitments,
+        }[kind]
+        as_of = self.as_of
+        return [gap(v) for v in objects if (day := holds_from(v)) is not None and day <= as_of]
 
     @cached_property
     def accepted(self) -> list[RiskFacts]:
@@ -586,17 +607,18 @@ def _assessed_without_criteria(risk: Risk) -> Gap:
 
 def acceptance_past_review(c: GapContext) -> list[Gap]:
     """An acceptance in force past its review-by date."""
-    as_of = c.as_of
-    return [
-        risk.gap(_past_review)
-        for risk in c.accepted
-        if risk.review_by is not None and risk.review_by < as_of
-    ]
+    return c.dated("risk", _past_review_from, _past_review)
 
 
-def _past_review(risk: Risk) -> Gap:
-    acceptance = risk.acceptance_in_force()
-    assert acceptance is not None
+def _past_review_from(risk: RiskFacts) -> date | None:
+    if risk.acceptance is None or risk.review_by is None:
+        return None
+    return risk.review_by + timedelta(days=1)
+
+
+def _past_review(facts: RiskFacts) -> Gap:
+    risk, acceptance = facts.risk, facts.acceptance
+    assert acceptance is not None and acceptance.review_by is not None
     return Gap(
         "acceptance_past_review",
         "risk",
@@ -610,10 +632,15 @@ def _past_review(risk: Risk) -> Gap:
 
 def risk_never_assessed(c: GapContext) -> list[Gap]:
     """A risk identified but never assessed."""
-    return [risk.gap(_never_assessed) for risk in c.risks if not risk.assessed]
+    return c.dated("risk", _never_assessed_from, _never_assessed)
 
 
-def _never_assessed(risk: Risk) -> Gap:
+def _never_assessed_from(risk: RiskFacts) -> date | None:
+    return None if risk.assessed else EARLIEST_DATE
+
+
+def _never_assessed(facts: RiskFacts) -> Gap:
+    risk = facts.risk
     return Gap(
         "risk_not_assessed",
         "risk",
@@ -630,11 +657,13 @@ def _never_assessed(risk: Risk) -> Gap:
 
 def recommendation_without_owner(c: GapContext) -> list[Gap]:
     """An open recommendation nobody owns."""
-    return [
-        c.kept(rec, _without_owner)
-        for rec in c.recommendations
-        if rec.status == "open" and rec.owner is None and (rec.response != "rejected")
-    ]
+    return c.dated("recommendation", _without_owner_from, _without_owner)
+
+
+def _without_owner_from(rec: Recommendation) -> date | None:
+    if rec.status == "open" and rec.owner is None and rec.response != "rejected":
+        return EARLIEST_DATE
+    return None
 
 
 def _without_owner(rec: Recommendation) -> Gap:
@@ -651,11 +680,13 @@ def _without_owner(rec: Recommendation) -> Gap:
 
 def recommendation_overdue(c: GapContext) -> list[Gap]:
     """An open recommendation past its due date."""
-    return [
-        c.kept(rec, _recommendation_overdue)
-        for rec in c.recommendations
-        if rec.status == "open" and rec.due_on is not None and rec.due_on < c.as_of
-    ]
+    return c.dated("recommendation", _recommendation_overdue_from, _recommendation_overdue)
+
+
+def _recommendation_overdue_from(rec: Recommendation) -> date | None:
+    if rec.status == "open" and rec.due_on is not None:
+        return rec.due_on + timedelta(days=1)
+    return None
 
 
 def _recommendation_overdue(rec: Recommendation) -> Gap:
@@ -673,11 +704,11 @@ def _recommendation_overdue(rec: Recommendation) -> Gap:
 
 def commitment_past_due(c: GapContext) -> list[Gap]:
     """A commitment to parliament past its due date and not kept."""
-    return [
-        c.kept(com, _commitment_overdue)
-        for com in c.commitments
-        if com.kept_on is None and com.due_on < c.as_of
-    ]
+    return c.dated("commitment", _commitment_overdue_from, _commitment_overdue)
+
+
+def _commitment_overdue_from(com: CommitmentState) -> date | None:
+    return com.due_on + timedelta(days=1) if com.kept_on is None else None
 
 
 def _commitment_overdue(com: CommitmentState) -> Gap:
@@ -869,12 +900,14 @@ def find_gaps(
     recommendations: Sequence[Recommendation] | None = None,
     commitments: Sequence[CommitmentState] | None = None,
     consented: Callable[[NeedsConsent], Sequence[int]] | None = None,
+    dated: Dated | None = None,
 ) -> list[Gap]:
     """Run every rule on a state (and the knowledge it was folded from); in each rule's
     order, by what the gap is about. `anchoring` defaults to the definition (a replay);
     `holders`, to `Holders.of(state)`; `risks` (the facts of the state's risks), to
     `RiskFacts.of` each risk; `recommendations` and `commitments`, to the state's;
-    `consented`, to `NeedsConsent.consented` of the state's consents."""
+    `consented`, to `NeedsConsent.consented` of the state's consents; `dated`, to a pass over
+    the objects of a kind (`GapContext.dated`)."""
     context = GapContext(
         state,
         knowledge,
@@ -885,6 +918,7 @@ def find_gaps(
         recommendations,
         commitments,
         _consented=consented,
+        _dated=dated,
     )
     found: list[Gap] = []
     for rule in RULES:

@@ -90,9 +90,9 @@ class Memo:
     whole and never changed; two questions that make the same one at once both make it right,
     and either is kept."""
 
-    def __init__(self, token: object, size: int) -> None:
+    def __init__(self, token: object, size: int, dtype: npt.DTypeLike = object) -> None:
         self.token = token
-        self.values: npt.NDArray[np.object_] = np.full(size, None, object)
+        self.values: npt.NDArray[Any] = np.full(size, None if dtype is object else 0, dtype)
         self.made = np.zeros(size, np.bool_)
         self.together: dict[tuple[int, ...], Any] = {}
         """What is derived from several rows together, by their indexes (such as the cell
@@ -111,14 +111,14 @@ class Memo:
         missing = np.flatnonzero(~self.made[rows])
         if len(missing):
             made = [make(i) for i in missing.tolist()]
-            self.values[rows[missing]] = np.fromiter(made, object, len(made))
+            self.values[rows[missing]] = np.fromiter(made, self.values.dtype, len(made))
             self.made[rows[missing]] = True
 
     def grown(self, size: int) -> Memo:
         """The same values, with room for rows loaded since (and as many again: rows come a
         few at a time, after each write, and copying the arrays each time would cost more
         than the question)."""
-        memo = Memo(self.token, max(size, 2 * len(self.values)))
+        memo = Memo(self.token, max(size, 2 * len(self.values)), self.values.dtype)
         memo.values[: len(self.values)] = self.values
         memo.made[: len(self.made)] = self.made
         memo.together = self.together
@@ -340,14 +340,14 @@ class Resident:
             self.groups,
         )
 
-    def memo(self, name: object, token: object = None) -> Memo:
+    def memo(self, name: object, token: object = None, dtype: npt.DTypeLike = object) -> Memo:
         """The rows' memo `name` for `token`: the one kept, if it is for the same token (grown
         to the rows loaded since), else a new one, kept in its place (one token per name: the
         matrix's token is the decisions' `Known.readings`, which a correction or retraction
         replaces; what depends on a row's content alone needs none)."""
         memo = self._memos.get(name)
         if memo is None or memo.token is not token:
-            memo = Memo(token, len(self.ids))
+            memo = Memo(token, len(self.ids), dtype)
         elif len(memo.values) < len(self.ids):
             memo = memo.grown(len(self.ids))
         self._memos[name] = memo

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from domain.decisions import Decision
 from domain.knowledge import Knowledge
+from ledger.service import Ledger
+from ledger.settings import Settings
+from projections import evaluation
+from projections.evaluation import Moment
 from projections.gaps import Gap, find_gaps
 from tests.builders import assign, basics, decision, known, party, remember
 
@@ -365,3 +369,37 @@ def test_decisions_needing_consent_recorded_after_a_report_are_found_by_the_next
         decision("decision.retracted", retracts=str(consent.id), reason="given by mistake"),
     )
     assert len(missing()) == 2
+
+
+def test_a_gap_past_a_date_begins_the_day_after_in_the_read_model_too(settings: Settings) -> None:
+    """The rules whose only condition on the date asked is a threshold (past a review-by or
+    due date) are answered by the read model from a column of first days: the day itself is
+    not yet a gap, the day after is — as in the replay (both backends)."""
+    history = [
+        *risky(CRITERIA, ASSESSED, accepted(review_by="2022-05-31")),
+        *recommended(OWNED, due_on="2022-06-30")[len(covered()) :],
+        decision(
+            "commitment.made",
+            commitment="verkenning",
+            promise="Q1 2022",
+            due_on="2022-03-31",
+            decided_by=["minister-jenv"],
+        ),
+    ]
+    ledger = Ledger(settings)
+    try:
+        ledger.record(history, recorded_by="clerk")
+        now = datetime(2100, 1, 1, tzinfo=UTC)
+        recorded = ledger.recorded()
+        for rule, last_day in (
+            ("acceptance_past_review", date(2022, 5, 31)),
+            ("recommendation_overdue", date(2022, 6, 30)),
+            ("commitment_overdue", date(2022, 3, 31)),
+        ):
+            for day, expected in ((last_day, 0), (last_day + timedelta(days=1), 1)):
+                found = evaluation.gaps(ledger, Moment(day, now))
+                assert sum(g.rule == rule for g in found) == expected, (rule, day)
+                knowledge = Knowledge.of(recorded)
+                assert found == find_gaps(knowledge.state(day), knowledge, day)
+    finally:
+        ledger.close()
