@@ -187,9 +187,10 @@ def prepare(ledger: Ledger, stop: threading.Event | None = None) -> int:
     answers: what stays is what every later question shares — the rows in force over the
     history decoded, and what the answers derive from single rows (a holding's cell and
     sources, a risk's facts and gaps, who is accountable for a subject) made and kept beside
-    them. The first question at a date in a fresh process otherwise spends ~40% of its time
-    on that (bench.evaluation: ~26 -> ~16 ms at 100k decisions; ~5 s to prepare and ~50 MB
-    more memory there, well under a second for the demo).
+    them. The first question at a date in a fresh process otherwise spends about a third of
+    its time on that (bench.evaluation at 100k decisions: ~25-39 ms before, ~17-25 ms after;
+    preparing takes ~1.5-2 s there, ~4-5 s right after start, and ~30 MB; the demo's, a
+    fraction of a second).
 
     Done once for the rows held in memory and a reading of the decisions (a correction or
     retraction changes what is derived: `Known.readings`): asked again, it does nothing.
