@@ -118,7 +118,9 @@ def create_app(
         # (they still catch up first: a process always reads its own and others' writes),
         # and prepared for questions at any date (see `evaluation.prepare`).
         follower = Follower(
-            queries.view_for(ledger), ledger, prepare=lambda stop: evaluation.prepare(ledger, stop)
+            queries.view_for(ledger),
+            ledger,
+            prepare=(lambda stop: evaluation.prepare(ledger, stop)) if settings.prepare else None,
         )
         follower.start()
         try:

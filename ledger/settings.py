@@ -2,6 +2,8 @@
 
 `LEDGER_DATABASE_URL` unset: embedded SQLite files under `LEDGER_DATA_DIR` (default `./var`).
 `LEDGER_DATABASE_URL=postgresql://user[:password]@host[:port]/dbname[?schema=name]`: PostgreSQL.
+`LEDGER_PREPARE=0`: a server does not prepare its read model for questions at any date
+(`projections.evaluation.prepare`; default 1).
 """
 
 from __future__ import annotations
@@ -19,16 +21,25 @@ class SettingsError(ValueError):
     """Refuse a configuration that cannot work."""
 
 
+_SWITCH = {"1": True, "true": True, "yes": True, "on": True}
+_SWITCH |= {"0": False, "false": False, "no": False, "off": False}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path("var"))
+    prepare: bool = True
+    """Whether a server prepares its read model for questions at any date."""
 
     @classmethod
     def from_env(cls) -> Settings:
         url = os.environ.get("LEDGER_DATABASE_URL") or None
         data_dir = Path(os.environ.get("LEDGER_DATA_DIR") or "var")
-        settings = cls(database_url=url, data_dir=data_dir)
+        prepare = os.environ.get("LEDGER_PREPARE", "1").strip().lower()
+        if prepare not in _SWITCH:
+            raise SettingsError(f"LEDGER_PREPARE must be 1 or 0 (or true/false), got {prepare!r}")
+        settings = cls(database_url=url, data_dir=data_dir, prepare=_SWITCH[prepare])
         settings.eventsourcing_env()  # fail early on a malformed URL
         return settings
 

@@ -5,6 +5,7 @@ follower does it in the background."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import threading
@@ -18,7 +19,7 @@ from api.http import create_app
 from bench import synthetic
 from bench.evaluation import by_replay, fast, random_moment, same
 from ledger.service import Ledger
-from ledger.settings import Settings
+from ledger.settings import Settings, SettingsError
 from projections import evaluation, queries
 from tests.builders import basics, decision
 
@@ -122,3 +123,32 @@ def test_the_api_prepares_in_the_background(settings: Settings) -> None:
             time.sleep(0.05)
         assert ledger in evaluation._prepared
         assert evaluation.prepare(ledger) == 0  # (done by the follower)
+
+
+def test_a_server_told_not_to_prepare_does_not(settings: Settings) -> None:
+    app = create_app(dataclasses.replace(settings, prepare=False))
+    ledger: Ledger = app.state.ledger
+    ledger.record(basics(), recorded_by="clerk")
+    with TestClient(app):
+        time.sleep(1.5)  # (three of the follower's polls)
+        assert ledger not in evaluation._prepared
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, True), ("1", True), ("0", False), ("off", False), (" FALSE", False)],
+)
+def test_ledger_prepare_is_a_switch_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("LEDGER_PREPARE", raising=False)
+    else:
+        monkeypatch.setenv("LEDGER_PREPARE", value)
+    assert Settings.from_env().prepare is expected
+
+
+def test_a_ledger_prepare_that_is_no_switch_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_PREPARE", "sometimes")
+    with pytest.raises(SettingsError, match="LEDGER_PREPARE must be 1 or 0"):
+        Settings.from_env()
