@@ -211,8 +211,9 @@ def _fill_cells_by_codes(
     # the one-role cells, and which contributions were ever put right, kept beside them: the
     # contributions themselves are read only for the cells of several roles, and in a cut
     one_role = held.memo(Cell, token).at(held.at, lambda i: contribution(held.at[i]).cell)
-    changed = held.memo(_changed, token).at(held.at, lambda i: _changed(contribution(held.at[i])))
-    changed = changed.astype(np.bool_)
+    changed = held.memo(_changed, token, np.bool_).at(
+        held.at, lambda i: _changed(contribution(held.at[i]))
+    )
     rows = held.at
     party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
     subject_shown = np.fromiter(map(shown_subjects.__contains__, held.subjects), np.bool_)
@@ -226,10 +227,10 @@ def _fill_cells_by_codes(
         keys = held.cell_keys.tolist()
         cell_codes, role_codes = held.cell_codes(), held.role
     contributions = memo.values
-    found = dict(zip(keys, one_role.tolist(), strict=True))
-    cells.update(found)
+    before = len(cells)
+    cells.update(zip(keys, one_role.tolist(), strict=True))
     several: set[tuple[str, str]] = set()
-    if len(found) < len(keys):  # some party holds several roles for a subject
+    if len(cells) - before < len(keys):  # some party holds several roles for a subject
         order = np.lexsort((role_codes, cell_codes))  # by cell, each cell's roles in order
         ordered = cell_codes[order]
         repeated = ordered[1:] == ordered[:-1]

@@ -65,8 +65,8 @@ class HoldingColumns:
     """The holdings themselves (read one by one, on demand)."""
     at: Ints
     """Their rows' indexes among the resident rows (where `memo` keeps what is derived)."""
-    memo: Callable[[object, object], Memo]
-    """The resident rows' memo of a name, for a token (`Resident.memo`)."""
+    memo: Callable[..., Memo]
+    """The resident rows' memo of a name, for a token, of a dtype (`Resident.memo`)."""
     groups: Callable[[object], dict[tuple[int, ...], Any]]
     """What is derived from several rows together, by name (`Resident.groups`)."""
 
