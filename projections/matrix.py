@@ -218,27 +218,25 @@ def _fill_cells_by_codes(
     party_shown = np.fromiter(map(shown_parties.__contains__, held.parties), np.bool_)
     subject_shown = np.fromiter(map(shown_subjects.__contains__, held.subjects), np.bool_)
     shown_at = party_shown[held.party] & subject_shown[held.subject]
+    party, subject, role_codes = held.party, held.subject, held.role
     if not shown_at.all():
         at = np.flatnonzero(shown_at)
         rows, one_role, changed = rows[at], one_role[at], changed[at]
         keys = held.cell_keys[at].tolist()
-        cell_codes, role_codes = held.cell_codes()[at], held.role[at]
+        party, subject, role_codes = party[at], subject[at], role_codes[at]
     else:
         keys = held.cell_keys.tolist()
-        cell_codes, role_codes = held.cell_codes(), held.role
     contributions = memo.values
     before = len(cells)
     cells.update(zip(keys, one_role.tolist(), strict=True))
     several: set[tuple[str, str]] = set()
     if len(cells) - before < len(keys):  # some party holds several roles for a subject
-        order = np.lexsort((role_codes, cell_codes))  # by cell, each cell's roles in order
-        ordered = cell_codes[order]
-        repeated = ordered[1:] == ordered[:-1]
-        together_at = np.zeros(len(order), np.bool_)
-        together_at[1:] |= repeated
-        together_at[:-1] |= repeated
-        members = order[together_at]
-        starts = np.flatnonzero(np.diff(ordered[together_at], prepend=-1)).tolist()
+        # the cells held more than once, counted in one pass (a cell as one dense int), then
+        # only their holdings sorted: by cell, each cell's roles in order
+        dense = party.astype(np.int64) * len(held.subjects) + subject
+        together = np.flatnonzero(np.bincount(dense)[dense] > 1)
+        members = together[np.lexsort((role_codes[together], dense[together]))]
+        starts = np.flatnonzero(np.diff(dense[members], prepend=-1)).tolist()
         member_keys = [keys[i] for i in members[starts].tolist()]
         member_rows, member_changed = rows[members].tolist(), changed[members].tolist()
         cell_of = held.memo(Cell, token).together  # (beside the one-role cells)

@@ -70,10 +70,6 @@ class HoldingColumns:
     groups: Callable[[object], dict[tuple[int, ...], Any]]
     """What is derived from several rows together, by name (`Resident.groups`)."""
 
-    def cell_codes(self) -> Ints:
-        """One int per (party, subject)."""
-        return cell_codes(self.party, self.subject)
-
 
 def cell_codes(party: npt.NDArray[np.int32], subject: npt.NDArray[np.int32]) -> Ints:
     """The cell code of each (party code, subject code): one int per (party, subject)."""
@@ -312,7 +308,7 @@ class Resident:
 
     def accountable_intervals(self, as_of: int, position: int) -> tuple[Ints, Ints, Ints]:
         """(cell code, valid from, valid to) of every accountable holding valid from day `as_of`
-        or earlier, as known at `position`, sorted by cell code (`HoldingColumns.cell_codes`;
+        or earlier, as known at `position`, sorted by cell code (`cell_codes`;
         an open end is `OPEN_END`)."""
         codes, valid_from, valid_to, recorded_from, recorded_to = self._intervals
         held = (valid_from <= as_of) & (recorded_from <= position) & (recorded_to > position)
