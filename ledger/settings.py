@@ -21,8 +21,10 @@ class SettingsError(ValueError):
     """Refuse a configuration that cannot work."""
 
 
-_SWITCH = {"1": True, "true": True, "yes": True, "on": True}
-_SWITCH |= {"0": False, "false": False, "no": False, "off": False}
+_SWITCH = {word: True for word in ("1", "true", "yes", "on")} | {
+    word: False for word in ("0", "false", "no", "off")
+}
+"""The words an on/off variable may take (after trimming and lower-casing)."""
 
 
 @dataclass(frozen=True)

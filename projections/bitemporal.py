@@ -700,6 +700,7 @@ _NEVER = np.iinfo(np.int64).max
 def _first_day(day: date | None) -> int:
     return _NEVER if day is None else day.toordinal()
 
+
 _ORDER_SHIFT = 40
 """Positions stay below 2**40, so (order date, order position) packs into one int."""
 
@@ -906,11 +907,7 @@ class InForceRows:
         """`make(value)` for the value of each row of `kind`, in the order of `kinds[kind]`:
         made once per row (a row's content never changes) and kept beside it, in the resident
         rows' memo named by `make`."""
-        rows = self.kinds.get(kind, [])
-        at = self._resident.of_kind(self._found, kind)
-        values = self._resident.memo(make).at(at, lambda i: make(rows[i][3]))
-        found: list[T] = values.tolist()
-        return found
+        return self.derived_with(kind, None, lambda _key, value: make(value), name=make)
 
     def dated(
         self,

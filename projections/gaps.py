@@ -735,12 +735,12 @@ def consent_missing(c: GapContext) -> list[Gap]:
     waiting[c.consented(needs)] = False
     candidates = [needs.needs[i] for i in np.flatnonzero(waiting).tolist()]
     candidates += [needs.needs[i] for i in needs.put_right if needs.needs[i].known_from <= position]
+    knowledge = c.knowledge
+    whole = knowledge is knowledge.whole
     for need in candidates:
         if need.plain:
             effective_on, required, kind = need.effective_on, need.required, need.kind
         else:  # corrected or retracted somewhere: as known at the position asked about
-            knowledge = c.knowledge
-            whole = knowledge is knowledge.whole
             content = needs.now(need.root, knowledge) if whole else knowledge.current(need.root)
             if content is None or content.effective_on > as_of:
                 continue
