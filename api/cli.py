@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from domain.errors import DomainError, InvalidDecision, RuleViolation
 from ledger.service import Ledger
-from ledger.settings import Settings
+from ledger.settings import Settings, SettingsError
 from ledger.transfer import read_decisions, read_export, write_export
 from projections import queries
 from projections.timeframe import parse_as_of, parse_known_at, today
@@ -201,7 +201,11 @@ def state(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SettingsError as error:  # (a bad LEDGER_* variable: no traceback, nothing touched)
+        err.print(f"[red]configuration error[/red]: {escape(str(error))}")
+        raise SystemExit(2) from None
 
 
 # Command groups kept in their own modules register themselves on `app` when imported.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli import app, main
 from ledger.settings import Settings
 from tests.builders import assign, basics
 
@@ -93,3 +95,15 @@ def test_show_and_history(env: Settings, tmp_path: Path) -> None:
     ]
     missing = runner.invoke(app, ["show", "00000000-0000-0000-0000-000000000000"])
     assert missing.exit_code == 1 and "no decision with id" in missing.output
+
+
+def test_a_bad_setting_is_named_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEDGER_PREPARE", "sometimes")
+    monkeypatch.setattr(sys, "argv", ["ledger", "log"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert "LEDGER_PREPARE must be 1 or 0" in error and "Traceback" not in error
