@@ -32,11 +32,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.serve --backend sqlite --ledger var/bench-100k --build 100000
 	$(BIN)/python -m bench.append
-	$(BIN)/python -m bench.asof
-	$(BIN)/python -m bench.evaluation
 	$(BIN)/python -m bench.chain
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.evaluation --ledger var/bench-100k
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -15,13 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from domain.errors import DomainError, InvalidDecision, RuleViolation
-from ledger.service import Ledger
+from domain.errors import MAX_LISTED_PROBLEMS, DomainError, InvalidDecision, RuleViolation
+from ledger.database import STORE_AWAY
+from ledger.service import BrokenStore, Ledger
 from ledger.settings import Settings, SettingsError
 from ledger.transfer import read_decisions, read_export, write_export
-from projections import queries
+from projections.answers import Moment, Question
 from projections.timeframe import parse_as_of, parse_known_at, today
-from projections.views import state_view
 
 app = typer.Typer(
     name="ledger",
@@ -42,9 +42,16 @@ def _json(data: Any) -> None:
 
 def _fail(error: DomainError) -> typer.Exit:
     if isinstance(error, InvalidDecision):
-        err.print(f"[red]refused[/red]: {len(error.problems)} problem(s), nothing was recorded")
-        for problem in error.problems:
+        count = len(error.problems)
+        if error.stopped_early:
+            found = f"validation stopped at the first {count} problems"
+        else:
+            found = f"{count} problem(s)"
+        err.print(f"[red]refused[/red]: {found}, nothing was recorded")
+        for problem in error.problems[:MAX_LISTED_PROBLEMS]:
             err.print(f"  {problem.field}: {problem.message}", markup=False, highlight=False)
+        if count > MAX_LISTED_PROBLEMS:
+            err.print(f"  and {count - MAX_LISTED_PROBLEMS} more")
     elif isinstance(error, RuleViolation):
         where = "" if error.decision_index is None else f"decision {error.decision_index + 1}: "
         err.print(f"[red]refused[/red] ({error.rule}), nothing was recorded")
@@ -197,7 +204,8 @@ def state(
         err.print(f"[red]error[/red]: {error}")
         raise typer.Exit(2) from None
     ledger = _open()
-    _json(state_view(queries.governance_state(ledger, day, moment), day, moment, ledger.head))
+    with ledger.reading() as tables:
+        _json(Question(tables, Moment(day, moment)).state_json())
 
 
 def main() -> None:
@@ -206,6 +214,15 @@ def main() -> None:
     except SettingsError as error:  # (a bad LEDGER_* variable: no traceback, nothing touched)
         err.print(f"[red]configuration error[/red]: {escape(str(error))}")
         raise SystemExit(2) from None
+    except BrokenStore as error:
+        err.print(f"[red]the store is broken[/red]: {escape(str(error))}")
+        raise SystemExit(1) from None
+    except STORE_AWAY as error:
+        err.print(
+            "[red]the store is busy or cannot be reached[/red] (nothing was written; try again):"
+            f" {escape(str(error).strip())}"
+        )
+        raise SystemExit(1) from None
 
 
 # Command groups kept in their own modules register themselves on `app` when imported.

@@ -11,9 +11,9 @@ import typer
 
 from api.cli import _open, app, err
 from domain.vocabulary import Role
-from projections import evaluation
-from projections.evaluation import Moment
-from projections.exports import FORMATS, change_json, gap_json, render_matrix
+from projections.answers import Moment, Question
+from projections.diff import matrix_diff
+from projections.exports import FORMATS, change_json, render_matrix
 from projections.matrix import MatrixFilter
 from projections.timeframe import parse_as_of, parse_known_at, today
 
@@ -74,10 +74,11 @@ def matrix(
         raise typer.Exit(2)
     ledger = _open()
     moment = _moment(as_of, known_at)
-    snap = evaluation.snapshot(ledger, moment)
     only = MatrixFilter.of(subject_kind, subtree, discipline, party_kind)
-    result = evaluation.matrix_of(snap, only)
-    _write(render_matrix(result, format, evaluation.gaps_of(snap)), output)
+    with ledger.reading() as tables:
+        question = Question(tables, moment)
+        result, found = question.matrix(only), question.gaps() if format == "xlsx" else []
+    _write(render_matrix(result, format, found), output)
 
 
 @app.command()
@@ -94,7 +95,7 @@ def diff(
     """Roles added, removed and changed between two dates or two known_at moments."""
     before = _moment(from_, from_known_at)
     after = _moment(to or from_, to_known_at)
-    _, _, changes = evaluation.matrix_diff(_open(), before, after)
+    _, _, changes = matrix_diff(_open(), before, after)
     if format == "json":
         data = orjson.dumps(
             {
@@ -133,13 +134,14 @@ def gaps(
 ) -> None:
     """The gap report: where responsibility is not anchored."""
     moment = _moment(as_of, known_at)
-    found = evaluation.gaps(_open(), moment)
+    with _open().reading() as tables:
+        found = Question(tables, moment).gaps()
     if format == "json":
         data = orjson.dumps(
             {
                 "as_of": moment.as_of.isoformat(),
                 "known_at": moment.known_at.isoformat(),
-                "gaps": [gap_json(g) for g in found],
+                "gaps": [g.json() for g in found],
             },
             option=orjson.OPT_INDENT_2,
         )
@@ -193,15 +195,19 @@ def who(
     ledger who --subject c2000 --role accountable --as-of 2021-03-01 --known-at 2021-03-01
     """
     moment = _moment(as_of, known_at)
-    answers = evaluation.who_holds(_open(), moment, party=party, subject=subject, role=role)
+    with _open().reading() as tables:
+        answers = Question(tables, moment).responsibilities(party, subject, role)
     typer.echo(f"op {moment.as_of}, zoals bekend op {moment.known_at:%Y-%m-%d %H:%M %Z}:")
     if not answers:
         typer.echo("  niemand")
     for answer in answers:
-        h = answer.holding
-        typer.echo(f"  {h.party} — {h.role.value} voor {h.subject}, sinds {h.since}")
-        for s in answer.sources:
+        typer.echo(
+            f"  {answer['party']} — {answer['role']} voor {answer['subject']}, "
+            f"sinds {answer['since']}"
+        )
+        for s in answer["sources"]:
             typer.echo(
-                f"      {s.kind} van {s.effective_on} ({', '.join(s.decided_by)}): {s.source}"
+                f"      {s['kind']} van {s['effective_on']} ({', '.join(s['decided_by'])}): "
+                f"{s['source']}"
             )
-            typer.echo(f"      besluit {s.decision}")
+            typer.echo(f"      besluit {s['decision']}")

@@ -1,44 +1,37 @@
-"""`ledger projections status|rebuild`: the bitemporal read model's position and its rebuild."""
+"""`ledger projections status|rebuild`: the tables made from the events, and their rebuild."""
 
 from __future__ import annotations
 
 import time
-from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.cli import _json, _open, app, err
 from projections import status as projection_status
-from projections.queries import view_for
 
 projections_app = typer.Typer(
-    name="projections", help="The read models behind the as-of queries.", no_args_is_help=True
+    name="projections",
+    help="The tables made from the events (the read model).",
+    no_args_is_help=True,
 )
 app.add_typer(projections_app, name="projections")
 
 
 @projections_app.command("status")
-def status(
-    catch_up: Annotated[
-        bool, typer.Option("--catch-up", help="Catch the read models up first")
-    ] = False,
-) -> None:
-    """Show the ledger head, each read model's position and its lag, as JSON."""
-    ledger = _open()
-    if catch_up:
-        view_for(ledger).catch_up(ledger)
-    _json(projection_status.status(ledger))
+def status() -> None:
+    """Show the ledger head and the read model's version and size, as JSON."""
+    _json(projection_status.status(_open()))
 
 
 @projections_app.command("rebuild")
 def rebuild() -> None:
-    """Recompute the read models from the first decision (the result equals the incremental one)."""
+    """Build the read model again from the first decision (the result equals the one kept
+    while recording)."""
     ledger = _open()
-    view = view_for(ledger)
     started = time.perf_counter()
     with Progress(
-        TextColumn("rebuilding {task.description}"),
+        TextColumn("rebuilding"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -46,9 +39,7 @@ def rebuild() -> None:
         transient=True,
         disable=not err.is_terminal,
     ) as progress:
-        task = progress.add_task(view.name, total=ledger.head)
-        position = view.rebuild(
-            ledger, lambda done, head: progress.update(task, completed=done, total=head)
-        )
+        task = progress.add_task("rows", total=ledger.head)
+        position = ledger.rebuild(lambda done: progress.update(task, completed=done))
     seconds = time.perf_counter() - started
-    err.print(f"rebuilt {view.name} to position {position} in {seconds:.1f}s")
+    err.print(f"rebuilt the read model to position {position} in {seconds:.1f}s")

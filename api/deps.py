@@ -9,7 +9,9 @@ import orjson
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.clients import client_address
 from api.problems import HttpProblem
+from api.throttle import FAILURE_LIMIT, WINDOW, Throttled, throttle_of
 from ledger.access import AccessStore, Principal, Role
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -44,10 +46,12 @@ _bearer = HTTPBearer(
 
 
 def get_principal(
+    request: Request,
     access: AccessDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, from its bearer token (401 without a valid, unrevoked one)."""
+    """The caller, from its bearer token (401 without a valid, unrevoked one; 429 while its
+    address is held back after too many wrong ones, see `api.throttle`)."""
     if credentials is None or not credentials.credentials:
         raise HttpProblem(
             401,
@@ -56,7 +60,21 @@ def get_principal(
             "send `Authorization: Bearer <token>`; tokens come from `ledger tokens issue`",
             headers={"WWW-Authenticate": 'Bearer realm="ledger"'},
         )
-    principal = access.authenticate(credentials.credentials)
+    address = client_address(request)
+    try:
+        principal = throttle_of(request.app.state).authenticate(
+            access, credentials.credentials, address, "the API"
+        )
+    except Throttled as held:
+        raise HttpProblem(
+            429,
+            "too-many-wrong-tokens",
+            "Too many wrong tokens",
+            f"{FAILURE_LIMIT} wrong tokens came from {address} within {WINDOW} s; "
+            f"try again in {held.retry_after} s",
+            headers={"Retry-After": str(held.retry_after)},
+            retry_after=held.retry_after,
+        ) from None
     if principal is None:
         raise HttpProblem(
             401,

@@ -3,27 +3,24 @@ and the evaluation pack."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import StreamingResponse
 
 from api.deps import AsOfDep, KnownAtDep, LedgerDep, ReaderDep, _bad_parameter
 from api.problems import HttpProblem, OrjsonResponse
 from api.schemas import Problem
+from domain.gaps import RULE_ABOUT, RULE_ORDER
 from domain.vocabulary import Role
-from projections import evaluation
-from projections.evaluation import Moment
-from projections.exports import (
-    FORMATS,
-    MEDIA_TYPES,
-    change_json,
-    gap_json,
-    render_matrix,
-    source_json,
-)
+from projections.answers import GapFilter, Moment, Question
+from projections.diff import matrix_diff
+from projections.exports import FORMATS, MEDIA_TYPES, change_json, stream_matrix
 from projections.matrix import MatrixFilter
-from projections.report import build_pack, render_pack
+from projections.report import build_pack, stream_pack
 from projections.timeframe import parse_as_of, parse_known_at
 
 router = APIRouter(tags=["evaluation"])
@@ -74,11 +71,13 @@ def _negotiate(fmt: str | None, accept: str | None, allowed: tuple[str, ...]) ->
     )
 
 
-def _attachment(content: bytes, fmt: str, name: str) -> Response:
+def _attachment(content: Iterator[bytes], fmt: str, name: str) -> Response:
+    """The answer as it is made (a large CSV a line at a time, a workbook a chunk of its file
+    at a time); CSV and XLSX as a download."""
     headers = {}
     if fmt in ("xlsx", "csv"):
         headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return Response(content, media_type=MEDIA_TYPES[fmt], headers=headers)
+    return StreamingResponse(content, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 Format = Annotated[
@@ -120,10 +119,12 @@ def get_matrix(
 ) -> Response:
     """Who holds which role for what on `as_of`, as known at `known_at`."""
     fmt = _negotiate(format, accept, FORMATS)
-    snap = evaluation.snapshot(ledger, Moment(as_of, known_at))
     only = MatrixFilter.of(subject_kind, subtree, discipline, party_kind)
-    result = evaluation.matrix_of(snap, only)
-    content = render_matrix(result, fmt, evaluation.gaps_of(snap))
+    with ledger.reading() as tables:
+        question = Question(tables, Moment(as_of, known_at))
+        result = question.matrix(only)
+        gaps = question.gaps() if fmt == "xlsx" else []
+    content = stream_matrix(result, fmt, gaps)
     return _attachment(content, fmt, f"verantwoordelijkheden-{as_of}")
 
 
@@ -163,7 +164,7 @@ def get_matrix_diff(
         _moment_param("to", to, parse_as_of, first_day),
         _moment_param("to_known_at", to_known_at, parse_known_at, now),
     )
-    changes = evaluation.matrix_diff(ledger, before, after)[2]
+    changes = matrix_diff(ledger, before, after)[2]
     return OrjsonResponse(
         {
             "from": {"as_of": before.as_of.isoformat(), "known_at": before.known_at.isoformat()},
@@ -173,17 +174,58 @@ def get_matrix_diff(
     )
 
 
-@router.get("/v1/gaps", responses=READ, summary="The gap report")
-def get_gaps(_: ReaderDep, ledger: LedgerDep, as_of: AsOfDep, known_at: KnownAtDep) -> Response:
-    """Where responsibility is not anchored, each gap with its rule, object, since and decisions."""
-    found = evaluation.gaps(ledger, Moment(as_of, known_at))
-    return OrjsonResponse(
+GAP_PAGE = 100
+"""Gaps in a page unless `limit` says otherwise."""
+MAX_GAP_PAGE = 10_000
+
+if TYPE_CHECKING:
+    Rule = str
+    About = str
+else:  # (the values the registry of rules names, checked and shown in the schema)
+    Rule = Literal[tuple(RULE_ORDER)]
+    About = Literal[tuple(sorted(set(RULE_ABOUT.values())))]
+
+
+@router.get("/v1/gaps", responses=READ, summary="The gap report, a page at a time")
+def get_gaps(
+    _: ReaderDep,
+    ledger: LedgerDep,
+    as_of: AsOfDep,
+    known_at: KnownAtDep,
+    rule: Annotated[list[Rule] | None, Query(description="Only gaps of these rules.")] = None,
+    about: Annotated[About | None, Query(description="Only gaps about this kind of thing.")] = None,
+    subject: Annotated[
+        str | None, Query(max_length=64, description="Only gaps concerning this subject.")
+    ] = None,
+    party: Annotated[
+        str | None, Query(max_length=64, description="Only gaps naming this party.")
+    ] = None,
+    after: Annotated[
+        str | None, Query(max_length=400, description="Cursor: `next` of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_GAP_PAGE, description="Gaps per page.")] = GAP_PAGE,
+) -> Response:
+    """Where responsibility is not anchored, each gap with its rule, object, since and
+    decisions, in the report's order (by rule, then by what it is about), `limit` at a time;
+    follow `next`. `counts` gives, per rule, how many gaps the other filters leave."""
+    only = GapFilter(frozenset(rule) if rule else None, about, subject, party)
+    with ledger.reading() as tables:
+        question = Question(tables, Moment(as_of, known_at))
+        try:
+            page = question.gap_page(only, after, limit)
+        except ValueError as error:
+            raise _bad_parameter("after", error) from None
+    body = b",".join(page.items)
+    head = orjson.dumps(
         {
             "as_of": as_of.isoformat(),
             "known_at": known_at.isoformat(),
-            "gaps": [gap_json(g) for g in found],
+            "ledger_head": question.position,
+            "counts": page.counts,
+            "next": page.next,
         }
     )
+    return Response(head[:-1] + b',"gaps":[' + body + b"]}", media_type="application/json")
 
 
 @router.get(
@@ -212,7 +254,7 @@ def get_report(
     earlier = (
         Moment(_moment_param("compare", compare, parse_as_of, None), known_at) if compare else None
     )
-    content = render_pack(build_pack(ledger, moment, earlier), format)
+    content = stream_pack(build_pack(ledger, moment, earlier), format)
     return _attachment(content, format, f"evaluatiepakket-{as_of}")
 
 
@@ -235,31 +277,14 @@ def get_responsibilities(
     `?subject=c2000&role=accountable&as_of=2021-03-01&known_at=2021-03-01`. Each role comes with
     the decisions behind it as they were known at `known_at` (version: the last position that
     touched `responsibilities/{subject}`)."""
-    answers = evaluation.who_holds(
-        ledger, Moment(as_of, known_at), party=party, subject=subject, role=role
-    )
-    known = ledger.snapshot()
-    about, by_id = known.about, known.by_id
-    items = []
-    for answer in answers:
-        h = answer.holding
-        ids = about.get(("responsibilities", h.subject))
-        items.append(
-            {
-                "party": h.party,
-                "subject": h.subject,
-                "role": h.role.value,
-                "since": h.since.isoformat(),
-                "decisions": [str(i) for i in h.decisions],
-                "sources": [source_json(s) for s in answer.sources],
-                "version": by_id[ids[-1]].position if ids else 0,
-            }
-        )
+    with ledger.reading() as tables:
+        question = Question(tables, Moment(as_of, known_at))
+        items = question.responsibilities(party, subject, role)
     return OrjsonResponse(
         {
             "as_of": as_of.isoformat(),
             "known_at": known_at.isoformat(),
-            "ledger_head": ledger.head,
+            "ledger_head": question.head,
             "items": items,
         }
     )

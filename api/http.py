@@ -8,15 +8,16 @@ Errors are mapped to `application/problem+json` in `api.problems`, nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time
 from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
+import orjson
 from fastapi import FastAPI, Query, Response
 from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -39,10 +40,10 @@ from api.deps import (
     RecorderDep,
     SettingsDep,
 )
+from api.methods import MethodNotAllowed
 from api.pages import mount_pages
 from api.problems import HttpProblem, OrjsonResponse
 from api.schemas import (
-    EXAMPLES,
     MAX_BATCH,
     BatchOut,
     DecisionDetail,
@@ -51,21 +52,23 @@ from api.schemas import (
     Health,
     ItemsView,
     ObjectVersion,
+    OwnRevocation,
     Problem,
     StateView,
     TokenOut,
     out,
+    own_revocation,
 )
+from api.throttle import Throttle
 from domain import decisions as d
 from domain.errors import FieldProblem, InvalidDecision, NotFound
-from domain.knowledge import Knowledge
+from domain.governance import GROUPS
 from ledger.access import AccessError, AccessStore, UnknownToken
-from ledger.service import Ledger
+from ledger.service import Ledger, objects_changed_by, version_of
 from ledger.settings import Settings
-from projections import evaluation, queries
-from projections.bitemporal import Follower
+from ledger.tables import Tables
+from projections.answers import Moment, Question
 from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at
-from projections.views import state_view
 
 SINGLE_LIMIT = 1024 * 1024
 BATCH_LIMIT = 16 * 1024 * 1024
@@ -101,6 +104,11 @@ it names too. `If-Match: *` only requires that the object exists.
 
 _DECISION_SCHEMA_NAME = "Decision"
 
+if TYPE_CHECKING:
+    ObjectGroup = str
+else:  # the kinds of objects (entity groups), from the registry (`domain.governance.GROUPS`)
+    ObjectGroup = Literal[tuple(GROUPS)]
+
 
 def create_app(
     settings: Settings,
@@ -114,19 +122,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Keep the read model in step in the background, so that queries seldom pay for it
-        # (they still catch up first: a process always reads its own and others' writes),
-        # and prepared for questions at any date (see `evaluation.prepare`).
-        follower = Follower(
-            queries.view_for(ledger),
-            ledger,
-            prepare=(lambda stop: evaluation.prepare(ledger, stop)) if settings.prepare else None,
-        )
-        follower.start()
         try:
             yield
         finally:
-            follower.stop()
             ledger.close()
             access.close()
 
@@ -142,12 +140,14 @@ def create_app(
     app.state.settings = settings
     app.state.ledger = ledger
     app.state.access = access
+    app.state.throttle = Throttle()
     problems.install(app)
     app.add_exception_handler(AccessError, _on_access_error)
     app.add_middleware(
         problems.BodyLimit,
         limit_for=lambda path: batch_limit if path.endswith("/batch") else single_limit,
     )
+    app.add_middleware(MethodNotAllowed)
     _routes(app)
     app.include_router(evaluation_routes.router)
     app.include_router(integrity_routes.router)
@@ -168,6 +168,7 @@ _P = {"model": Problem}
 AUTH: dict[int | str, dict[str, Any]] = {
     401: {**_P, "description": "No token, or an unknown or revoked one."},
     403: {**_P, "description": "The token's role may not do this."},
+    429: {**_P, "description": "Too many wrong tokens from this address; see Retry-After."},
 }
 READ = {**AUTH, 422: {**_P, "description": "A bad query parameter (e.g. `as_of`), named."}}
 WRITE = {
@@ -211,12 +212,15 @@ def _routes(app: FastAPI) -> None:
     ) -> Response:
         """Record one decision (any kind, discriminated by `kind`); answer it as recorded."""
         decision = d.decode_decision(body)
-        key = f"{principal.name}:{idempotency_key}" if idempotency_key else None
         precondition = None
         if if_match is not None:
             precondition = partial(_check_if_match, decision=decision, header=if_match)
         (item,) = ledger.record(
-            [decision], recorded_by=principal.name, idempotency_key=key, precondition=precondition
+            [decision],
+            recorded_by=principal.name,
+            idempotency_key=idempotency_key,
+            client=principal.name,
+            precondition=precondition,
         )
         return OrjsonResponse(
             out(item),
@@ -241,8 +245,12 @@ def _routes(app: FastAPI) -> None:
     ) -> Response:
         """Record decisions in the given order, all or none (a 409 names `decision_index`)."""
         decisions = _decode_batch(body)
-        key = f"{principal.name}:{idempotency_key}" if idempotency_key else None
-        items = ledger.record(decisions, recorded_by=principal.name, idempotency_key=key)
+        items = ledger.record(
+            decisions,
+            recorded_by=principal.name,
+            idempotency_key=idempotency_key,
+            client=principal.name,
+        )
         return OrjsonResponse({"decisions": [out(i) for i in items]}, status_code=201)
 
     @app.get(
@@ -270,36 +278,23 @@ def _routes(app: FastAPI) -> None:
         ] = None,
     ) -> Response:
         """Page through decisions (filters combine with AND); follow `next_after`."""
-        tests: list[Callable[[d.RecordedDecision], bool]] = []
-        if kind:
-            kinds = set(kind)
-            tests.append(lambda i: i.kind in kinds)
-        if party:
-            ids = {i.id for i in ledger.history(party=party)}
-            tests.append(lambda i: i.id in ids)
-        if subject:
-            sids = {i.id for i in ledger.history(subject=subject)}
-            tests.append(lambda i: i.id in sids)
-        if effective_from:
-            e_lo = _date_param("effective_from", effective_from)
-            tests.append(lambda i: i.effective_on >= e_lo)
-        if effective_to:
-            e_hi = _date_param("effective_to", effective_to)
-            tests.append(lambda i: i.effective_on <= e_hi)
-        if recorded_from:
-            r_lo = _moment_param("recorded_from", recorded_from, start=True)
-            tests.append(lambda i: i.recorded_at >= r_lo)
-        if recorded_to:
-            r_hi = _moment_param("recorded_to", recorded_to, start=False)
-            tests.append(lambda i: i.recorded_at <= r_hi)
-        recorded = ledger.recorded()
-        found: list[d.RecordedDecision] = []
-        for item in recorded[min(after, len(recorded)) :]:
-            if all(test(item) for test in tests):
-                found.append(item)
-                if len(found) == limit:
-                    break
-        head = recorded[-1].position if recorded else 0
+        found, head = ledger.search(
+            after=after,
+            limit=limit,
+            kinds=kind or (),
+            party=party or None,
+            subject=subject or None,
+            effective=(
+                _date_param("effective_from", effective_from) if effective_from else None,
+                _date_param("effective_to", effective_to) if effective_to else None,
+            ),
+            recorded=(
+                _moment_param("recorded_from", recorded_from, start=True)
+                if recorded_from
+                else None,
+                _moment_param("recorded_to", recorded_to, start=False) if recorded_to else None,
+            ),
+        )
         more = len(found) == limit and found[-1].position < head
         return OrjsonResponse(
             {
@@ -319,14 +314,7 @@ def _routes(app: FastAPI) -> None:
     def get_decision(decision_id: UUID, ledger: LedgerDep, _principal: ReaderDep) -> Response:
         """One decision as recorded, its content now, and everything recorded about it since."""
         view = ledger.get(decision_id)
-        related = [view.recorded, *view.corrections, *view.consents]
-        if view.retraction is not None:
-            related.append(view.retraction)
-        knowledge = ledger.snapshot()
-        # a retracted correction changes the content too
-        undone = [knowledge.retracted_by.get(c.id) for c in view.corrections]
-        related.extend(knowledge.by_id[i] for i in undone if i is not None)
-        version = max(i.position for i in related)
+        version = max(i.position for i in [view.recorded, *view.related])
         return OrjsonResponse(
             {
                 "decision": out(view.recorded),
@@ -347,29 +335,16 @@ def _routes(app: FastAPI) -> None:
         summary="The version (ETag) of one object, for If-Match",
     )
     def get_object(
-        group: Literal[
-            "party",
-            "subject",
-            "responsibilities",
-            "framework",
-            "risk",
-            "criteria",
-            "finding",
-            "recommendation",
-            "evaluation",
-            "commitment",
-            "consent",
-        ],
+        group: ObjectGroup,
         key: Annotated[str, PathParam(max_length=200)],
         ledger: LedgerDep,
         _principal: ReaderDep,
     ) -> Response:
         """The last position that touched an object (its version) and the decisions about it."""
-        knowledge = ledger.snapshot()
-        ids = knowledge.about.get((group, key))
+        ids = ledger.about((group, key))
         if not ids:
             raise NotFound(f"no decision is about {group}/{key}")
-        version = knowledge.by_id[ids[-1]].position
+        version = ledger.version([(group, key)])
         return OrjsonResponse(
             {"group": group, "key": key, "version": version, "decisions": [str(i) for i in ids]},
             headers={"ETag": f'"{version}"'},
@@ -380,11 +355,10 @@ def _routes(app: FastAPI) -> None:
         ledger: LedgerDep, _principal: ReaderDep, day: AsOfDep, moment: KnownAtDep
     ) -> Response:
         """The whole governance on `as_of`, as known at `known_at`."""
-        return OrjsonResponse(_state(ledger, day, moment))
+        with ledger.reading() as tables:
+            return OrjsonResponse(Question(tables, Moment(day, moment)).state_json())
 
-    def _section(
-        name: str, section: str, group: str | None, summary: str
-    ) -> Callable[..., Response]:
+    def _section(name: str, section: str, group: str, summary: str) -> Callable[..., Response]:
         def endpoint(
             ledger: LedgerDep, _principal: ReaderDep, day: AsOfDep, moment: KnownAtDep
         ) -> Response:
@@ -395,9 +369,9 @@ def _routes(app: FastAPI) -> None:
         return endpoint
 
     for path, section, group, summary in (
-        ("parties", "parties", "party", "The registered parties on `as_of`."),
-        ("subjects", "subjects", "subject", "The registered subjects on `as_of`."),
-        ("risks", "risks", "risk", "The risks, their assessments, treatments, acceptances."),
+        ("parties", "party", "party", "The registered parties on `as_of`."),
+        ("subjects", "subject", "subject", "The registered subjects on `as_of`."),
+        ("risks", "risk", "risk", "The risks, their assessments, treatments, acceptances."),
     ):
         app.get(
             f"/v1/{path}",
@@ -416,7 +390,7 @@ def _routes(app: FastAPI) -> None:
         status: Annotated[Literal["open", "closed"] | None, Query()] = None,
     ) -> Response:
         """Recommendations (Inspectorate, evaluations) and how they are handled."""
-        view = _items(ledger, day, moment, "recommendations", "recommendation")
+        view = _items(ledger, day, moment, "recommendation", "recommendation")
         if status is not None:
             view["items"] = [r for r in view["items"] if r["status"] == status]
         return OrjsonResponse(view)
@@ -430,7 +404,7 @@ def _routes(app: FastAPI) -> None:
         overdue: Annotated[bool | None, Query()] = None,
     ) -> Response:
         """Promises to parliament; `overdue=true`: unkept past their due date on `as_of`."""
-        view = _items(ledger, day, moment, "commitments", "commitment")
+        view = _items(ledger, day, moment, "commitment", "commitment")
         if overdue is not None:
             view["items"] = [c for c in view["items"] if c["overdue"] is overdue]
         return OrjsonResponse(view)
@@ -448,8 +422,8 @@ def _routes(app: FastAPI) -> None:
         try:
             head = ledger.head
             store = True
-            early = datetime(1900, 1, 1, tzinfo=UTC)
-            queries.governance_state(ledger, date(1900, 1, 1), early)
+            with ledger.reading() as tables:
+                Question(tables, Moment(date(1900, 1, 1), datetime(1900, 1, 1, tzinfo=UTC)))
             projections = True
         except Exception:
             problems.log.exception("health check failed")
@@ -473,12 +447,20 @@ def _routes(app: FastAPI) -> None:
     @app.delete(
         "/v1/tokens/{name}",
         status_code=204,
-        responses={**AUTH, 404: {**_P, "description": "No active token has that name."}},
+        responses={
+            **AUTH,
+            200: {"model": OwnRevocation, "description": "The caller revoked its own token."},
+            404: {**_P, "description": "No active token has that name."},
+            409: {**_P, "description": "It is the last active admin token."},
+        },
         tags=["access"],
     )
     def revoke_token(name: str, access: AccessDep, principal: AdminDep) -> Response:
-        """Revoke a token at once, in every worker."""
+        """Revoke a token at once, in every worker (204; 200 and a note if it was the caller's
+        own; never the last active admin token)."""
         access.revoke(name, by=principal.name)
+        if name == principal.name:
+            return OrjsonResponse(own_revocation(name))
         return Response(status_code=204)
 
 
@@ -552,26 +534,26 @@ def _moment_param(name: str, text: str, *, start: bool) -> datetime:
         raise _param_problem(name, str(error)) from None
 
 
-def _state(ledger: Ledger, day: date, moment: datetime) -> dict[str, Any]:
-    head = ledger.head
-    return state_view(queries.governance_state(ledger, day, moment), day, moment, head)
-
-
-def _items(
-    ledger: Ledger, day: date, moment: datetime, section: str, group: str | None
-) -> dict[str, Any]:
-    view = _state(ledger, day, moment)
-    known = ledger.snapshot()
-    about, by_id = known.about, known.by_id
-    items: list[dict[str, Any]] = view[section]
-    for item in items:
-        key = (group, item["id"]) if group else ("responsibilities", item["subject"])
-        ids = about.get(key)
-        item["version"] = by_id[ids[-1]].position if ids else 0
+def _items(ledger: Ledger, day: date, moment: datetime, kind: str, group: str) -> dict[str, Any]:
+    """One kind of the state's entries, each with its version (the last position about its
+    group, as known now)."""
+    with ledger.reading() as tables:
+        question = Question(tables, Moment(day, moment))
+        pairs = question.entries((kind,))[kind]
+        versions = question.versions([f"{group}:{entity}" for entity, _ in pairs])
+    items = []
+    for entity, value in pairs:
+        item = orjson.loads(orjson.dumps(value))
+        if kind == "recommendation":
+            item["status"] = value.status
+        elif kind == "commitment":
+            item["overdue"] = value.kept_on is None and value.due_on < day
+        item["version"] = versions.get(f"{group}:{entity}", 0)
+        items.append(item)
     return {
-        "as_of": view["as_of"],
-        "known_at": view["known_at"],
-        "ledger_head": view["ledger_head"],
+        "as_of": day.isoformat(),
+        "known_at": moment.isoformat(),
+        "ledger_head": question.head,
         "items": items,
     }
 
@@ -579,31 +561,8 @@ def _items(
 # --- If-Match ---------------------------------------------------------------------------------
 
 
-def touched(decision: d.Decision, knowledge: Knowledge) -> set[d.EntityKey]:
-    """The objects a decision changes (a correction or retraction: those of its target too)."""
-    keys = set(decision.entity_keys())
-    target_id: UUID | None = None
-    if isinstance(decision, d.DecisionCorrection):
-        target_id = decision.corrects
-    elif isinstance(decision, d.DecisionRetraction):
-        target_id = decision.retracts
-    if target_id is not None:
-        target = knowledge.get(target_id)
-        if target is not None:
-            keys |= target.decision.entity_keys()
-    return keys
-
-
-def version_of(keys: Iterable[d.EntityKey], knowledge: Knowledge) -> int:
-    """The last position that touched any of the objects (0 if none did)."""
-    positions = [
-        knowledge.by_id[ids[-1]].position for key in keys if (ids := knowledge.about.get(key))
-    ]
-    return max(positions, default=0)
-
-
-def _check_if_match(knowledge: Knowledge, decision: d.Decision, header: str) -> None:
-    current = version_of(touched(decision, knowledge), knowledge)
+def _check_if_match(tables: Tables, decision: d.Decision, header: str) -> None:
+    current = version_of(objects_changed_by(decision, tables), tables)
     tags = [t.strip() for t in header.split(",") if t.strip()]
     if "*" in tags:
         if current > 0:
@@ -678,7 +637,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.setdefault(name, definition)
     components[_DECISION_SCHEMA_NAME] = union
     ref = {"$ref": f"#/components/schemas/{_DECISION_SCHEMA_NAME}"}
-    examples = {kind: {"summary": kind, "value": value} for kind, value in EXAMPLES.items()}
+    examples = {
+        kind: {"summary": kind, "value": cls.example} for kind, cls in d.DECISION_CLASSES.items()
+    }
     bodies = {
         "decision": {
             "description": "One decision; `kind` selects its fields.",
@@ -705,8 +666,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     },
                     "example": {
                         "decisions": [
-                            EXAMPLES["commitment.made"],
-                            EXAMPLES["recommendation.responded"],
+                            d.Commitment.example,
+                            d.RecommendationResponse.example,
                         ]
                     },
                 }

@@ -64,6 +64,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "This token is unknown or has been revoked.",
     ),
     "signin.signed_out": ("U bent afgemeld.", "You have signed out."),
+    "signin.cross_site": (
+        "Dit verzoek kwam niet van een pagina van deze site en is geweigerd. Open de "
+        "aanmeldpagina van deze site en probeer het opnieuw.",
+        "This request did not come from this site's own page and was refused. Open this "
+        "site's sign-in page and try again.",
+    ),
+    "signin.held": (
+        "Te veel onjuiste tokens vanaf dit adres. Probeer het over {seconds} seconden opnieuw.",
+        "Too many wrong tokens from this address. Try again in {seconds} seconds.",
+    ),
     # overview
     "overview.title": ("Overzicht", "Overview"),
     "overview.lead": (

@@ -5,7 +5,10 @@ Routes have no /v1 prefix and stay out of the OpenAPI schema: `/` (overview), `/
 JSON), `/downloads` (and the files), `/sign-in`, `/sign-out`; assets under `/static/pages`.
 
 Access: like the API, a token is needed (any role reads). The sign-in page stores it in an
-HttpOnly, SameSite=Strict cookie. When `ledger serve --demo` started the server it sets
+HttpOnly, SameSite=Strict cookie, Secure when the request came over HTTPS (`api.clients`).
+Signing in and out is accepted from this site's own pages only (`api.csrf`: Origin, else
+Referer, else a double-submit cookie), and wrong tokens are throttled per client address
+(`api.throttle`). When `ledger serve --demo` started the server it sets
 `LEDGER_PAGES_OPEN_ON_LOOPBACK=1`, and then requests from 127.0.0.1 or ::1 need no sign-in.
 Every page takes `as_of`, `known_at` and `lang` (`nl` by default, or `en`) in its query.
 """
@@ -13,7 +16,8 @@ Every page takes `as_of`, `known_at` and `lang` (`nl` by default, or `en`) in it
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,21 +26,24 @@ from urllib.parse import parse_qs, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api import i18n
+from api import csrf, i18n
 from api import pages_views as views
+from api.clients import client_address, is_https
 from api.problems import OrjsonResponse
+from api.throttle import Throttled, throttle_of
 from domain.errors import NotFound
+from domain.governance import CommitmentState, GovernanceState
 from ledger.access import AccessStore, Principal, Role
 from ledger.integrity import proof_for
 from ledger.service import Ledger
-from projections import evaluation, queries
-from projections.evaluation import Moment, Snapshot
-from projections.exports import MEDIA_TYPES, render_matrix
-from projections.report import build_pack, render_pack
+from projections.answers import Moment, Question
+from projections.diff import matrix_diff
+from projections.exports import MEDIA_TYPES, stream_matrix
+from projections.report import build_pack, stream_pack
 from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at, today
 
 OPEN_ON_LOOPBACK_ENV = "LEDGER_PAGES_OPEN_ON_LOOPBACK"
@@ -77,9 +84,14 @@ class BadParameter(Exception):
 
 
 def _open_on_loopback(request: Request) -> bool:
-    return bool(request.app.state.pages_open_on_loopback) and (
-        request.client is not None and request.client.host in LOOPBACK
-    )
+    return bool(request.app.state.pages_open_on_loopback) and client_address(request) in LOOPBACK
+
+
+def _authenticate(request: Request, token: str) -> Principal | None:
+    """The principal of a token, unless wrong (counted) or its address is held back (raise)."""
+    access: AccessStore = request.app.state.access
+    address = client_address(request)
+    return throttle_of(request.app.state).authenticate(access, token, address, "the pages")
 
 
 def _target(request: Request) -> str:
@@ -91,8 +103,10 @@ def viewer(request: Request) -> Principal:
     """The reader behind a page request: from the cookie, or the demo reader on loopback."""
     token = request.cookies.get(COOKIE)
     if token:
-        access: AccessStore = request.app.state.access
-        principal = access.authenticate(token)
+        try:
+            principal = _authenticate(request, token)
+        except Throttled:  # (held back: as if it had no token)
+            principal = None
         if principal is not None:
             return principal
     if _open_on_loopback(request):
@@ -183,16 +197,19 @@ def _render(page: Page, template: str, status: int = 200, **values: Any) -> HTML
         t=i18n.translator(page.lang),
         label=lambda group, value: i18n.label(page.lang, group, str(value)),
         lang=page.lang,
+        csrf=csrf.form_value(page.request),
         **values,
     )
-    return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+    response = HTMLResponse(html, status_code=status, headers=_NO_STORE)
+    csrf.remember(page.request, response)
+    return response
 
 
 _NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 
 
-def _common(page: Page, snap: Snapshot) -> dict[str, Any]:
-    return {"snap": snap, "names": views.names_of(snap.state)}
+def _common(question: Question, state: GovernanceState) -> dict[str, Any]:
+    return {"snap": question, "names": views.names_of(state)}
 
 
 # --- the pages -----------------------------------------------------------------------------------
@@ -203,27 +220,25 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def overview(request: Request) -> Response:
     page = _page(request)
-    ledger = _ledger(request)
-    snap = evaluation.snapshot(ledger, page.moment)
-    gaps = evaluation.gaps_of(snap)
-    span = views.date_range(ledger.snapshot())
-    return _render(
-        page,
-        "overview.html",
-        nav="overview",
-        counts=views.counts(snap, gaps),
-        gaps=gaps,
-        span=span,
-        ticks=views.decision_days(ledger.snapshot()),
-        **_common(page, snap),
-    )
+    with _ledger(request).reading() as tables:
+        question = Question(tables, page.moment)
+        state, gaps = question.state(), question.gaps()
+        return _render(
+            page,
+            "overview.html",
+            nav="overview",
+            counts=views.counts(question, state, gaps),
+            gaps=gaps,
+            span=views.date_range(question),
+            ticks=views.decision_days(question),
+            **_common(question, state),
+        )
 
 
 @router.get("/matrix")
 def matrix(request: Request) -> Response:
     page = _page(request)
     ledger = _ledger(request)
-    snap = evaluation.snapshot(ledger, page.moment)
     compare_text = request.query_params.get("compare") or ""
     compare: date | None = None
     if compare_text:
@@ -231,12 +246,12 @@ def matrix(request: Request) -> Response:
             compare = parse_as_of(compare_text)
         except ValueError as error:
             raise BadParameter("compare", str(error)) from None
-    if compare is None:
-        shown = views.grid(evaluation.matrix_of(snap))
-    else:
-        before, after, changes = evaluation.matrix_diff(
-            ledger, Moment(compare, page.known_at), page.moment
-        )
+    with ledger.reading() as tables:
+        question = Question(tables, page.moment)
+        state = question.state()
+        shown = views.grid(question.matrix()) if compare is None else None
+    if compare is not None:
+        before, after, changes = matrix_diff(ledger, Moment(compare, page.known_at), page.moment)
         shown = views.grid(after, before, changes)
     return _render(
         page,
@@ -245,7 +260,7 @@ def matrix(request: Request) -> Response:
         grid=shown,
         compare=compare,
         legend=views.legend(),
-        **_common(page, snap),
+        **_common(question, state),
     )
 
 
@@ -253,7 +268,6 @@ def matrix(request: Request) -> Response:
 def timeline(request: Request) -> Response:
     page = _page(request)
     ledger = _ledger(request)
-    snap = evaluation.snapshot(ledger, page.moment)
     party = request.query_params.get("party") or None
     subject = request.query_params.get("subject") or None
     kind = request.query_params.get("kind") or None
@@ -263,66 +277,88 @@ def timeline(request: Request) -> Response:
         if party and subject:  # both: decisions naming both
             only &= {item.id for item in ledger.history(party=party)}
             only &= {item.id for item in ledger.history(subject=subject)}
-    names = views.names_of(snap.state)
-    items = views.timeline_items(snap.knowledge, names, page.lang, only=only, kind=kind)
-    everyone = ledger.snapshot()
+    with ledger.reading() as tables:
+        question = Question(tables, page.moment)
+        state = question.state()
+        names = views.names_of(state)
+        items = views.timeline_items(question, names, page.lang, only=only, kind=kind)
+        kinds = views.kinds_present(question)
     return _render(
         page,
         "timeline.html",
         nav="timeline",
         items=items,
         svg=views.timeline_svg(items, page.as_of, page.lang, page.link),
-        kinds=views.kinds_present(everyone),
-        families=sorted({k.split(".")[0] for k in views.kinds_present(everyone)}),
-        parties=sorted(snap.state.parties.values(), key=lambda p: p.name.lower()),
-        subjects=sorted(snap.state.subjects.values(), key=lambda s: s.name.lower()),
+        kinds=kinds,
+        families=sorted({k.split(".")[0] for k in kinds}),
+        parties=sorted(state.parties.values(), key=lambda p: p.name.lower()),
+        subjects=sorted(state.subjects.values(), key=lambda s: s.name.lower()),
         chosen={"party": party or "", "subject": subject or "", "kind": kind or ""},
-        **_common(page, snap),
+        **_common(question, state),
     )
+
+
+@contextmanager
+def _state(request: Request, page: Page) -> Iterator[tuple[Question, GovernanceState]]:
+    with _ledger(request).reading() as tables:
+        question = Question(tables, page.moment)
+        yield question, question.state()
 
 
 @router.get("/risks")
 def risks(request: Request) -> Response:
     page = _page(request)
-    snap = evaluation.snapshot(_ledger(request), page.moment)
-    state = snap.state
-    return _render(
-        page,
-        "risks.html",
-        nav="risks",
-        risks=sorted(state.risks.values(), key=lambda r: (r.system, r.id)),
-        criteria=list(state.criteria.values()),
-        frameworks=list(state.frameworks.values()),
-        **_common(page, snap),
-    )
+    with _state(request, page) as (question, state):
+        return _render(
+            page,
+            "risks.html",
+            nav="risks",
+            risks=sorted(state.risks.values(), key=lambda r: (r.system, r.id)),
+            criteria=list(state.criteria.values()),
+            frameworks=list(state.frameworks.values()),
+            **_common(question, state),
+        )
 
 
 @router.get("/recommendations")
 def recommendations(request: Request) -> Response:
     page = _page(request)
-    snap = evaluation.snapshot(_ledger(request), page.moment)
-    state = snap.state
-    return _render(
-        page,
-        "recommendations.html",
-        nav="recommendations",
-        recommendations=list(state.recommendations.values()),
-        findings=sorted(state.findings.values(), key=lambda f: (f.number or 999, f.id)),
-        evaluations=list(state.evaluations.values()),
-        **_common(page, snap),
-    )
+    with _state(request, page) as (question, state):
+        return _render(
+            page,
+            "recommendations.html",
+            nav="recommendations",
+            recommendations=list(state.recommendations.values()),
+            findings=sorted(state.findings.values(), key=lambda f: (f.number or 999, f.id)),
+            evaluations=list(state.evaluations.values()),
+            **_common(question, state),
+        )
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    """A commitment to parliament and whether it is past due on the date asked about."""
+
+    commitment: CommitmentState
+    overdue: bool
 
 
 @router.get("/commitments")
 def commitments(request: Request) -> Response:
     page = _page(request)
-    ledger = _ledger(request)
-    snap = evaluation.snapshot(ledger, page.moment)
-    found = queries.commitments(ledger, page.as_of, page.known_at)
-    found.sort(key=lambda c: (not c.overdue, c.commitment.due_on))
-    return _render(
-        page, "commitments.html", nav="commitments", commitments=found, **_common(page, snap)
-    )
+    with _state(request, page) as (question, state):
+        found = [
+            CommitmentView(c, c.kept_on is None and c.due_on < page.as_of)
+            for c in state.commitments.values()
+        ]
+        found.sort(key=lambda c: (not c.overdue, c.commitment.due_on))
+        return _render(
+            page,
+            "commitments.html",
+            nav="commitments",
+            commitments=found,
+            **_common(question, state),
+        )
 
 
 def _decision_id(text: str) -> UUID | None:
@@ -343,7 +379,8 @@ def decision(request: Request, decision_id: str) -> Response:
         view = None
     if view is None:
         return _render(page, "error.html", 404, message=i18n.text(page.lang, "decision.not_found"))
-    names = views.names_of(evaluation.snapshot(ledger, page.moment).state)
+    with ledger.reading() as tables:
+        names = views.names_of(Question(tables, page.moment).state())
     return _render(
         page,
         "decision.html",
@@ -373,19 +410,21 @@ def decision_proof(request: Request, decision_id: str) -> Response:
 @router.get("/downloads")
 def downloads(request: Request) -> Response:
     page = _page(request)
-    snap = evaluation.snapshot(_ledger(request), page.moment)
     files = [
         ("downloads.matrix_csv", "/downloads/matrix.csv"),
         ("downloads.matrix_xlsx", "/downloads/matrix.xlsx"),
         ("downloads.pack_xlsx", "/downloads/evaluation-pack.xlsx"),
         ("downloads.pack_html", "/downloads/evaluation-pack.html"),
     ]
-    return _render(page, "downloads.html", nav="downloads", files=files, **_common(page, snap))
+    with _state(request, page) as (question, state):
+        return _render(
+            page, "downloads.html", nav="downloads", files=files, **_common(question, state)
+        )
 
 
-def _file(content: bytes, fmt: str, name: str) -> Response:
+def _file(content: Iterator[bytes], fmt: str, name: str) -> Response:
     disposition = "inline" if fmt == "html" else "attachment"
-    return Response(
+    return StreamingResponse(
         content,
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'{disposition}; filename="{name}.{fmt}"', **_NO_STORE},
@@ -397,8 +436,9 @@ def download_matrix(request: Request, fmt: str) -> Response:
     page = _page(request)
     if fmt not in ("csv", "xlsx"):
         return _render(page, "error.html", 404, message=f"matrix.{fmt}")
-    snap = evaluation.snapshot(_ledger(request), page.moment)
-    content = render_matrix(evaluation.matrix_of(snap), fmt, evaluation.gaps_of(snap))
+    with _ledger(request).reading() as tables:
+        question = Question(tables, page.moment)
+        content = stream_matrix(question.matrix(), fmt, question.gaps())
     return _file(content, fmt, f"verantwoordelijkheden-{page.as_of}")
 
 
@@ -407,7 +447,7 @@ def download_pack(request: Request, fmt: str) -> Response:
     page = _page(request)
     if fmt not in ("xlsx", "html"):
         return _render(page, "error.html", 404, message=f"evaluation-pack.{fmt}")
-    content = render_pack(build_pack(_ledger(request), page.moment), fmt)
+    content = stream_pack(build_pack(_ledger(request), page.moment), fmt)
     return _file(content, fmt, f"evaluatiepakket-{page.as_of}")
 
 
@@ -448,8 +488,14 @@ async def sign_in(request: Request) -> Response:
     form = await _form(request)
     token = (form.get("token") or [""])[0].strip()
     target = _safe_next((form.get("next") or ["/"])[0])
-    access: AccessStore = request.app.state.access
-    principal = access.authenticate(token) if token else None
+    if not csrf.same_site(request, form):
+        return _sign_in_page(request, 403, target=target, cross_site=True, signed_out=False)
+    try:
+        principal = _authenticate(request, token) if token else None
+    except Throttled as held:
+        refused = _sign_in_page(request, 429, target=target, held=held.retry_after)
+        refused.headers["Retry-After"] = str(held.retry_after)
+        return refused
     if principal is None:
         return _sign_in_page(request, 401, target=target, invalid=True, signed_out=False)
     response = RedirectResponse(target, status_code=303)
@@ -458,14 +504,16 @@ async def sign_in(request: Request) -> Response:
         token,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path="/",
     )
     return response
 
 
 @router.post("/sign-out")
-def sign_out(request: Request) -> Response:
+async def sign_out(request: Request) -> Response:
+    if not csrf.same_site(request, await _form(request)):
+        return _sign_in_page(request, 403, target="/", cross_site=True, signed_out=False)
     lang = i18n.language(request.query_params.get("lang"))
     response = RedirectResponse(f"/sign-in?signed_out=1&lang={lang}", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")

@@ -17,16 +17,16 @@ from markupsafe import Markup, escape
 
 from api.i18n import label, text
 from domain import decisions as d
+from domain.cells import Source
 from domain.events import LEDGER_STREAM_ID
+from domain.gaps import Gap
 from domain.governance import GovernanceState, Party, Subject
-from domain.knowledge import Known
 from ledger.chain import chained
 from ledger.service import Ledger
+from projections.answers import Question
 from projections.diff import CellChange
-from projections.evaluation import Snapshot
 from projections.exports import ROLE_COLOURS
-from projections.gaps import Gap
-from projections.matrix import ROLE_ORDER, Matrix, Source
+from projections.matrix import ROLE_ORDER, Matrix
 
 ENVELOPE = ("kind", "decided_by", "effective_on", "source", "rationale", "requires_consent_of")
 _OBJECT_FIELDS = (
@@ -49,10 +49,11 @@ _OBJECT_FIELDS = (
 # --- the overview -----------------------------------------------------------------------------
 
 
-def counts(snap: Snapshot, gaps: Sequence[Gap]) -> list[tuple[str, int, str]]:
+def counts(
+    question: Question, state: GovernanceState, gaps: Sequence[Gap]
+) -> list[tuple[str, int, str]]:
     """(label key, number, tone) for the overview's tiles; tone 'warn' draws attention."""
-    state = snap.state
-    as_of = snap.moment.as_of
+    as_of = question.moment.as_of
     overdue = sum(1 for c in state.commitments.values() if c.kept_on is None and c.due_on < as_of)
     open_recs = sum(1 for r in state.recommendations.values() if r.status == "open")
     accepted = sum(1 for r in state.risks.values() if r.acceptance_in_force() is not None)
@@ -66,19 +67,26 @@ def counts(snap: Snapshot, gaps: Sequence[Gap]) -> list[tuple[str, int, str]]:
         ("count.recommendations_open", open_recs, "warn" if open_recs else ""),
         ("count.commitments_overdue", overdue, "warn" if overdue else ""),
         ("count.gaps", len(gaps), "warn" if gaps else ""),
-        ("count.decisions", snap.ledger_head, ""),
+        ("count.decisions", question.position, ""),
     ]
 
 
-def date_range(knowledge: Known) -> tuple[date, date] | None:
+def date_range(question: Question) -> tuple[date, date] | None:
     """The first and last effective date of every decision recorded."""
-    days = [item.decision.effective_on for item in knowledge.recorded]
-    return (min(days), max(days)) if days else None
+    first, last = question.tables.one(
+        "SELECT min(effective_on), max(effective_on) FROM {p}ledger_decisions"
+    )
+    return None if first is None else (date.fromordinal(first), date.fromordinal(last))
 
 
-def decision_days(knowledge: Known) -> list[date]:
+def decision_days(question: Question) -> list[date]:
     """Every distinct effective date, in order (the slider's tick marks)."""
-    return sorted({item.decision.effective_on for item in knowledge.recorded})
+    return [
+        date.fromordinal(row[0])
+        for row in question.tables.all(
+            "SELECT DISTINCT effective_on FROM {p}ledger_decisions ORDER BY effective_on"
+        )
+    ]
 
 
 # --- the matrix --------------------------------------------------------------------------------
@@ -245,7 +253,7 @@ class TimelineItem:
 
 
 def timeline_items(
-    knowledge: Known,
+    question: Question,
     names: dict[str, str],
     lang: str,
     *,
@@ -253,8 +261,16 @@ def timeline_items(
     kind: str | None,
 ) -> list[TimelineItem]:
     """The decisions known, filtered, in order of effective date and position."""
+    known = question.decisions_known()
+    put_right = question.tables.all(
+        "SELECT kind, target, root FROM {p}ledger_decisions WHERE position <= ?"
+        " AND kind IN ('decision.retracted', 'decision.corrected')",
+        (question.position,),
+    )
+    retracted = {target for kind, target, _ in put_right if kind == "decision.retracted"}
+    corrected = {root for kind, _, root in put_right if kind == "decision.corrected"}
     items = []
-    for item in knowledge.recorded:
+    for item in known:
         if only is not None and item.id not in only:
             continue
         if kind and item.kind != kind and item.kind.split(".")[0] != kind:
@@ -264,8 +280,8 @@ def timeline_items(
                 item,
                 item.kind.split(".")[0],
                 summary(item.decision, names, lang),
-                item.id in knowledge.retracted_by,
-                bool(knowledge.corrections.get(item.id)),
+                str(item.id) in retracted,
+                str(item.id) in corrected,
             )
         )
     items.sort(key=lambda i: (i.recorded.decision.effective_on, i.recorded.position))
@@ -341,5 +357,10 @@ def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: An
     return Markup("".join(parts))  # noqa: S704 - every value put in above is escaped
 
 
-def kinds_present(knowledge: Known) -> list[str]:
-    return sorted({item.kind for item in knowledge.recorded})
+def kinds_present(question: Question) -> list[str]:
+    return [
+        row[0]
+        for row in question.tables.all(
+            "SELECT DISTINCT kind FROM {p}ledger_decisions ORDER BY kind"
+        )
+    ]

@@ -1,10 +1,13 @@
 """Every error the HTTP API answers, in one shape: RFC 9457 `application/problem+json`.
 
     domain InvalidDecision, RequestValidationError, a bad query value    -> 422
+        (listing the first MAX_LISTED_PROBLEMS bad fields; error_count counts all)
     domain RuleViolation                                                 -> 409
     domain ConcurrencyConflict, IdempotencyConflict                      -> 409
     domain NotFound, an unknown route                                    -> 404
+    a method the path does not offer (api.methods, with Allow)           -> 405
     HttpProblem (raised by the edge: 401, 403, 412, 413, 415, 503, ...) -> its status
+    the store busy or away (a lock not had in time, a lost connection)   -> 503 (logged)
     anything else                                                        -> 500 (logged)
 
 Exception handlers are installed by `install(app)`; routes raise, they never build errors.
@@ -25,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.decisions import DECISION_CLASSES
 from domain.errors import (
+    MAX_LISTED_PROBLEMS,
     ConcurrencyConflict,
     DomainError,
     FieldProblem,
@@ -33,6 +37,7 @@ from domain.errors import (
     NotFound,
     RuleViolation,
 )
+from ledger.database import STORE_AWAY
 
 log = logging.getLogger("ledger.api")
 
@@ -103,14 +108,19 @@ def field_errors(problems: Sequence[FieldProblem]) -> list[dict[str, Any]]:
 
 
 def invalid(problems: Sequence[FieldProblem], instance: str | None = None) -> ProblemResponse:
+    """A 422 listing the first MAX_LISTED_PROBLEMS problems, with `error_count` counting all."""
     count = len(problems)
+    detail = f"{count} problem{'s' if count != 1 else ''} found; nothing was recorded"
+    if count > MAX_LISTED_PROBLEMS:
+        detail += f"; the first {MAX_LISTED_PROBLEMS} are listed"
     return problem(
         422,
         "invalid-request",
         "The request is not valid",
-        f"{count} problem{'s' if count != 1 else ''} found; nothing was recorded",
+        detail,
         instance,
-        errors=field_errors(problems),
+        errors=field_errors(problems[:MAX_LISTED_PROBLEMS]),
+        error_count=count,
     )
 
 
@@ -216,6 +226,21 @@ async def _on_starlette_error(request: Request, error: Exception) -> Response:
     )
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+async def _on_store_away(request: Request, error: Exception) -> Response:
+    log.error("store unavailable on %s %s: %s", request.method, request.url.path, error)
+    return problem(
+        503,
+        "store-unavailable",
+        "The store is busy or cannot be reached",
+        "try again shortly; a retry with the same Idempotency-Key records at most once",
+        _instance(request),
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _on_unexpected(request: Request, error: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(
@@ -241,6 +266,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HttpProblem, _on_http_problem)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_starlette_error)
+    for away in STORE_AWAY:
+        app.add_exception_handler(away, _on_store_away)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

@@ -1,8 +1,11 @@
 """Recording throughput and latency of `ledger serve`, beside a minimal reference endpoint.
 
-    .venv/bin/python bench/api.py [--requests 300] [--clients 1,8,32]
+    .venv/bin/python -m bench.api [--requests 300] [--clients 1,8,32] [--workers 1]
+                                  [--postgres URL] [--ledger DIR | --schema S]
 
-Starts, on free ports and a fresh SQLite directory, (1) `ledger serve` and (2) a reference: a
+Starts, on free ports and a fresh SQLite directory or PostgreSQL schema (or on an existing
+ledger, `--ledger DIR` or `--postgres URL --schema S`, which it records into: give it a copy),
+(1) `ledger serve` and (2) a reference: a
 bare FastAPI endpoint that inserts the same JSON body into a table of the same SQLite file the
 ledger writes. Then, for each number of concurrent clients, POSTs one `commitment.made` decision
 per request to each and prints a table of requests/s, p50 and p99 in milliseconds.
@@ -162,6 +165,8 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default=None, help="postgresql://user@host:port/db (default: SQLite)"
     )
+    parser.add_argument("--ledger", type=Path, help="an existing SQLite data directory")
+    parser.add_argument("--schema", help="with --postgres: an existing schema")
     args = parser.parse_args()
     if args.reference_server:
         import uvicorn
@@ -170,11 +175,11 @@ def main() -> None:
         uvicorn.run(reference_app(db), port=int(port), log_level="warning")
         return
 
-    data = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    data = args.ledger or Path(tempfile.mkdtemp(prefix="bench-api-"))
     database = str(data / "ledger.sqlite")
     env = {**os.environ, "LEDGER_DATA_DIR": str(data), "LEDGER_DATABASE_URL": ""}
     if args.postgres:
-        schema = f"bench_api_{os.getpid()}"
+        schema = args.schema or f"bench_api_{os.getpid()}"
         database = f"{args.postgres}?schema={schema}"
         env["LEDGER_DATABASE_URL"] = database
     cli = [sys.executable, "-c", "from api.cli import main; main()"]
@@ -221,7 +226,11 @@ def main() -> None:
         }
         httpx.post(f"http://127.0.0.1:{ledger_port}/v1/decisions", json=party, headers=auth)
         backend = "PostgreSQL" if args.postgres else "SQLite"
-        print(f"{args.requests} POSTs per row, {backend}, {args.workers} worker(s)")
+        head = httpx.get(f"http://127.0.0.1:{ledger_port}/v1/health").json()["head"]
+        print(
+            f"{args.requests} POSTs per row, {backend}, {args.workers} worker(s), "
+            f"onto a ledger of {head} decisions"
+        )
         print("| endpoint   | clients | req/s | p50 ms | p99 ms |")
         print("|---|---:|---:|---:|---:|")
         start = 0
@@ -237,7 +246,7 @@ def main() -> None:
         for process in (ledger, reference):
             process.terminate()
             process.wait(timeout=20)
-        if args.postgres:
+        if args.postgres and not args.schema:
             import psycopg
 
             with psycopg.connect(args.postgres, autocommit=True) as conn:

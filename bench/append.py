@@ -3,14 +3,17 @@
 For each backend (SQLite, PostgreSQL) and each transaction size (one decision per
 transaction, 1,000 per transaction) it times, in fresh databases:
 
-- ledger: `Ledger.record()` (catch up, invariants, pydantic events, orjson, eventsourcing);
+- ledger: `Ledger.record()` (invariants read from the tables, the read model's rows written,
+          pydantic events, orjson, the hash-chained eventsourcing recorder);
 - raw:    the same encoded bytes inserted with sqlite3 / psycopg into a table shaped like the
           library's events table (same columns, primary key and notification-id index);
 - plain:  an eventsourcing `Application` with a default (dataclass) aggregate event per
           decision carrying the decision's JSON, one aggregate, saved per transaction.
 
 Repetitions are interleaved (ledger, raw, plain, ledger, ...) so that background load on a
-shared machine falls on all three alike; the table shows medians and the spread.
+shared machine falls on all three alike; the table shows medians and the spread. A figure of
+one process, for diagnosis: what a client waits for is timed by `bench.api` (recording over
+HTTP) and `bench.imports` (`ledger import --restore` as a process).
 
     python -m bench.append                    # both backends, 1.5-3 minutes
     python -m bench.append --quick            # a smoke run, a few seconds

@@ -364,14 +364,18 @@ def record(
     total = 0
     for day, batch in generate(n, seed, world):
         clock_day[0] = day
+        recorded: list[d.RecordedDecision] = []
         while batch:
             try:
-                recorded = ledger.record(batch, recorded_by="synthetic")
+                recorded += ledger.record(batch, recorded_by="synthetic")
                 break
             except RuleViolation as violation:
+                # what came before the refused decision fits: record it, skip the refused one
                 index = violation.decision_index if violation.decision_index is not None else 0
-                del batch[index]
-        else:
+                if index:
+                    recorded += ledger.record(batch[:index], recorded_by="synthetic")
+                del batch[: index + 1]
+        if not recorded:
             continue
         total += len(recorded)
         for item in recorded:  # what the generator may later consent to or correct

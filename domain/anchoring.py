@@ -1,39 +1,40 @@
 """Whether a subject's responsibilities are anchored, and since when they have not been.
 
 Three conditions on the roles held for one subject, each a gap of the report
-(`projections.gaps`):
+(`domain.gaps`):
 - `no_accountable`: nobody is accountable;
 - `several_accountable`: more than one party is accountable;
 - `no_responsible`: a party is accountable, but nobody is responsible for carrying it out.
 
-A gap says since when it holds: the first day of the unbroken run, up to the date asked about,
-on which its condition held at the end of the day. `RoleRuns` follows one subject's holdings
-decision by decision and keeps those first days, so the read model can store them as rows
-(valid while the run lasts) and the gap report needs no walk through history.
+They depend only on how many parties are accountable and how many responsible. A gap says
+since when it holds: the first day of the unbroken run, up to the date asked about, on which its
+condition held at the end of the day. `Anchoring` is that, for the end of one day, made from the
+previous day's: the read model keeps one per subject and day it changed (a derived entry of the
+subject's responsibilities), so the gap report needs no walk through history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain.vocabulary import EARLIEST_DATE, Role
+from domain.vocabulary import EARLIEST_DATE
 
-Condition = Callable[[Set[str], int], bool]
-"""(the parties accountable, how many parties are responsible) -> does the condition hold."""
-
-
-def nobody_accountable(accountable: Set[str], responsible: int) -> bool:
-    return not accountable
+Condition = Callable[[int, int], bool]
+"""(how many parties are accountable, how many responsible) -> does the condition hold."""
 
 
-def several_accountable(accountable: Set[str], responsible: int) -> bool:
-    return len(accountable) > 1
+def nobody_accountable(accountable: int, responsible: int) -> bool:
+    return accountable == 0
 
 
-def accountable_alone(accountable: Set[str], responsible: int) -> bool:
-    return bool(accountable) and responsible == 0
+def several_accountable(accountable: int, responsible: int) -> bool:
+    return accountable > 1
+
+
+def accountable_alone(accountable: int, responsible: int) -> bool:
+    return accountable > 0 and responsible == 0
 
 
 CONDITIONS: dict[str, Condition] = {
@@ -44,78 +45,33 @@ CONDITIONS: dict[str, Condition] = {
 """The gap rule each condition raises -> the condition."""
 
 
-def _holding_now(accountable: Set[str], responsible: int) -> dict[str, bool]:
-    return {name: holds(accountable, responsible) for name, holds in CONDITIONS.items()}
+@dataclass(frozen=True)
+class Anchoring:
+    """One subject's accountable and responsible parties counted at the end of a day, and for
+    each condition that holds, the first day of its run."""
 
+    accountable: int = 0
+    responsible: int = 0
+    since: dict[str, date] = field(default_factory=lambda: {"no_accountable": EARLIEST_DATE})
+    """Condition -> first day of its run. Before any decision nobody was accountable, "since
+    always"."""
 
-@dataclass
-class RoleRuns:
-    """One subject's accountable and responsible parties, and since when each condition has
-    held. Told every holding gained or lost and, after each decision, the day it took effect
-    on (never earlier than the day before)."""
-
-    accountable: set[str] = field(default_factory=set)
-    responsible: set[str] = field(default_factory=set)
-    day: date | None = None
-    """The last day a decision took effect on."""
-    since: dict[str, date] = field(default_factory=dict)
-    """Condition -> first day of its run, as things stand after the last decision."""
-    before: dict[str, date] = field(default_factory=dict)
-    """The same at the end of the day before `day` (a run that breaks and resumes within one
-    day never broke: only the end of a day counts)."""
-    changed: bool = False
-    """A role was gained or lost since the last `end_of`."""
-
-    def __post_init__(self) -> None:
-        if self.day is None and not self.since:
-            # before the first decision: what holds for no holders at all held "always"
-            self.since = {
-                name: EARLIEST_DATE for name, holds in _holding_now(set(), 0).items() if holds
-            }
-            self.before = self.since
-
-    def gained(self, party: str, role: Role) -> None:
-        holders = self._holders(role)
-        if holders is not None:
-            holders.add(party)
-            self.changed = True
-
-    def lost(self, party: str, role: Role) -> None:
-        holders = self._holders(role)
-        if holders is not None:
-            holders.discard(party)
-            self.changed = True
-
-    def _holders(self, role: Role) -> set[str] | None:
-        """Who holds `role`, if it is one the conditions look at."""
-        if role is Role.ACCOUNTABLE:
-            return self.accountable
-        return self.responsible if role is Role.RESPONSIBLE else None
-
-    def end_of(self, day: date) -> None:
-        """Take in that the decisions up to now took effect up to `day`."""
-        if day != self.day:
-            self.before, self.day = self.since, day
-        if not self.changed:
-            return  # the conditions hold as they did, so their runs go on
-        self.changed = False
-        before = self.before
-        self.since = {
-            name: before.get(name, day)
-            for name, holds in _holding_now(self.accountable, len(self.responsible)).items()
-            if holds
-        }
-
-    def copy(self) -> RoleRuns:
-        # `since` and `before` are replaced, never changed in place: they can be shared
-        return RoleRuns(
-            set(self.accountable),
-            set(self.responsible),
-            self.day,
-            self.since,
-            self.before,
-            self.changed,
+    def on(self, day: date, accountable: int, responsible: int) -> Anchoring:
+        """The anchoring at the end of `day`, given the counts then and this one as the
+        anchoring at the end of the day before: a run that held then goes on."""
+        return Anchoring(
+            accountable,
+            responsible,
+            {
+                name: self.since.get(name, day)
+                for name, holds in CONDITIONS.items()
+                if holds(accountable, responsible)
+            },
         )
+
+
+NEVER_DECIDED = Anchoring()
+"""A subject no responsibility was ever decided for."""
 
 
 Interval = tuple[date, date | None]

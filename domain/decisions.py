@@ -1,43 +1,70 @@
-"""Every kind of decision the secretariat can record, as immutable value objects.
+"""Every kind of decision the secretariat can record, as immutable value objects: the registry.
 
 A decision is the content of one ledger event: the envelope every decision carries
 (`decided_by`, `effective_on`, `source`, `rationale`, `requires_consent_of`) plus the fields
 of its kind. The ledger adds `id`, `position`, `recorded_at` and `recorded_by` (see
 `RecordedDecision`); a client never sets those.
+
+A kind is declared once, here, as a class: its `kind` literal, its fields (a field typed
+`PartyId` or `SubjectId` names a registered party or subject, and is checked as such), the
+group of the state it changes (`group`, and the field naming the group's `key`), the name of
+its stored event (`event`) and a realistic `example`. Everything else is derived from these
+classes: the stored event classes (`domain.events`), the HTTP API's body schema and examples,
+the objects a decision touches. Adding a kind: its class here (and in `SubstantiveDecision`),
+its fold (`domain.governance`), its rules (`domain.invariants`), its labels (`api.i18n`), and
+a test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union, get_args
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from domain.vocabulary import (
+    NEW_INPUT,
     Discipline,
     LedgerDate,
     Name,
+    Names,
+    PartyId,
     PartyKind,
     Response,
     RiskLevel,
     Role,
     Slug,
     SourceRef,
+    SubjectId,
     SubjectKind,
     Text,
     TreatmentStatus,
 )
 
 EntityKey = tuple[str, str]
-"""What a decision is about, e.g. ("party", "smb") or ("responsibilities", "c2000")."""
+"""A group of the state a decision changes, e.g. ("party", "smb") or ("responsibilities",
+"c2000"): the group's kind (see `domain.governance.GROUPS`) and its key."""
+
+_SOURCE = "Kamerstuk 25124-109"
+_LETTER = "2022-02-03"
 
 
 class Decision(BaseModel):
     """The envelope every decision carries."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+    group: ClassVar[str | None] = None
+    """The kind of group of the state this kind of decision changes (None: none)."""
+    key: ClassVar[str] = ""
+    """The field whose value is the key of that group (e.g. `subject`)."""
+    event: ClassVar[str] = ""
+    """The name of the stored event class (past tense), e.g. `PartyRegistered`."""
+    example: ClassVar[dict[str, Any]] = {}
+    """A realistic decision of this kind, drawn from the letter (the API's examples)."""
 
     kind: str
     decided_by: list[Slug] = Field(
@@ -62,24 +89,67 @@ class Decision(BaseModel):
         return parties
 
     def parties(self) -> Iterator[tuple[str, str]]:
-        """Yield (field, party id) for every party the decision's own fields name."""
-        return iter(())
+        """Yield (field, party id) for every registered party the decision's fields name."""
+        return self._named("party")
 
     def subjects(self) -> Iterator[tuple[str, str]]:
-        """Yield (field, subject id) for every subject the decision's own fields name."""
-        return iter(())
+        """Yield (field, subject id) for every registered subject the decision's fields name."""
+        return self._named("subject")
+
+    def _named(self, what: str) -> Iterator[tuple[str, str]]:
+        for field, many in _naming_fields(type(self)).get(what, ()):
+            value = getattr(self, field)
+            if value is None:
+                continue
+            if many:
+                for i, item in enumerate(value):
+                    yield f"{field}[{i}]", item
+            else:
+                yield field, value
 
     def entity_keys(self) -> set[EntityKey]:
-        """Name the things whose state this decision can change."""
-        return set()
+        """Name the groups of the state this decision can change."""
+        if self.group is None:
+            return set()
+        return {(self.group, str(getattr(self, self.key)))}
+
+
+@cache
+def _naming_fields(cls: type[Decision]) -> dict[str, tuple[tuple[str, bool], ...]]:
+    """'party' / 'subject' -> the fields of `cls` typed `PartyId` / `SubjectId` (and whether
+    each holds a list of them), from the `Names` marks in the field types."""
+    found: dict[str, list[tuple[str, bool]]] = {}
+    for name, info in cls.model_fields.items():
+        marks = [m for m in info.metadata if isinstance(m, Names)]
+        many = False
+        if not marks:
+            for arg in get_args(info.annotation):  # list[SubjectId] (or SubjectId | None)
+                if get_origin(arg) is Annotated:
+                    marks = [m for m in arg.__metadata__ if isinstance(m, Names)]
+                    many = get_origin(info.annotation) is list
+        for mark in marks:
+            found.setdefault(mark.what, []).append((name, many))
+    return {what: tuple(fields) for what, fields in found.items()}
 
 
 # --- parties and subjects -----------------------------------------------------------------
 
 
 class PartyRegistration(Decision):
+    group, key, event = "party", "party", "PartyRegistered"
+    example = {
+        "kind": "party.registered",
+        "party": "smb",
+        "name": "Strategisch Meldkamer Beraad",
+        "party_kind": "board",
+        "decided_by": ["minister-jenv"],
+        "effective_on": "2020-07-01",
+        "source": "Wijzigingswet meldkamers",
+        "rationale": "Stelt kaders; stuurt het beheer van ICT",
+    }
+
     kind: Literal["party.registered"] = "party.registered"
-    party: Slug
+    party: Slug = Field(description="The new party's id.")
     name: Name
     party_kind: PartyKind
     discipline: Discipline | None = None
@@ -90,30 +160,38 @@ class PartyRegistration(Decision):
             raise ValueError("discipline is required when party_kind is 'discipline'")
         return self
 
-    def parties(self) -> Iterator[tuple[str, str]]:
-        yield "party", self.party
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("party", self.party)}
-
 
 class PartyDissolution(Decision):
+    group, key, event = "party", "party", "PartyDissolved"
+    example = {
+        "kind": "party.dissolved",
+        "party": "landelijk-meldkamer-beraad",
+        "decided_by": ["minister-jenv"],
+        "effective_on": "2020-07-01",
+        "source": "Wijzigingswet meldkamers",
+    }
+
     kind: Literal["party.dissolved"] = "party.dissolved"
-    party: Slug
-
-    def parties(self) -> Iterator[tuple[str, str]]:
-        yield "party", self.party
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("party", self.party)}
+    party: PartyId
 
 
 class SubjectRegistration(Decision):
+    group, key, event = "subject", "subject", "SubjectRegistered"
+    example = {
+        "kind": "subject.registered",
+        "subject": "c2000",
+        "name": "C2000 missiekritisch communicatiesysteem",
+        "subject_kind": "system",
+        "decided_by": ["smb"],
+        "effective_on": "2020-07-01",
+        "source": "Wijzigingswet meldkamers",
+    }
+
     kind: Literal["subject.registered"] = "subject.registered"
-    subject: Slug
+    subject: Slug = Field(description="The new subject's id.")
     name: Name
     subject_kind: SubjectKind
-    parent: Slug | None = None
+    parent: SubjectId | None = None
 
     @model_validator(mode="after")
     def _not_its_own_parent(self) -> SubjectRegistration:
@@ -121,54 +199,65 @@ class SubjectRegistration(Decision):
             raise ValueError("a subject cannot be its own parent")
         return self
 
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        if self.parent is not None:
-            yield "parent", self.parent
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("subject", self.subject)}
-
 
 # --- responsibilities ---------------------------------------------------------------------
 
 
 class ResponsibilityAssignment(Decision):
+    group, key, event = "responsibilities", "subject", "ResponsibilityAssigned"
+    example = {
+        "kind": "responsibility.assigned",
+        "party": "korpschef",
+        "subject": "informatiebeveiliging-meldkamers",
+        "role": "responsible",
+        "decided_by": ["minister-jenv"],
+        "effective_on": "2020-07-01",
+        "source": _SOURCE,
+        "rationale": "De korpschef is verantwoordelijk vanuit zijn verantwoordelijkheid voor het "
+        "beheer",
+    }
+
     kind: Literal["responsibility.assigned"] = "responsibility.assigned"
-    party: Slug
-    subject: Slug
+    party: PartyId
+    subject: SubjectId
     role: Role
-
-    def parties(self) -> Iterator[tuple[str, str]]:
-        yield "party", self.party
-
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        yield "subject", self.subject
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("responsibilities", self.subject)}
 
 
 class ResponsibilityRelief(Decision):
+    group, key, event = "responsibilities", "subject", "ResponsibilityRelieved"
+    example = {
+        "kind": "responsibility.relieved",
+        "party": "lms",
+        "subject": "c2000",
+        "role": "consulted",
+        "decided_by": ["smb"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["responsibility.relieved"] = "responsibility.relieved"
-    party: Slug
-    subject: Slug
+    party: PartyId
+    subject: SubjectId
     role: Role
-
-    def parties(self) -> Iterator[tuple[str, str]]:
-        yield "party", self.party
-
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        yield "subject", self.subject
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("responsibilities", self.subject)}
 
 
 class ResponsibilityTransfer(Decision):
+    group, key, event = "responsibilities", "subject", "ResponsibilityTransferred"
+    example = {
+        "kind": "responsibility.transferred",
+        "from_party": "programma-vernieuwing-c2000",
+        "to_party": "lms",
+        "subject": "c2000",
+        "role": "responsible",
+        "decided_by": ["smb"],
+        "effective_on": "2022-07-01",
+        "source": "Besluitenlijst SMB",
+    }
+
     kind: Literal["responsibility.transferred"] = "responsibility.transferred"
-    from_party: Slug
-    to_party: Slug
-    subject: Slug
+    from_party: PartyId
+    to_party: PartyId
+    subject: SubjectId
     role: Role
 
     @model_validator(mode="after")
@@ -177,89 +266,124 @@ class ResponsibilityTransfer(Decision):
             raise ValueError("from_party and to_party must differ")
         return self
 
-    def parties(self) -> Iterator[tuple[str, str]]:
-        yield "from_party", self.from_party
-        yield "to_party", self.to_party
-
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        yield "subject", self.subject
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("responsibilities", self.subject)}
-
 
 # --- frameworks ---------------------------------------------------------------------------
 
 
 class FrameworkAdoption(Decision):
+    group, key, event = "framework", "framework", "FrameworkAdopted"
+    example = {
+        "kind": "framework.adopted",
+        "framework": "bio",
+        "name": "Baseline Informatiebeveiliging Overheid",
+        "scope": ["meldkamersystemen"],
+        "level": "BBN2+",
+        "decided_by": ["smb"],
+        "effective_on": "2022-01-20",
+        "source": _SOURCE,
+        "rationale": "De disciplines hebben de BIO gezamenlijk als kader vastgesteld",
+    }
+
     kind: Literal["framework.adopted"] = "framework.adopted"
     framework: Slug
     name: Name
-    scope: list[Slug] = Field(min_length=1, max_length=200, description="Subjects it covers.")
+    scope: list[SubjectId] = Field(min_length=1, max_length=200, description="Subjects it covers.")
     level: Name | None = Field(default=None, examples=["BBN2+"])
-
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        for i, subject in enumerate(self.scope):
-            yield f"scope[{i}]", subject
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("framework", self.framework)}
 
 
 # --- risk management ----------------------------------------------------------------------
 
 
 class RiskIdentification(Decision):
+    group, key, event = "risk", "risk", "RiskIdentified"
+    example = {
+        "kind": "risk.identified",
+        "risk": "c2000-keten-onbeveiligd",
+        "system": "c2000",
+        "title": "Randapparatuur en centralisten buiten de beveiligde keten",
+        "decided_by": ["smb"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["risk.identified"] = "risk.identified"
     risk: Slug
-    system: Slug = Field(description="The subject (usually a system) the risk threatens.")
+    system: SubjectId = Field(description="The subject (usually a system) the risk threatens.")
     title: Name
     description: Text | None = None
 
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        yield "system", self.system
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("risk", self.risk)}
-
 
 class RiskAssessment(Decision):
+    group, key, event = "risk", "risk", "RiskAssessed"
+    example = {
+        "kind": "risk.assessed",
+        "risk": "c2000-keten-onbeveiligd",
+        "level": "high",
+        "criteria": "acceptatiecriteria-2022",
+        "summary": "Beoordeeld tegen de criteria",
+        "decided_by": ["lms"],
+        "effective_on": "2022-03-31",
+        "source": "Risicoanalyse LMS",
+    }
+
     kind: Literal["risk.assessed"] = "risk.assessed"
     risk: Slug
     level: RiskLevel
     criteria: Slug | None = Field(default=None, description="Acceptance criteria used.")
     summary: Text | None = None
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("risk", self.risk)}
-
 
 class RiskTreatment(Decision):
+    group, key, event = "risk", "risk", "RiskTreatmentDecided"
+    example = {
+        "kind": "risk.treatment_decided",
+        "risk": "c2000-keten-onbeveiligd",
+        "measure": "Verkenning naar een programma voor de beveiliging van de gehele C2000-keten",
+        "status": "planned",
+        "decided_by": ["smb"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["risk.treatment_decided"] = "risk.treatment_decided"
     risk: Slug
     measure: Text
     status: TreatmentStatus
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("risk", self.risk)}
-
 
 class AcceptanceCriteriaEstablishment(Decision):
+    group, key, event = "criteria", "criteria", "RiskAcceptanceCriteriaEstablished"
+    example = {
+        "kind": "risk.acceptance_criteria_established",
+        "criteria": "acceptatiecriteria-2022",
+        "description": "Criteria voor het accepteren van rest-risico's (bevinding 5)",
+        "scope": ["c2000"],
+        "max_acceptable_level": "medium",
+        "decided_by": ["smb"],
+        "effective_on": "2022-06-01",
+        "source": "Besluitenlijst SMB",
+    }
+
     kind: Literal["risk.acceptance_criteria_established"] = "risk.acceptance_criteria_established"
     criteria: Slug
     description: Text
-    scope: list[Slug] = Field(min_length=1, max_length=200, description="Subjects covered.")
+    scope: list[SubjectId] = Field(min_length=1, max_length=200, description="Subjects covered.")
     max_acceptable_level: RiskLevel
-
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        for i, subject in enumerate(self.scope):
-            yield f"scope[{i}]", subject
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("criteria", self.criteria)}
 
 
 class ResidualRiskAcceptance(Decision):
+    group, key, event = "risk", "risk", "ResidualRiskAccepted"
+    example = {
+        "kind": "risk.residual_accepted",
+        "risk": "c2000-keten-onbeveiligd",
+        "criteria": "acceptatiecriteria-2022",
+        "accepted_level": "medium",
+        "review_by": "2023-06-01",
+        "decided_by": ["smb"],
+        "effective_on": "2022-06-01",
+        "source": "Besluitenlijst SMB",
+    }
+
     kind: Literal["risk.residual_accepted"] = "risk.residual_accepted"
     risk: Slug
     criteria: Slug | None = Field(
@@ -274,37 +398,57 @@ class ResidualRiskAcceptance(Decision):
             raise ValueError("review_by must come after effective_on")
         return self
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("risk", self.risk)}
-
 
 class AcceptanceWithdrawal(Decision):
+    group, key, event = "risk", "risk", "RiskAcceptanceWithdrawn"
+    example = {
+        "kind": "risk.acceptance_withdrawn",
+        "risk": "c2000-keten-onbeveiligd",
+        "decided_by": ["smb"],
+        "effective_on": "2022-12-01",
+        "source": "Besluitenlijst SMB",
+    }
+
     kind: Literal["risk.acceptance_withdrawn"] = "risk.acceptance_withdrawn"
     risk: Slug
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("risk", self.risk)}
 
 
 # --- oversight and evaluation -------------------------------------------------------------
 
 
 class FindingRecord(Decision):
+    group, key, event = "finding", "finding", "FindingRecorded"
+    example = {
+        "kind": "finding.recorded",
+        "finding": "ijenv-2021-b1",
+        "number": 1,
+        "text": "Er wordt niet gestuurd op basis van risicomanagement",
+        "subjects_concerned": ["meldkamersystemen"],
+        "decided_by": ["inspectie-jenv"],
+        "effective_on": "2021-12-16",
+        "source": "Informatiebeveiliging van meldkamersystemen",
+    }
+
     kind: Literal["finding.recorded"] = "finding.recorded"
     finding: Slug
     text: Text
     number: int | None = Field(default=None, ge=1, le=999, description="Number in the report.")
-    subjects_concerned: list[Slug] = Field(default_factory=list, max_length=200)
-
-    def subjects(self) -> Iterator[tuple[str, str]]:
-        for i, subject in enumerate(self.subjects_concerned):
-            yield f"subjects_concerned[{i}]", subject
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("finding", self.finding)}
+    subjects_concerned: list[SubjectId] = Field(default_factory=list, max_length=200)
 
 
 class RecommendationIssue(Decision):
+    group, key, event = "recommendation", "recommendation", "RecommendationIssued"
+    example = {
+        "kind": "recommendation.issued",
+        "recommendation": "ijenv-2021-a1",
+        "text": "Borg het commitment voor informatiebeveiliging en geef prioriteit aan het "
+        "versneld ontwikkelen en toepassen van risicomanagementsystematiek",
+        "findings": ["ijenv-2021-b1", "ijenv-2021-b5"],
+        "decided_by": ["inspectie-jenv"],
+        "effective_on": "2021-12-16",
+        "source": "Informatiebeveiliging van meldkamersystemen",
+    }
+
     kind: Literal["recommendation.issued"] = "recommendation.issued"
     recommendation: Slug
     text: Text
@@ -312,103 +456,161 @@ class RecommendationIssue(Decision):
     evaluation: Slug | None = Field(default=None, description="The evaluation it comes from.")
     due_on: LedgerDate | None = None
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("recommendation", self.recommendation)}
-
 
 class RecommendationResponse(Decision):
+    group, key, event = "recommendation", "recommendation", "RecommendationResponded"
+    example = {
+        "kind": "recommendation.responded",
+        "recommendation": "ijenv-2021-a1",
+        "response": "endorsed",
+        "decided_by": ["minister-jenv"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+        "rationale": "Ik onderschrijf de conclusies van de Inspectie",
+    }
+
     kind: Literal["recommendation.responded"] = "recommendation.responded"
     recommendation: Slug
     response: Response
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("recommendation", self.recommendation)}
-
 
 class RecommendationOwnerAssignment(Decision):
+    group, key, event = "recommendation", "recommendation", "RecommendationOwnerAssigned"
+    example = {
+        "kind": "recommendation.owner_assigned",
+        "recommendation": "ijenv-2021-a1",
+        "owner": "smb",
+        "decided_by": ["minister-jenv"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["recommendation.owner_assigned"] = "recommendation.owner_assigned"
     recommendation: Slug
-    owner: Slug
-
-    def parties(self) -> Iterator[tuple[str, str]]:
-        yield "owner", self.owner
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("recommendation", self.recommendation)}
+    owner: PartyId
 
 
 class RecommendationProgress(Decision):
+    group, key, event = "recommendation", "recommendation", "RecommendationProgressReported"
+    example = {
+        "kind": "recommendation.progress_reported",
+        "recommendation": "ijenv-2021-a1",
+        "progress": "Kaders voor informatiebeveiliging en basisbeveiligingsniveau BBN2+ "
+        "vastgesteld",
+        "decided_by": ["minister-jenv"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["recommendation.progress_reported"] = "recommendation.progress_reported"
     recommendation: Slug
     progress: Text
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("recommendation", self.recommendation)}
-
 
 class RecommendationClosure(Decision):
+    group, key, event = "recommendation", "recommendation", "RecommendationClosed"
+    example = {
+        "kind": "recommendation.closed",
+        "recommendation": "ijenv-2021-a1",
+        "resolution": "Risico's per meldkamersysteem systematisch geïnventariseerd",
+        "decided_by": ["minister-jenv"],
+        "effective_on": "2023-02-01",
+        "source": "Voortgangsbrief meldkamers",
+    }
+
     kind: Literal["recommendation.closed"] = "recommendation.closed"
     recommendation: Slug
     resolution: Text | None = None
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("recommendation", self.recommendation)}
-
 
 class EvaluationCommission(Decision):
+    group, key, event = "evaluation", "evaluation", "EvaluationCommissioned"
+    example = {
+        "kind": "evaluation.commissioned",
+        "evaluation": "wodc-governance-meldkamers",
+        "title": "Evaluatie governance beheer meldkamers",
+        "evaluator": "wodc",
+        "expected_by": "2022-07-01",
+        "decided_by": ["minister-jenv"],
+        "effective_on": "2021-07-01",
+        "source": "Wijzigingswet meldkamers",
+    }
+
     kind: Literal["evaluation.commissioned"] = "evaluation.commissioned"
     evaluation: Slug
     title: Name
-    evaluator: Slug
+    evaluator: PartyId
     expected_by: LedgerDate | None = None
-
-    def parties(self) -> Iterator[tuple[str, str]]:
-        yield "evaluator", self.evaluator
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("evaluation", self.evaluation)}
 
 
 class EvaluationReport(Decision):
+    group, key, event = "evaluation", "evaluation", "EvaluationReported"
+    example = {
+        "kind": "evaluation.reported",
+        "evaluation": "wodc-governance-meldkamers",
+        "summary": "Lacunes in de borging van verantwoordelijkheden",
+        "decided_by": ["wodc"],
+        "effective_on": "2022-07-01",
+        "source": "WODC-rapport",
+    }
+
     kind: Literal["evaluation.reported"] = "evaluation.reported"
     evaluation: Slug
     summary: Text
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("evaluation", self.evaluation)}
 
 
 # --- commitments to parliament ------------------------------------------------------------
 
 
 class Commitment(Decision):
+    group, key, event = "commitment", "commitment", "CommitmentMade"
+    example = {
+        "kind": "commitment.made",
+        "commitment": "verkenning-c2000-keten-q1",
+        "promise": "Ik verwacht dat deze verkenning het eerste kwartaal van 2022 is afgerond",
+        "due_on": "2022-03-31",
+        "decided_by": ["minister-jenv"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["commitment.made"] = "commitment.made"
     commitment: Slug
     promise: Text
     due_on: LedgerDate
 
-    def entity_keys(self) -> set[EntityKey]:
-        return {("commitment", self.commitment)}
-
 
 class CommitmentFulfilment(Decision):
+    group, key, event = "commitment", "commitment", "CommitmentKept"
+    example = {
+        "kind": "commitment.kept",
+        "commitment": "verkenning-c2000-keten-q1",
+        "how": "Verkenning afgerond en besproken in het SMB",
+        "decided_by": ["minister-jenv"],
+        "effective_on": "2022-03-30",
+        "source": "Voortgangsbrief meldkamers",
+    }
+
     kind: Literal["commitment.kept"] = "commitment.kept"
     commitment: Slug
     how: Text | None = None
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("commitment", self.commitment)}
 
 
 # --- consent and corrections --------------------------------------------------------------
 
 
 class Consent(Decision):
+    group, key, event = "consent", "decision", "ConsentGiven"
+    example = {
+        "kind": "consent.given",
+        "decision": "0b0e6f9c-6a43-4c52-9a52-3f1b8c1d2e3f",
+        "decided_by": ["minister-mz"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["consent.given"] = "consent.given"
     decision: UUID = Field(description="The decision the deciding parties agree to.")
-
-    def entity_keys(self) -> set[EntityKey]:
-        return {("consent", str(self.decision))}
 
 
 SubstantiveDecision = Annotated[
@@ -444,6 +646,17 @@ SubstantiveDecision = Annotated[
 
 
 class DecisionCorrection(Decision):
+    event = "DecisionCorrected"
+    example = {
+        "kind": "decision.corrected",
+        "corrects": "0b0e6f9c-6a43-4c52-9a52-3f1b8c1d2e3f",
+        "replacement": Commitment.example,
+        "decided_by": ["minister-jenv"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+        "rationale": "Vervaldatum verkeerd overgenomen",
+    }
+
     kind: Literal["decision.corrected"] = "decision.corrected"
     corrects: UUID = Field(description="The decision this one corrects.")
     replacement: SubstantiveDecision = Field(
@@ -455,6 +668,16 @@ class DecisionCorrection(Decision):
 
 
 class DecisionRetraction(Decision):
+    event = "DecisionRetracted"
+    example = {
+        "kind": "decision.retracted",
+        "retracts": "0b0e6f9c-6a43-4c52-9a52-3f1b8c1d2e3f",
+        "reason": "Dubbel ingevoerd",
+        "decided_by": ["smb"],
+        "effective_on": _LETTER,
+        "source": _SOURCE,
+    }
+
     kind: Literal["decision.retracted"] = "decision.retracted"
     retracts: UUID = Field(description="The decision this one retracts.")
     reason: Text
@@ -471,12 +694,27 @@ DECISION_CLASSES: dict[str, type[Decision]] = {
     cls.model_fields["kind"].default: cls
     for cls in (*get_args(get_args(SubstantiveDecision)[0]), DecisionCorrection, DecisionRetraction)
 }
-"""Kind name -> decision class, e.g. "party.registered" -> PartyRegistration."""
+"""Kind name -> decision class, e.g. "party.registered" -> PartyRegistration: the registry."""
 
 
-def parse_decision(data: Any) -> Decision:
-    """Validate raw data (a dict from JSON) into a decision; raise pydantic's ValidationError."""
-    decision: Decision = DECISION_ADAPTER.validate_python(data)
+def target_of(decision: Decision) -> UUID | None:
+    """The decision a correction, retraction or consent names (None for any other)."""
+    if isinstance(decision, DecisionCorrection):
+        return decision.corrects
+    if isinstance(decision, DecisionRetraction):
+        return decision.retracts
+    if isinstance(decision, Consent):
+        return decision.decision
+    return None
+
+
+def parse_decision(data: Any, *, new: bool = True) -> Decision:
+    """Validate raw data (a dict from JSON) into a decision; raise pydantic's ValidationError.
+
+    `new`: the decision enters the ledger now, so the checks for new input run too (see
+    `vocabulary.NEW_INPUT`); False for a decision the ledger already held (a restore)."""
+    context = {NEW_INPUT: True} if new else None
+    decision: Decision = DECISION_ADAPTER.validate_python(data, context=context)
     return decision
 
 
@@ -500,14 +738,15 @@ class RecordedDecision(BaseModel):
         return self.decision.effective_on
 
 
-def decode_decision(data: Any, where: str = "") -> Decision:
-    """Validate raw data into a decision; raise InvalidDecision naming each bad field."""
+def decode_decision(data: Any, where: str = "", *, new: bool = True) -> Decision:
+    """Validate raw data into a decision; raise InvalidDecision naming each bad field (`new`: as
+    in `parse_decision`)."""
     from pydantic import ValidationError
 
     from domain.errors import FieldProblem, InvalidDecision
 
     try:
-        return parse_decision(data)
+        return parse_decision(data, new=new)
     except ValidationError as error:
         raise InvalidDecision(
             [

@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+MAX_LISTED_PROBLEMS = 50
+"""How many problems a refusal lists; the rest are counted (or, reading a file, not sought)."""
+
 
 class DomainError(Exception):
     """Base class of every error the domain raises on purpose."""
@@ -35,9 +38,16 @@ class FieldProblem:
 class InvalidDecision(DomainError):
     """Refuse a decision whose fields do not have the right form."""
 
-    def __init__(self, problems: list[FieldProblem]) -> None:
+    def __init__(self, problems: list[FieldProblem], *, stopped_early: bool = False) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.stopped_early = stopped_early
+        """Validation stopped at MAX_LISTED_PROBLEMS problems: there may be more."""
+        listed = problems[:MAX_LISTED_PROBLEMS]
+        more = len(problems) - len(listed)
+        super().__init__(
+            "; ".join(f"{p.field}: {p.message}" for p in listed)
+            + (f"; and {more} more" if more else "")
+        )
 
 
 @dataclass

@@ -1,13 +1,16 @@
-"""The stored event types: one named, versioned class per decision kind.
+"""The stored event types: one named, versioned class per decision kind, made from the registry.
 
 An event wraps a decision (its content) with what the ledger adds: the decision's id, who
 recorded it, and the idempotency key of the request that recorded it. `timestamp` is the
 ledger's clock (`recorded_at`) and `originator_version` the decision's position in the ledger.
 
-Never rename or move these classes without registering the old topic
-(`eventsourcing.utils.register_topic`); to change a payload, raise the class's
-`class_version` and add an `upcast_vN_vN+1(state)` static method. The mapper in
-`ledger.storage` runs the upcasters when it loads an old payload.
+Each kind's class is named by its decision class's `event` (e.g. `PartyRegistered`) and lives
+in this module, so its topic is `domain.events:PartyRegistered`. Never rename a kind's `event`
+without registering the old topic (`eventsourcing.utils.register_topic`). To change what every
+event stores, raise `DecisionEvent.class_version` and add an `upcast_vN_vN+1(state)` static
+method to it; for one kind's payload, declare that kind's class here by hand (a subclass of
+`DecisionEvent[ThatDecision]` with its own `class_version` and upcasters), before the classes
+are made below. The mapper in `ledger.storage` runs the upcasters when it loads an old payload.
 """
 
 from __future__ import annotations
@@ -43,116 +46,21 @@ class DecisionEvent(BaseModel, Generic[D]):
     decision: D
 
 
-class PartyRegistered(DecisionEvent[d.PartyRegistration]): ...
+def _event_class(decision_class: type[d.Decision]) -> type[DecisionEvent[Any]]:
+    """The stored event class of a kind (named by its `event`, in this module)."""
+    name = decision_class.event
+    made = globals().get(name)  # (declared by hand above, for its own upcasters)
+    if made is None:
+        generic: Any = DecisionEvent
+        made = type(name, (generic[decision_class],), {"__module__": __name__})
+        made.__qualname__ = name
+        globals()[name] = made
+    assert issubclass(made, DecisionEvent), name
+    return made
 
-
-class PartyDissolved(DecisionEvent[d.PartyDissolution]): ...
-
-
-class SubjectRegistered(DecisionEvent[d.SubjectRegistration]): ...
-
-
-class ResponsibilityAssigned(DecisionEvent[d.ResponsibilityAssignment]): ...
-
-
-class ResponsibilityRelieved(DecisionEvent[d.ResponsibilityRelief]): ...
-
-
-class ResponsibilityTransferred(DecisionEvent[d.ResponsibilityTransfer]): ...
-
-
-class FrameworkAdopted(DecisionEvent[d.FrameworkAdoption]): ...
-
-
-class RiskIdentified(DecisionEvent[d.RiskIdentification]): ...
-
-
-class RiskAssessed(DecisionEvent[d.RiskAssessment]): ...
-
-
-class RiskTreatmentDecided(DecisionEvent[d.RiskTreatment]): ...
-
-
-class RiskAcceptanceCriteriaEstablished(DecisionEvent[d.AcceptanceCriteriaEstablishment]): ...
-
-
-class ResidualRiskAccepted(DecisionEvent[d.ResidualRiskAcceptance]): ...
-
-
-class RiskAcceptanceWithdrawn(DecisionEvent[d.AcceptanceWithdrawal]): ...
-
-
-class FindingRecorded(DecisionEvent[d.FindingRecord]): ...
-
-
-class RecommendationIssued(DecisionEvent[d.RecommendationIssue]): ...
-
-
-class RecommendationResponded(DecisionEvent[d.RecommendationResponse]): ...
-
-
-class RecommendationOwnerAssigned(DecisionEvent[d.RecommendationOwnerAssignment]): ...
-
-
-class RecommendationProgressReported(DecisionEvent[d.RecommendationProgress]): ...
-
-
-class RecommendationClosed(DecisionEvent[d.RecommendationClosure]): ...
-
-
-class EvaluationCommissioned(DecisionEvent[d.EvaluationCommission]): ...
-
-
-class EvaluationReported(DecisionEvent[d.EvaluationReport]): ...
-
-
-class CommitmentMade(DecisionEvent[d.Commitment]): ...
-
-
-class CommitmentKept(DecisionEvent[d.CommitmentFulfilment]): ...
-
-
-class ConsentGiven(DecisionEvent[d.Consent]): ...
-
-
-class DecisionCorrected(DecisionEvent[d.DecisionCorrection]): ...
-
-
-class DecisionRetracted(DecisionEvent[d.DecisionRetraction]): ...
-
-
-ALL_EVENT_CLASSES: tuple[type[DecisionEvent[Any]], ...] = (
-    PartyRegistered,
-    PartyDissolved,
-    SubjectRegistered,
-    ResponsibilityAssigned,
-    ResponsibilityRelieved,
-    ResponsibilityTransferred,
-    FrameworkAdopted,
-    RiskIdentified,
-    RiskAssessed,
-    RiskTreatmentDecided,
-    RiskAcceptanceCriteriaEstablished,
-    ResidualRiskAccepted,
-    RiskAcceptanceWithdrawn,
-    FindingRecorded,
-    RecommendationIssued,
-    RecommendationResponded,
-    RecommendationOwnerAssigned,
-    RecommendationProgressReported,
-    RecommendationClosed,
-    EvaluationCommissioned,
-    EvaluationReported,
-    CommitmentMade,
-    CommitmentKept,
-    ConsentGiven,
-    DecisionCorrected,
-    DecisionRetracted,
-)
 
 EVENT_CLASSES: dict[str, type[DecisionEvent[Any]]] = {
-    cls.model_fields["decision"].annotation.model_fields["kind"].default: cls  # type: ignore[union-attr]
-    for cls in ALL_EVENT_CLASSES
+    kind: _event_class(cls) for kind, cls in d.DECISION_CLASSES.items()
 }
 """Decision kind -> event class, e.g. "party.registered" -> PartyRegistered."""
 

@@ -9,6 +9,7 @@ are refused at the door (see `domain.invariants`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,14 +29,14 @@ class InForce:
     in_force_on: date
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Anomaly:
     decision: UUID
     rule: str
     explanation: str
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Party:
     id: str
     name: str
@@ -49,7 +50,7 @@ class Party:
         return self.dissolved_on is None
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Subject:
     id: str
     name: str
@@ -59,7 +60,7 @@ class Subject:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Holding:
     """A role a party holds for a subject, since a date, by virtue of decisions."""
 
@@ -70,7 +71,7 @@ class Holding:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Framework:
     id: str
     name: str
@@ -81,7 +82,7 @@ class Framework:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Criteria:
     id: str
     description: str
@@ -92,7 +93,7 @@ class Criteria:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Assessment:
     on: date
     level: RiskLevel
@@ -101,7 +102,7 @@ class Assessment:
     decision: UUID
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Treatment:
     on: date
     measure: str
@@ -109,7 +110,7 @@ class Treatment:
     decision: UUID
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Acceptance:
     on: date
     accepted_by: list[str]
@@ -121,7 +122,7 @@ class Acceptance:
     withdrawn_by: UUID | None = None
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Risk:
     id: str
     system: str
@@ -138,7 +139,7 @@ class Risk:
         return last if last is not None and last.withdrawn_on is None else None
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Finding:
     id: str
     text: str
@@ -149,14 +150,14 @@ class Finding:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Progress:
     on: date
     text: str
     decision: UUID
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Recommendation:
     id: str
     text: str
@@ -178,7 +179,7 @@ class Recommendation:
         return "closed" if self.closed_on is not None else "open"
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class Evaluation:
     id: str
     title: str
@@ -190,7 +191,7 @@ class Evaluation:
     decisions: list[UUID] = field(default_factory=list)
 
 
-@dataclass(slots=True, weakref_slot=True)
+@dataclass(slots=True)
 class CommitmentState:
     id: str
     promise: str
@@ -219,16 +220,9 @@ class GovernanceState:
     consents: dict[UUID, dict[str, date]] = field(default_factory=dict)
     anomalies: list[Anomaly] = field(default_factory=list)
 
-    # --- questions the invariants ask --------------------------------------------------
-
-    def party_is_active(self, party: str) -> bool:
-        found = self.parties.get(party)
-        return found is not None and found.active()
-
     def holds(self, party: str, subject: str, role: Role) -> bool:
+        """Whether the party holds the role for the subject."""
         return (party, subject, role) in self.holdings
-
-    # --- the fold -----------------------------------------------------------------------
 
     def apply(self, item: InForce) -> None:
         """Apply one decision in force; record an anomaly if it does not fit."""
@@ -240,9 +234,81 @@ class GovernanceState:
             self.anomalies.append(Anomaly(item.id, problem[0], problem[1]))
 
 
+@dataclass(frozen=True)
+class Group:
+    """A kind of group of the state: the decisions about one party, one subject's
+    responsibilities, one risk, ... (a decision's `entity_keys`). Each group keeps its entries
+    in one dictionary of the state; no decision about one group touches another."""
+
+    kind: str
+    """The group's kind, as decisions name it (`Decision.group`), e.g. "responsibilities"."""
+    attribute: str
+    """The state's dictionary its entries live in, e.g. "holdings"."""
+    entry: str
+    """The kind of entry, e.g. "holding"."""
+    value: Any
+    """The entries' type (to decode them)."""
+
+
+GROUPS: dict[str, Group] = {
+    group.kind: group
+    for group in (
+        Group("party", "parties", "party", Party),
+        Group("subject", "subjects", "subject", Subject),
+        Group("responsibilities", "holdings", "holding", Holding),
+        Group("framework", "frameworks", "framework", Framework),
+        Group("criteria", "criteria", "criteria", Criteria),
+        Group("risk", "risks", "risk", Risk),
+        Group("finding", "findings", "finding", Finding),
+        Group("recommendation", "recommendations", "recommendation", Recommendation),
+        Group("evaluation", "evaluations", "evaluation", Evaluation),
+        Group("commitment", "commitments", "commitment", CommitmentState),
+        Group("consent", "consents", "consent", dict[str, date]),
+    )
+}
+"""The kinds of groups: the registry the read model's tables and the HTTP object names use."""
+
+ENTRIES: dict[str, Group] = {group.entry: group for group in GROUPS.values()}
+"""Entry kind -> its group."""
+
+HoldingKey = tuple[str, str, Role]
+
+
+def entity_of(entry: str, key: Any) -> str:
+    """The stable name of an entry's key, e.g. a holding's 'c2000/smb/accountable'."""
+    if entry == "holding":
+        party, subject, role = key
+        return f"{subject}/{party}/{role.value}"
+    return str(key)
+
+
+def key_of(entry: str, entity: str) -> Any:
+    """The key in the state's dictionary of an entry named `entity` (see `entity_of`)."""
+    if entry == "holding":
+        subject, party, role = entity.split("/")
+        return (party, subject, Role(role))
+    if entry == "consent":
+        return UUID(entity)
+    return entity
+
+
 Problem = tuple[str, str] | None
+Handler = Callable[[GovernanceState, Any, InForce], Problem]
+
+_HANDLERS: dict[type[d.Decision], Handler] = {}
 
 
+def folds(kind: type[d.Decision]) -> Callable[[Handler], Handler]:
+    """Register how decisions of a kind change the state (one handler a kind)."""
+
+    def register(handler: Handler) -> Handler:
+        _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+@folds(d.PartyRegistration)
 def _party_registered(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.party in s.parties:
         return "party_already_registered", f"party {c.party!r} is already registered"
@@ -251,6 +317,7 @@ def _party_registered(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.PartyDissolution)
 def _party_dissolved(s: GovernanceState, c: Any, i: InForce) -> Problem:
     party = s.parties.get(c.party)
     if party is None or not party.active():
@@ -260,6 +327,7 @@ def _party_dissolved(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.SubjectRegistration)
 def _subject_registered(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.subject in s.subjects:
         return "subject_already_registered", f"subject {c.subject!r} is already registered"
@@ -268,6 +336,7 @@ def _subject_registered(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.ResponsibilityAssignment)
 def _assigned(s: GovernanceState, c: Any, i: InForce) -> Problem:
     key = (c.party, c.subject, c.role)
     if key in s.holdings:
@@ -276,12 +345,14 @@ def _assigned(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.ResponsibilityRelief)
 def _relieved(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if s.holdings.pop((c.party, c.subject, c.role), None) is None:
         return "role_not_held", f"{c.party!r} does not hold {c.role} for {c.subject!r}"
     return None
 
 
+@folds(d.ResponsibilityTransfer)
 def _transferred(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if s.holdings.pop((c.from_party, c.subject, c.role), None) is None:
         return "role_not_held", f"{c.from_party!r} does not hold {c.role} for {c.subject!r}"
@@ -291,6 +362,7 @@ def _transferred(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.FrameworkAdoption)
 def _framework_adopted(s: GovernanceState, c: Any, i: InForce) -> Problem:
     earlier = s.frameworks.get(c.framework)
     history = [*earlier.decisions, i.id] if earlier else [i.id]
@@ -300,6 +372,7 @@ def _framework_adopted(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.AcceptanceCriteriaEstablishment)
 def _criteria_established(s: GovernanceState, c: Any, i: InForce) -> Problem:
     earlier = s.criteria.get(c.criteria)
     history = [*earlier.decisions, i.id] if earlier else [i.id]
@@ -315,6 +388,7 @@ def _criteria_established(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.RiskIdentification)
 def _risk_identified(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.risk in s.risks:
         return "risk_already_identified", f"risk {c.risk!r} is already identified"
@@ -331,6 +405,7 @@ def _known_risk(s: GovernanceState, c: Any, i: InForce) -> Risk | None:
     return risk
 
 
+@folds(d.RiskAssessment)
 def _risk_assessed(s: GovernanceState, c: Any, i: InForce) -> Problem:
     risk = _known_risk(s, c, i)
     if risk is None:
@@ -339,6 +414,7 @@ def _risk_assessed(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.RiskTreatment)
 def _risk_treated(s: GovernanceState, c: Any, i: InForce) -> Problem:
     risk = _known_risk(s, c, i)
     if risk is None:
@@ -347,6 +423,7 @@ def _risk_treated(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.ResidualRiskAcceptance)
 def _residual_accepted(s: GovernanceState, c: Any, i: InForce) -> Problem:
     risk = _known_risk(s, c, i)
     if risk is None:
@@ -362,6 +439,7 @@ def _residual_accepted(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.AcceptanceWithdrawal)
 def _acceptance_withdrawn(s: GovernanceState, c: Any, i: InForce) -> Problem:
     risk = _known_risk(s, c, i)
     if risk is None:
@@ -373,6 +451,7 @@ def _acceptance_withdrawn(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.FindingRecord)
 def _finding_recorded(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.finding in s.findings:
         return "finding_already_recorded", f"finding {c.finding!r} is already recorded"
@@ -388,6 +467,7 @@ def _finding_recorded(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.RecommendationIssue)
 def _recommendation_issued(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.recommendation in s.recommendations:
         return (
@@ -422,6 +502,7 @@ def _open_recommendation(
     return rec, None
 
 
+@folds(d.RecommendationResponse)
 def _recommendation_responded(s: GovernanceState, c: Any, i: InForce) -> Problem:
     rec, problem = _open_recommendation(s, c, i)
     if rec is not None:
@@ -429,6 +510,7 @@ def _recommendation_responded(s: GovernanceState, c: Any, i: InForce) -> Problem
     return problem
 
 
+@folds(d.RecommendationOwnerAssignment)
 def _owner_assigned(s: GovernanceState, c: Any, i: InForce) -> Problem:
     rec, problem = _open_recommendation(s, c, i)
     if rec is not None:
@@ -436,6 +518,7 @@ def _owner_assigned(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return problem
 
 
+@folds(d.RecommendationProgress)
 def _progress_reported(s: GovernanceState, c: Any, i: InForce) -> Problem:
     rec, problem = _open_recommendation(s, c, i)
     if rec is not None:
@@ -443,6 +526,7 @@ def _progress_reported(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return problem
 
 
+@folds(d.RecommendationClosure)
 def _recommendation_closed(s: GovernanceState, c: Any, i: InForce) -> Problem:
     rec, problem = _open_recommendation(s, c, i)
     if rec is not None:
@@ -450,6 +534,7 @@ def _recommendation_closed(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return problem
 
 
+@folds(d.EvaluationCommission)
 def _evaluation_commissioned(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.evaluation in s.evaluations:
         return "evaluation_already_commissioned", f"evaluation {c.evaluation!r} already exists"
@@ -459,6 +544,7 @@ def _evaluation_commissioned(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.EvaluationReport)
 def _evaluation_reported(s: GovernanceState, c: Any, i: InForce) -> Problem:
     evaluation = s.evaluations.get(c.evaluation)
     if evaluation is None:
@@ -470,6 +556,7 @@ def _evaluation_reported(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.Commitment)
 def _commitment_made(s: GovernanceState, c: Any, i: InForce) -> Problem:
     if c.commitment in s.commitments:
         return "commitment_already_made", f"commitment {c.commitment!r} already exists"
@@ -479,6 +566,7 @@ def _commitment_made(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.CommitmentFulfilment)
 def _commitment_kept(s: GovernanceState, c: Any, i: InForce) -> Problem:
     commitment = s.commitments.get(c.commitment)
     if commitment is None:
@@ -490,39 +578,12 @@ def _commitment_kept(s: GovernanceState, c: Any, i: InForce) -> Problem:
     return None
 
 
+@folds(d.Consent)
 def _consent_given(s: GovernanceState, c: Any, i: InForce) -> Problem:
     given = s.consents.setdefault(c.decision, {})
     for party in c.decided_by:
         given.setdefault(party, i.in_force_on)
     return None
-
-
-_HANDLERS: dict[type[d.Decision], Any] = {
-    d.PartyRegistration: _party_registered,
-    d.PartyDissolution: _party_dissolved,
-    d.SubjectRegistration: _subject_registered,
-    d.ResponsibilityAssignment: _assigned,
-    d.ResponsibilityRelief: _relieved,
-    d.ResponsibilityTransfer: _transferred,
-    d.FrameworkAdoption: _framework_adopted,
-    d.AcceptanceCriteriaEstablishment: _criteria_established,
-    d.RiskIdentification: _risk_identified,
-    d.RiskAssessment: _risk_assessed,
-    d.RiskTreatment: _risk_treated,
-    d.ResidualRiskAcceptance: _residual_accepted,
-    d.AcceptanceWithdrawal: _acceptance_withdrawn,
-    d.FindingRecord: _finding_recorded,
-    d.RecommendationIssue: _recommendation_issued,
-    d.RecommendationResponse: _recommendation_responded,
-    d.RecommendationOwnerAssignment: _owner_assigned,
-    d.RecommendationProgress: _progress_reported,
-    d.RecommendationClosure: _recommendation_closed,
-    d.EvaluationCommission: _evaluation_commissioned,
-    d.EvaluationReport: _evaluation_reported,
-    d.Commitment: _commitment_made,
-    d.CommitmentFulfilment: _commitment_kept,
-    d.Consent: _consent_given,
-}
 
 
 def fold(items: list[InForce]) -> GovernanceState:

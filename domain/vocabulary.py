@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
@@ -21,9 +26,45 @@ Slug = Annotated[
 ]
 
 
-def _no_control_characters(value: str) -> str:
+@dataclass(frozen=True)
+class Names:
+    """Marks a field whose value names a registered party or subject (see `PartyId`)."""
+
+    what: str
+    """'party' or 'subject'."""
+
+
+PartyId = Annotated[Slug, Names("party")]
+"""The id of a registered party, e.g. `smb` (checked: active on the decision's date)."""
+SubjectId = Annotated[Slug, Names("subject")]
+"""The id of a registered subject, e.g. `c2000` (checked: registered on the decision's date)."""
+
+
+NEW_INPUT = "new_input"
+"""Key of the validation context of a decision entering the ledger (`{NEW_INPUT: True}`): only
+then do the checks against display spoofing run. Stored events are validated without it, so a
+ledger that stored such a character before the checks existed still loads."""
+
+SPOOFING = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters that make text display as something it is not: DEL, the C1 controls, and the
+bidirectional marks, embeddings, overrides and isolates (Unicode's Bidi_Control)."""
+
+_UNNAMED = {"\x7f": "DELETE"}  # unicodedata names no control character
+
+
+def _character(c: str) -> str:
+    return f"U+{ord(c):04X} ({unicodedata.name(c, '') or _UNNAMED.get(c, 'a C1 control')})"
+
+
+def _no_control_characters(value: str, info: ValidationInfo) -> str:
     if any(ord(c) < 32 and c not in "\n\t" for c in value):
         raise ValueError("must not contain control characters")
+    if info.context and info.context.get(NEW_INPUT) and (found := SPOOFING.search(value)):
+        raise PydanticCustomError(
+            "control_character",
+            "must not contain the control character {character}",
+            {"character": _character(found.group())},
+        )
     return value
 
 
@@ -46,6 +87,9 @@ Text = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
     AfterValidator(_no_control_characters),
 ]
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+"""The ledger's days are the Netherlands' (a date as a moment is the end of that day there)."""
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2200, 12, 31)

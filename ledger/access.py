@@ -8,7 +8,8 @@ effect at once in every worker; the in-memory index is only a cache of that stre
 
     AccessError
     ├── UnknownToken       no active token with that name                 (CLI: exit 1)
-    └── TokenNameTaken     an active token already has that name          (CLI: exit 1)
+    ├── TokenNameTaken     an active token already has that name          (CLI: exit 1)
+    └── LastAdminToken     revoking it would leave no active admin token  (CLI: exit 1)
 """
 
 from __future__ import annotations
@@ -51,9 +52,6 @@ class Role(StrEnum):
     def may_record(self) -> bool:
         return self in (Role.SECRETARIAT, Role.ADMIN)
 
-    def may_read(self) -> bool:
-        return True
-
     def may_administer(self) -> bool:
         return self is Role.ADMIN
 
@@ -68,6 +66,10 @@ class UnknownToken(AccessError):
 
 class TokenNameTaken(AccessError):
     """Refuse a name that an active token already has."""
+
+
+class LastAdminToken(AccessError):
+    """Refuse to revoke the last active admin token (nobody could manage tokens over HTTP)."""
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -207,6 +209,15 @@ class AccessStore:
             raise TokenNameTaken(f"an active token is already named {name!r}; revoke it first")
         if make is TokenRevoked and name not in self._records:
             raise UnknownToken(f"no active token is named {name!r}")
+        if make is TokenRevoked and self._last_admin(name):
+            raise LastAdminToken(
+                f"{name!r} is the last active admin token; issue another admin token first "
+                "(ledger tokens issue --role admin --name NAME), then revoke this one"
+            )
+
+    def _last_admin(self, name: str) -> bool:
+        admins = [r.name for r in self._records.values() if r.role is Role.ADMIN]
+        return admins == [name]
 
     def issue(self, name: str, role: Role, by: str) -> str:
         """Create a token for `name` with `role`; return it (it is shown this once only)."""

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from domain.vocabulary import AMSTERDAM
 from ledger.service import Ledger
 from ledger.transfer import read_decisions
-from projections.timeframe import AMSTERDAM
 
 DEMO_FILE = Path(__file__).parent / "demo_data" / "kamerstuk-25124-109.jsonl"
 """The scenario file (shipped as package data of `ledger`)."""
@@ -57,5 +57,4 @@ def load_demo(ledger: Ledger, path: Path = DEMO_FILE) -> int:
             new += item.position > head
     finally:
         recorder.close()
-    ledger.catch_up()
     return new

@@ -1,43 +1,52 @@
 """The application service: record decisions, read them back, move them in and out.
 
-`Ledger` keeps an in-memory `Knowledge` of every recorded decision, caught up from the store
-before each read and write, so that other processes' writes are seen. Recording checks the
-invariants against that knowledge, then appends the events at the next stream versions; if
-another writer got there first the store refuses the stale versions, and the ledger catches up
-and checks again. Nothing is half written: a batch is one transaction.
+`Ledger` holds no history in memory. Recording is one transaction of the database under the
+store's write lock (`ledger.tables`): it reads what the invariants of each decision need from
+the tables, writes what each decision changes into them (`ledger.projector`), and appends the
+events, hash-chained, in bounded chunks. A batch is all or nothing; concurrent writers, in any
+process or on any host, wait for each other and each checks against what the one before wrote.
+Reading opens one consistent snapshot of the tables (`reading`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
-from eventsourcing.persistence import IntegrityError
 
 from domain import decisions as d
 from domain import events as ev
-from domain.errors import ConcurrencyConflict, IdempotencyConflict, NotFound, RuleViolation
+from domain.errors import IdempotencyConflict, NotFound, RuleViolation
 from domain.invariants import check
-from domain.knowledge import Knowledge
-from ledger import collector
+from ledger.database import Database
+from ledger.known import StoreKnown, cluster
+from ledger.projector import EPOCH, Projector, group_name, micros_of
 from ledger.settings import Settings
-from ledger.storage import GovernanceApplication, open_store
+from ledger.storage import GovernanceApplication, open_database, open_store
+from ledger.tables import MODEL, Tables
 
 Clock = Callable[[], datetime]
-Precondition = Callable[[Knowledge], None]
+Precondition = Callable[[Tables], None]
 
 READ_PAGE = 1000
-MAX_ATTEMPTS = 50
+CHUNK_EVENTS = 1000
+"""At most this many events are inserted by one statement (a large batch takes several)."""
+CHUNK_BYTES = 2 * 1024 * 1024
+"""... and at most about this many bytes of their payloads."""
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class BrokenStore(Exception):
+    """The event store is not a continuous log (a position is missing)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,9 @@ class DecisionView:
     corrections: list[d.RecordedDecision]
     retraction: d.RecordedDecision | None
     consents: list[d.RecordedDecision]
+    related: list[d.RecordedDecision]
+    """Every decision recorded about it (corrections and their retractions, its retraction,
+    consents): the last one's position is its version."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,74 @@ def fingerprint(decisions: Sequence[d.Decision]) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def request_key(client: str, key: str) -> str:
+    """The idempotency key as stored in an event: the client and its key, unambiguously."""
+    return orjson.dumps([client, key]).decode()
+
+
+def _client_and_key(stored: str) -> tuple[str, str]:
+    """`request_key` read back (a key stored before clients were kept apart: no client)."""
+    if stored.startswith("["):
+        found = orjson.loads(stored)
+        return str(found[0]), str(found[1])
+    return "", stored
+
+
+class _Appender:
+    """Inserts recorded decisions' events in the transaction of `tables`, in chunks bounded by
+    count and bytes (a large batch takes several statements)."""
+
+    def __init__(self, store: GovernanceApplication, tables: Tables) -> None:
+        self._store, self._tables = store, tables
+        self._chunk: list[Any] = []
+        self._size = 0
+
+    def append(self, item: d.RecordedDecision, key: str | None, request: str | None) -> None:
+        event = ev.event_for(
+            item.decision,
+            decision_id=item.id,
+            position=item.position,
+            recorded_at=item.recorded_at,
+            recorded_by=item.recorded_by,
+            idempotency_key=key,
+            request_fingerprint=request,
+        )
+        stored = self._store.mapper.to_stored_event(event)
+        if self._chunk and (
+            len(self._chunk) >= CHUNK_EVENTS or self._size + len(stored.state) > CHUNK_BYTES
+        ):
+            self._flush()
+        self._chunk.append(stored)
+        self._size += len(stored.state)
+
+    def _flush(self) -> None:
+        self._store.insert_in(self._tables, self._chunk)
+        self._chunk, self._size = [], 0
+
+    def __enter__(self) -> _Appender:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None and self._chunk:
+            self._flush()
+
+
+class _Requests:
+    """The idempotency keys found in events read back, with the positions each recorded."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], list[Any]] = {}
+
+    def note(self, key: str | None, request: str | None, position: int) -> None:
+        if key is not None:
+            found = self._found.setdefault(_client_and_key(key), [request or "", position, 0])
+            found[2] = position
+
+    def write(self, tables: Tables) -> None:
+        for (client, key), (request, first, last) in self._found.items():
+            tables.insert_request(client, key, request, first, last)
+
+
 class Ledger:
     """Record governance decisions and read them back."""
 
@@ -80,10 +160,8 @@ class Ledger:
         self.settings = settings
         self._clock = clock
         self._store: GovernanceApplication = open_store(settings)
-        self._knowledge = Knowledge()
-        self._snapshot: Knowledge | None = None
-        self._lock = threading.RLock()
-        self.catch_up()
+        self.db: Database = open_database(settings, self._store)
+        self._build_if_needed()
 
     @property
     def store(self) -> GovernanceApplication:
@@ -91,33 +169,8 @@ class Ledger:
         return self._store
 
     def close(self) -> None:
+        self.db.close()
         self._store.close()
-
-    # --- keeping up with the store ------------------------------------------------------
-
-    def catch_up(self) -> int:
-        """Take in decisions other processes recorded; return the head position."""
-        with self._lock:
-            for event in self._events_after(self._knowledge.head):
-                self._take_in(event)
-            return self._knowledge.head
-
-    def _events_after(
-        self, position: int, upto: int | None = None
-    ) -> Iterator[ev.DecisionEvent[Any]]:
-        while True:
-            page = list(
-                self._store.events.get(ev.LEDGER_STREAM_ID, gt=position, lte=upto, limit=READ_PAGE)
-            )
-            yield from page  # type: ignore[misc]
-            if len(page) < READ_PAGE:
-                return
-            position = page[-1].originator_version
-
-    def _take_in(self, event: ev.DecisionEvent[Any]) -> None:
-        item = ev.recorded(event)
-        key = event.idempotency_key
-        self._knowledge.add(item, (key, event.request_fingerprint or "") if key else None)
 
     # --- recording ----------------------------------------------------------------------
 
@@ -127,67 +180,37 @@ class Ledger:
         *,
         recorded_by: str,
         idempotency_key: str | None = None,
+        client: str = "",
         precondition: Precondition | None = None,
     ) -> list[d.RecordedDecision]:
         """Check and record decisions atomically, in the given order; return them as recorded.
 
-        `precondition` (e.g. an HTTP If-Match) is checked against the knowledge the decisions
-        are appended to, so it holds at the moment of writing, also across processes: if
-        another process writes first, the append fails, and both are checked again."""
+        With an `idempotency_key`, a request recorded before under the same (client, key) is
+        answered as it was (and refused if its content differs). `precondition` (e.g. an HTTP
+        If-Match) is checked on the tables the decisions are appended to, under the write lock,
+        so it holds at the moment of writing."""
         if not decisions:
             return []
         request = fingerprint(decisions) if idempotency_key else None
-        for attempt in range(MAX_ATTEMPTS):
-            with self._lock:
-                # A plain first attempt skips the catch-up read: the store refuses versions
-                # after a head this process has not seen, so a successful append proves the
-                # knowledge it was checked against was current.
-                optimistic = attempt == 0 and not idempotency_key and precondition is None
-                if not optimistic:
-                    self.catch_up()
-                if idempotency_key:
-                    earlier = self._replay(idempotency_key, request)
-                    if earlier is not None:
-                        return earlier
-                if precondition is not None:
-                    precondition(self._knowledge)
-                head = self._knowledge.head
-                try:
-                    return self._append(decisions, recorded_by, idempotency_key, request)
-                except IntegrityError:
-                    continue  # another process recorded first: catch up, check again
-                except RuleViolation:
-                    if optimistic and self.catch_up() != head:
-                        continue  # refused on stale knowledge: check again on what is known
-                    raise
-        raise ConcurrencyConflict(
-            "other writers kept recording first; nothing was recorded, please retry"
-        )
-
-    def _replay(self, key: str, request: str | None) -> list[d.RecordedDecision] | None:
-        earlier = self._knowledge.requests.get(key)
-        if earlier is None:
-            return None
-        if earlier.fingerprint != request:
-            raise IdempotencyConflict(
-                f"the idempotency key {key!r} was already used for a different request"
-            )
-        return [self._knowledge.by_id[i] for i in earlier.decisions]
-
-    def _append(
-        self,
-        decisions: Sequence[d.Decision],
-        recorded_by: str,
-        key: str | None,
-        request: str | None,
-    ) -> list[d.RecordedDecision]:
-        head = self._knowledge.head
-        recorded_at = self._next_timestamp()
-        items: list[d.RecordedDecision] = []
-        try:
+        with self.db.write() as tables:
+            if idempotency_key is not None:
+                earlier = tables.request(client, idempotency_key)
+                if earlier is not None:
+                    if earlier[0] != request:
+                        raise IdempotencyConflict(
+                            f"the idempotency key {idempotency_key!r} was already used for a "
+                            "different request"
+                        )
+                    return self._read_positions(tables, earlier[1], earlier[2])
+            if precondition is not None:
+                precondition(tables)
+            head = tables.head()
+            recorded_at = self._next_timestamp(tables, head)
+            known, projector = StoreKnown(tables), Projector(tables)
+            items: list[d.RecordedDecision] = []
             for index, decision in enumerate(decisions):
                 try:
-                    check(decision, self._knowledge)
+                    check(decision, known)
                 except RuleViolation as violation:
                     violation.decision_index = index
                     raise
@@ -198,101 +221,203 @@ class Ledger:
                     recorded_by=recorded_by,
                     decision=decision,
                 )
-                self._knowledge.add(item, (key, request or "") if key else None)
+                projector.apply(item)
                 items.append(item)
-            self._store.save(
-                *(
-                    ev.event_for(
-                        item.decision,
-                        decision_id=item.id,
-                        position=item.position,
-                        recorded_at=item.recorded_at,
-                        recorded_by=recorded_by,
-                        idempotency_key=key,
-                        request_fingerprint=request,
-                    )
-                    for item in items
+            stored_key = None if idempotency_key is None else request_key(client, idempotency_key)
+            with _Appender(self._store, tables) as appender:
+                for item in items:
+                    appender.append(item, stored_key, request)
+            if idempotency_key is not None and request is not None:
+                tables.insert_request(
+                    client, idempotency_key, request, items[0].position, items[-1].position
                 )
-            )
-        except BaseException:
-            self._knowledge.rollback_to(head)
-            raise
         return items
 
-    def _next_timestamp(self) -> datetime:
+    def _next_timestamp(self, tables: Tables, head: int) -> datetime:
         """The ledger's clock, never running backwards along the ledger."""
         now = self._clock()
         if now.tzinfo is None:
             raise ValueError("the ledger clock must be timezone-aware")
         now = now.astimezone(UTC)
-        last = self._knowledge.recorded[-1].recorded_at if self._knowledge.recorded else None
-        return max(now, last) if last is not None else now
+        if head == 0:
+            return now
+        found = tables.one(
+            "SELECT recorded_us FROM {p}ledger_decisions WHERE position = ?", (head,)
+        )
+        last = EPOCH + timedelta(microseconds=int(found[0]))
+        return max(now, last)
+
+    # --- building the tables from the events --------------------------------------------
+
+    def _build_if_needed(self) -> None:
+        with self.db.read() as tables:
+            if tables.model() == MODEL:
+                return
+        with self.db.write() as tables:
+            if tables.model() != MODEL:  # (another process may have built them meanwhile)
+                self._build(tables)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Build every table made from the events again, in one transaction; return the head."""
+        with self.db.write() as tables:
+            return self._build(tables, progress)
+
+    def _build(self, tables: Tables, progress: Callable[[int], None] | None = None) -> int:
+        tables.empty()
+        projector, requests = Projector(tables), _Requests()
+        position = 0
+        for event in self._events_after(0):
+            item = ev.recorded(event)
+            if item.position != position + 1:
+                raise BrokenStore(
+                    f"the event store has no decision at position {position + 1} (the next is "
+                    f"at {item.position}): it was changed outside the ledger; run `ledger verify` "
+                    "to see where, and restore the ledger from an export"
+                )
+            projector.apply(item)
+            position = item.position
+            requests.note(event.idempotency_key, event.request_fingerprint, position)
+            if progress is not None and position % READ_PAGE == 0:
+                progress(position)
+        requests.write(tables)
+        tables.set_model(MODEL)
+        tables.compact()
+        return position
+
+    def _events_after(self, position: int) -> Iterator[ev.DecisionEvent[Any]]:
+        while True:
+            page = list(self._store.events.get(ev.LEDGER_STREAM_ID, gt=position, limit=READ_PAGE))
+            yield from page  # type: ignore[misc]
+            if len(page) < READ_PAGE:
+                return
+            position = page[-1].originator_version
 
     # --- reading ------------------------------------------------------------------------
 
+    @contextmanager
+    def reading(self) -> Iterator[Tables]:
+        """One consistent snapshot of the tables, to answer a question from."""
+        with self.db.read() as tables:
+            yield tables
+
     @property
     def head(self) -> int:
-        return self.catch_up()
+        with self.db.read() as tables:
+            return tables.head()
 
     def log(self, after: int = 0, limit: int = 100) -> list[d.RecordedDecision]:
         """Decisions in ledger order, `limit` at a time after position `after`."""
-        with self._lock:
-            self.catch_up()
-            return self._knowledge.recorded[max(after, 0) : max(after, 0) + limit]
+        with self.db.read() as tables:
+            return _parsed(
+                tables.all(
+                    "SELECT payload FROM {p}ledger_decisions WHERE position > ?"
+                    " ORDER BY position LIMIT ?",
+                    (max(after, 0), limit),
+                )
+            )
+
+    def recorded(self) -> list[d.RecordedDecision]:
+        """Every decision, in ledger order (the whole log: for exports and tests)."""
+        with self.db.read() as tables:
+            return _parsed(tables.all("SELECT payload FROM {p}ledger_decisions ORDER BY position"))
 
     def get(self, decision_id: UUID) -> DecisionView:
         """One decision with its corrections, retraction and consents."""
-        with self._lock:
-            self.catch_up()
-            knowledge = self._knowledge
-            item = knowledge.get(decision_id)
-            if item is None:
-                raise NotFound(f"no decision with id {decision_id} is recorded")
-            corrections = [knowledge.by_id[i] for i in knowledge.corrections.get(decision_id, [])]
-            retraction_id = knowledge.retracted_by.get(decision_id)
-            return DecisionView(
-                recorded=item,
-                current=knowledge.current(decision_id),
-                corrections=corrections,
-                retraction=knowledge.by_id[retraction_id] if retraction_id else None,
-                consents=[knowledge.by_id[i] for i in knowledge.consents.get(decision_id, [])],
-            )
+        with self.db.read() as tables:
+            knowledge = cluster(tables, decision_id)
+        item = knowledge.get(decision_id)
+        if item is None:
+            raise NotFound(f"no decision with id {decision_id} is recorded")
+        corrections = [knowledge.by_id[i] for i in knowledge.corrections.get(decision_id, [])]
+        retraction_id = knowledge.retracted_by.get(decision_id)
+        return DecisionView(
+            recorded=item,
+            current=knowledge.current(decision_id),
+            corrections=corrections,
+            retraction=knowledge.by_id[retraction_id] if retraction_id else None,
+            consents=[knowledge.by_id[i] for i in knowledge.consents.get(decision_id, [])],
+            related=[i for i in knowledge.recorded if i.id != decision_id],
+        )
 
     def history(
         self, party: str | None = None, subject: str | None = None
     ) -> list[d.RecordedDecision]:
         """Every decision that names the party (as decider or otherwise) or the subject."""
-        with self._lock:
-            self.catch_up()
-            return [
-                item
-                for item in self._knowledge.recorded
-                if _names(item.decision, party=party, subject=subject)
-            ]
+        names = [f"party:{party}"] if party else []
+        names += [f"subject:{subject}"] if subject else []
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        with self.db.read() as tables:
+            return _parsed(
+                tables.all(
+                    "SELECT payload FROM {p}ledger_decisions WHERE position IN"  # noqa: S608
+                    f" (SELECT position FROM {{p}}ledger_names WHERE name IN ({marks}))"
+                    " ORDER BY position",
+                    names,
+                )
+            )
 
-    def knowledge(self) -> Knowledge:
-        """What is known now — the live object: use it only while holding no expectations of
-        stability (writers add to it, tentatively, under the ledger's lock). Readers that iterate
-        or compute over it want `snapshot()`."""
-        with self._lock:
-            self.catch_up()
-            return self._knowledge
+    def search(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        kinds: Iterable[str] = (),
+        party: str | None = None,
+        subject: str | None = None,
+        effective: tuple[date | None, date | None] = (None, None),
+        recorded: tuple[datetime | None, datetime | None] = (None, None),
+    ) -> tuple[list[d.RecordedDecision], int]:
+        """Decisions in ledger order after position `after`, at most `limit`, that match every
+        filter given (kinds; naming a party; naming a subject; effective and recorded between,
+        both ends included); and the head."""
+        where: list[str] = ["position > ?"]
+        params: list[Any] = [max(after, 0)]
+        kinds = list(kinds)
+        if kinds:
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params.extend(kinds)
+        for name in ([f"party:{party}"] if party else []) + (
+            [f"subject:{subject}"] if subject else []
+        ):
+            where.append("position IN (SELECT position FROM {p}ledger_names WHERE name = ?)")
+            params.append(name)
+        bounds = [
+            ("effective_on", None if day is None else day.toordinal(), test)
+            for day, test in zip(effective, (">=", "<="), strict=True)
+        ] + [
+            ("recorded_us", None if moment is None else micros_of(moment), test)
+            for moment, test in zip(recorded, (">=", "<="), strict=True)
+        ]
+        for column, bound, test in bounds:
+            if bound is not None:
+                where.append(f"{column} {test} ?")
+                params.append(bound)
+        with self.db.read() as tables:
+            found = _parsed(
+                tables.all(
+                    f"SELECT payload FROM {{p}}ledger_decisions WHERE {' AND '.join(where)}"  # noqa: S608
+                    " ORDER BY position LIMIT ?",
+                    [*params, limit],
+                )
+            )
+            return found, tables.head()
 
-    def snapshot(self) -> Knowledge:
-        """What is known now, as a copy no writer will change; readers at the same head share
-        it (callers must treat it as read-only)."""
-        with self._lock:
-            head = self.catch_up()
-            frozen = self._snapshot
-            if frozen is None or frozen.head != head:
-                with collector.paused():  # (~100k lists and dictionaries that live on)
-                    frozen = self._snapshot = self._knowledge.copy_until(head)
-            return frozen
+    def version(self, keys: Iterable[d.EntityKey]) -> int:
+        """The last position about any of these objects (0 if none is)."""
+        with self.db.read() as tables:
+            return tables.version_of(group_name(key) for key in keys)
 
-    def recorded(self) -> list[d.RecordedDecision]:
-        with self._lock:
-            self.catch_up()
-            return list(self._knowledge.recorded)
+    def about(self, key: d.EntityKey) -> list[UUID]:
+        """The decisions about one object, in ledger order."""
+        with self.db.read() as tables:
+            found = tables.all(
+                "SELECT d.id FROM {p}ledger_about a JOIN {p}ledger_decisions d"
+                " ON d.position = a.position WHERE a.grp = ? ORDER BY a.position",
+                (group_name(key),),
+            )
+        return [UUID(row[0]) for row in found]
 
     # --- moving data ----------------------------------------------------------------------
 
@@ -303,16 +428,18 @@ class Ledger:
 
     def restore(self, records: Iterable[ExportRecord]) -> int:
         """Write an export into an empty ledger, reproducing ids, positions and times exactly."""
-        with self._lock:
-            if self.catch_up() != 0:
+        with self.db.write() as tables:
+            head = tables.head()
+            if head != 0:
                 raise RuleViolation(
                     "restore_needs_empty_ledger",
                     "ledger",
-                    self._knowledge.head,
+                    head,
                     "a restore writes into an empty ledger only; this one holds decisions",
                 )
-            events: list[ev.DecisionEvent[Any]] = []
-            try:
+            known, projector, requests = StoreKnown(tables), Projector(tables), _Requests()
+            count = 0
+            with _Appender(self._store, tables) as appender:
                 for index, record in enumerate(records):
                     item = record.recorded
                     if item.position != index + 1:
@@ -322,44 +449,52 @@ class Ledger:
                             item.position,
                             f"positions must run 1, 2, 3, ...; expected {index + 1}",
                         )
-                    check(item.decision, self._knowledge)
-                    key = record.idempotency_key
-                    self._knowledge.add(
-                        item, (key, record.request_fingerprint or "") if key else None
-                    )
-                    events.append(
-                        ev.event_for(
-                            item.decision,
-                            decision_id=item.id,
-                            position=item.position,
-                            recorded_at=item.recorded_at,
-                            recorded_by=item.recorded_by,
-                            idempotency_key=key,
-                            request_fingerprint=record.request_fingerprint,
-                        )
-                    )
-                if events:
-                    self._store.save(*events)
-            except BaseException:
-                self._knowledge.rollback_to(0)
-                raise
-            return len(events)
+                    check(item.decision, known)
+                    projector.apply(item)
+                    appender.append(item, record.idempotency_key, record.request_fingerprint)
+                    requests.note(record.idempotency_key, record.request_fingerprint, item.position)
+                    count += 1
+            requests.write(tables)
+            tables.compact()
+            return count
 
-
-def _names(decision: d.Decision, *, party: str | None, subject: str | None) -> bool:
-    if isinstance(decision, d.DecisionCorrection):
-        return _names(decision.replacement, party=party, subject=subject) or (
-            party is not None and party in decision.decided_by
+    def _read_positions(self, tables: Tables, first: int, last: int) -> list[d.RecordedDecision]:
+        return _parsed(
+            tables.all(
+                "SELECT payload FROM {p}ledger_decisions WHERE position >= ? AND position <= ?"
+                " ORDER BY position",
+                (first, last),
+            )
         )
-    if party is not None and (
-        party in decision.decided_by or any(p == party for _, p in decision.parties())
-    ):
-        return True
-    if subject is not None:
-        if any(s == subject for _, s in decision.subjects()):
-            return True
-        if ("subject", subject) in decision.entity_keys():
-            return True
-        if getattr(decision, "system", None) == subject:
-            return True
-    return party is not None and ("party", party) in decision.entity_keys()
+
+
+def _parsed(rows: Iterable[Sequence[str]]) -> list[d.RecordedDecision]:
+    return [d.RecordedDecision.model_validate_json(row[0]) for row in rows]
+
+
+def objects_changed_by(decision: d.Decision, tables: Tables) -> set[d.EntityKey]:
+    """The objects a decision changes (a correction or retraction: those of its target too)."""
+    keys = set(decision.entity_keys())
+    target = d.target_of(decision)
+    if isinstance(decision, d.DecisionCorrection | d.DecisionRetraction) and target is not None:
+        found = tables.decisions([str(target)])
+        if found:
+            keys |= d.RecordedDecision.model_validate_json(found[0]).decision.entity_keys()
+    return keys
+
+
+def version_of(keys: Iterable[d.EntityKey], tables: Tables) -> int:
+    """The last position that touched any of the objects (0 if none did)."""
+    return tables.version_of(group_name(key) for key in keys)
+
+
+__all__ = [
+    "BrokenStore",
+    "DecisionView",
+    "ExportRecord",
+    "Ledger",
+    "fingerprint",
+    "micros_of",
+    "objects_changed_by",
+    "version_of",
+]

@@ -2,12 +2,15 @@
 
 `LEDGER_DATABASE_URL` unset: embedded SQLite files under `LEDGER_DATA_DIR` (default `./var`).
 `LEDGER_DATABASE_URL=postgresql://user[:password]@host[:port]/dbname[?schema=name]`: PostgreSQL.
-`LEDGER_PREPARE=0`: a server does not prepare its read model for questions at any date
-(`projections.evaluation.prepare`; default 1).
+`LEDGER_TRUSTED_PROXIES=10.0.0.1,10.1.0.0/16`: the reverse proxies whose `X-Forwarded-Proto`
+and `X-Forwarded-For` a server believes (addresses or networks; default none).
+`LEDGER_LOCK_TIMEOUT=30`: the seconds a write waits for the store's lock before it is refused
+(HTTP 503, to retry).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,27 +24,40 @@ class SettingsError(ValueError):
     """Refuse a configuration that cannot work."""
 
 
-_SWITCH = {word: True for word in ("1", "true", "yes", "on")} | {
-    word: False for word in ("0", "false", "no", "off")
-}
-"""The words an on/off variable may take (after trimming and lower-casing)."""
+def _trusted_proxies(text: str) -> tuple[str, ...]:
+    proxies = tuple(part.strip() for part in text.split(",") if part.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"LEDGER_TRUSTED_PROXIES must list IP addresses or networks, got {proxy!r}"
+            ) from None
+    return proxies
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path("var"))
-    prepare: bool = True
-    """Whether a server prepares its read model for questions at any date."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of the reverse proxies whose forwarded headers are believed."""
+    lock_timeout: int = 30
+    """Seconds a write waits for the store's lock (another writer's transaction)."""
 
     @classmethod
     def from_env(cls) -> Settings:
         url = os.environ.get("LEDGER_DATABASE_URL") or None
         data_dir = Path(os.environ.get("LEDGER_DATA_DIR") or "var")
-        prepare = os.environ.get("LEDGER_PREPARE", "1").strip().lower()
-        if prepare not in _SWITCH:
-            raise SettingsError(f"LEDGER_PREPARE must be 1 or 0 (or true/false), got {prepare!r}")
-        settings = cls(database_url=url, data_dir=data_dir, prepare=_SWITCH[prepare])
+        proxies = _trusted_proxies(os.environ.get("LEDGER_TRUSTED_PROXIES", ""))
+        wait = os.environ.get("LEDGER_LOCK_TIMEOUT") or "30"
+        if not wait.isdigit() or int(wait) < 1:
+            raise SettingsError(
+                f"LEDGER_LOCK_TIMEOUT must be a whole number of seconds, got {wait!r}"
+            )
+        settings = cls(
+            database_url=url, data_dir=data_dir, trusted_proxies=proxies, lock_timeout=int(wait)
+        )
         settings.eventsourcing_env()  # fail early on a malformed URL
         return settings
 
@@ -62,7 +78,7 @@ class Settings:
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path()),
-                "SQLITE_LOCK_TIMEOUT": "30",
+                "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
             }
         return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **self._postgres()}
 
@@ -87,7 +103,7 @@ class Settings:
             "POSTGRES_USER": unquote(parts.username or os.environ.get("USER", "postgres")),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": schema,
-            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",

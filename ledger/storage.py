@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Callable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,16 +16,24 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    IntegrityError,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
     Transcoder,
 )
+from eventsourcing.sqlite import SQLiteCursor
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
-from ledger.chain import chained_application_recorder
+from ledger.chain import (
+    ChainedPostgresApplicationRecorder,
+    ChainedSQLiteApplicationRecorder,
+    chained_application_recorder,
+)
+from ledger.database import Database, PostgresDatabase, SqliteDatabase
 from ledger.settings import APPLICATION_NAME, Settings
+from ledger.tables import Tables
 
 _STREAM_FIELDS = {"originator_id", "originator_version"}
 """Kept in the stored event's own columns, not in its state."""
@@ -92,6 +101,21 @@ class GovernanceApplication(Application[UUID]):
         against a runtime protocol, is skipped."""
         return self.recorder.insert_events([self.mapper.to_stored_event(e) for e in events])
 
+    def insert_in(self, tables: Tables, stored_events: Sequence[StoredEvent]) -> None:
+        """Insert stored events, hash-chained, in the transaction of `tables` (which holds the
+        store's write lock); an event at a taken position raises IntegrityError."""
+        recorder = self.recorder
+        try:
+            if isinstance(recorder, ChainedSQLiteApplicationRecorder):
+                recorder._insert_events(SQLiteCursor(tables.events_cursor), stored_events)
+            else:
+                assert isinstance(recorder, ChainedPostgresApplicationRecorder)
+                cursor = tables.events_cursor
+                recorder._insert_stored_events(cursor, stored_events)
+                recorder._fetch_ids_after_insert_events(cursor, stored_events)
+        except (sqlite3.IntegrityError, psycopg.IntegrityError) as error:
+            raise IntegrityError(error) from error
+
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(transcoder=OrjsonTranscoder())
 
@@ -102,7 +126,45 @@ class GovernanceApplication(Application[UUID]):
 
 def open_store(settings: Settings) -> GovernanceApplication:
     """Open (and create, if need be) the event store the settings point at."""
-    return open_created(settings, lambda: GovernanceApplication(env=settings.eventsourcing_env()))
+
+    def open_application() -> GovernanceApplication:
+        env = settings.eventsourcing_env()
+        if settings.database_url is not None and _postgres_store_exists(settings):
+            # Creating what exists is no free check on PostgreSQL: CREATE INDEX IF NOT EXISTS
+            # waits for a lock that a writer (an import, for minutes) holds.
+            env["CREATE_TABLE"] = "no"
+        return GovernanceApplication(env=env)
+
+    return open_created(settings, open_application)
+
+
+def _postgres_store_exists(settings: Settings) -> bool:
+    assert settings.database_url is not None
+    events = f"{APPLICATION_NAME}_events"
+    with psycopg.connect(settings.database_url.split("?", 1)[0], connect_timeout=10) as conn:
+        found = conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+            (
+                f'"{settings.postgres_schema}".{events}',
+                f'"{settings.postgres_schema}".{events}_chain',
+            ),
+        ).fetchone()
+    return bool(found and found[0])
+
+
+def open_database(settings: Settings, store: GovernanceApplication) -> Database:
+    """Open (and create, if need be) the ledger's tables beside the store's events."""
+    recorder = store.recorder
+    if isinstance(recorder, ChainedSQLiteApplicationRecorder):
+        with _file_lock(settings.data_dir / ".create.lock"):
+            return SqliteDatabase(str(settings.sqlite_path()), settings.lock_timeout)
+    assert isinstance(recorder, ChainedPostgresApplicationRecorder)
+    with _creation_lock(settings.database_url or ""):
+        return PostgresDatabase(
+            recorder.datastore,
+            settings.postgres_schema,
+            recorder.lock_table_statements,  # (they set lock_timeout from the settings)
+        )
 
 
 A = TypeVar("A")

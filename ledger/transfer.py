@@ -10,10 +10,11 @@ import orjson
 from pydantic import ValidationError
 
 from domain.decisions import Decision, RecordedDecision, decode_decision
-from domain.errors import FieldProblem, InvalidDecision
+from domain.errors import MAX_LISTED_PROBLEMS, FieldProblem, InvalidDecision
 from ledger.service import ExportRecord, Ledger
 
-MAX_PROBLEMS = 50
+MAX_PROBLEMS = MAX_LISTED_PROBLEMS
+"""Validation of a file stops at this many problems."""
 
 
 def _lines(stream: Iterable[bytes | str]) -> Iterator[tuple[int, Any]]:
@@ -48,7 +49,7 @@ def read_decisions(
             if len(problems) >= MAX_PROBLEMS:
                 break
     if problems:
-        raise InvalidDecision(problems[:MAX_PROBLEMS])
+        raise InvalidDecision(problems[:MAX_PROBLEMS], stopped_early=len(problems) >= MAX_PROBLEMS)
     return decisions
 
 
@@ -68,7 +69,10 @@ def read_export(
                 raise InvalidDecision([FieldProblem(f"line {number}", "type", "must be an object")])
             key = data.pop("idempotency_key", None)
             fingerprint = data.pop("request_fingerprint", None)
-            decision = decode_decision(data.get("decision"), where=f"line {number}: decision.")
+            # a restore reproduces what the ledger held: not checked as new input
+            decision = decode_decision(
+                data.get("decision"), where=f"line {number}: decision.", new=False
+            )
             recorded = RecordedDecision.model_validate({**data, "decision": decision})
             records.append(ExportRecord(recorded, key, fingerprint))
         except InvalidDecision as invalid:
@@ -81,7 +85,7 @@ def read_export(
         if len(problems) >= MAX_PROBLEMS:
             break
     if problems:
-        raise InvalidDecision(problems[:MAX_PROBLEMS])
+        raise InvalidDecision(problems[:MAX_PROBLEMS], stopped_early=len(problems) >= MAX_PROBLEMS)
     return records
 
 

@@ -4,14 +4,23 @@ in both."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from uuid import UUID
+from datetime import date
 
 from domain import decisions as d
-from domain.knowledge import Known
+from domain.cells import Source
+from domain.knowledge import Knowledge
 from domain.vocabulary import Role
-from projections.matrix import Matrix, Source, trace
+from ledger.known import cluster
+from ledger.projector import micros_of
+from ledger.service import Ledger
+from ledger.tables import Tables
+from projections.answers import Moment, Question
+from projections.matrix import Matrix, MatrixFilter
+
+Causes = Callable[[Matrix, Matrix, str, str, Role], list[Source]]
+"""(before, after, party, subject, role) -> what removed the role."""
 
 
 @dataclass(frozen=True)
@@ -27,23 +36,24 @@ class CellChange:
     causes: tuple[Source, ...]
 
 
-def diff_matrices(before: Matrix, after: Matrix, knowledge_after: Known) -> list[CellChange]:
-    """Compare two matrices cell by cell; explain each change by the decisions behind it."""
+def diff_matrices(before: Matrix, after: Matrix, removal_causes: Causes) -> list[CellChange]:
+    """Compare two matrices cell by cell; explain each change by the decisions behind it (an
+    added role by its own, a removed one by `removal_causes`)."""
     changes = []
     for key in sorted(set(before.cells) | set(after.cells)):
         old, new = before.cells.get(key), after.cells.get(key)
-        old_roles = set(old.roles) if old else set()
-        new_roles = set(new.roles) if new else set()
-        if old_roles == new_roles:
+        if old is not None and new is not None and old.letters == new.letters:
             continue
+        old_roles = set(old.cell.roles) if old else set()
+        new_roles = set(new.cell.roles) if new else set()
         added = tuple(r for r in Role if r in new_roles - old_roles)
         removed = tuple(r for r in Role if r in old_roles - new_roles)
         causes: list[Source] = []
         for role in added:
             assert new is not None
-            causes.extend(new.sources[role])
+            causes.extend(new.cell.sources[role])
         for role in removed:
-            causes.extend(_removal_causes(knowledge_after, before, after, key[0], key[1], role))
+            causes.extend(removal_causes(before, after, key[0], key[1], role))
         kind = "added" if not old_roles else "removed" if not new_roles else "changed"
         changes.append(
             CellChange(
@@ -60,57 +70,91 @@ def diff_matrices(before: Matrix, after: Matrix, knowledge_after: Known) -> list
     return changes
 
 
-def _removal_causes(
-    knowledge: Known, before: Matrix, after: Matrix, party: str, subject: str, role: Role
-) -> list[Source]:
-    """Reliefs and transfers that took effect in between, and corrections or retractions
-    recorded in between that touched the decisions which had granted the role."""
-    low, high = sorted((before.as_of, after.as_of))
-    ids: list[UUID] = []
-    for decision_id in knowledge.about.get(("responsibilities", subject), []):
-        content = knowledge.current(decision_id)
-        if content is None or not low < content.effective_on <= high:
-            continue
-        if isinstance(content, d.ResponsibilityRelief) and (content.party, content.role) == (
-            party,
-            role,
-        ):
-            ids.append(decision_id)
-        if isinstance(content, d.ResponsibilityTransfer) and (content.from_party, content.role) == (
-            party,
-            role,
-        ):
-            ids.append(decision_id)
-    granted = set()
-    cell = before.cells.get((party, subject))
-    if cell is not None:
-        granted = {s.decision for s in cell.sources.get(role, ())}
-    if granted:
-        for item in _recorded_between(knowledge, before.known_at, after.known_at):
-            target = getattr(item.decision, "corrects", None) or getattr(
-                item.decision, "retracts", None
-            )
-            if target is not None and knowledge.root_of.get(target, target) in granted:
-                ids.append(item.id)
-    return [
-        *trace(knowledge, [i for i in ids if knowledge.current(i) is not None]),
-        *(_meta_source(knowledge.by_id[i]) for i in ids if knowledge.current(i) is None),
-    ]
+def matrix_diff(
+    ledger: Ledger, before: Moment, after: Moment, only: MatrixFilter | None = None
+) -> tuple[Matrix, Matrix, list[CellChange]]:
+    """Both matrices and what changed from the first to the second."""
+    with ledger.reading() as tables:
+        first = Question(tables, before)
+        second = Question(tables, after, head=first.head)
+        m1, m2 = first.matrix(only), second.matrix(only)
+        position = max(first.position, second.position)
+        return m1, m2, diff_matrices(m1, m2, _StoredCauses(tables, position).of)
 
 
-def _recorded_between(
-    knowledge: Known, first: datetime, second: datetime
-) -> list[d.RecordedDecision]:
-    low, high = sorted((first, second))
-    return [item for item in knowledge.recorded if low < item.recorded_at <= high]
+class _StoredCauses:
+    """What removed a role, as known at `position`: reliefs and transfers that took effect in
+    between, and corrections or retractions recorded in between that touched the decisions
+    which had granted the role."""
+
+    def __init__(self, tables: Tables, position: int) -> None:
+        self.tables, self.position = tables, position
+
+    def of(
+        self, before: Matrix, after: Matrix, party: str, subject: str, role: Role
+    ) -> list[Source]:
+        low, high = sorted((before.as_of, after.as_of))
+        found: list[d.RecordedDecision] = []
+        for item in self._about(subject, ("responsibility.relieved", "responsibility.transferred")):
+            content = self._known(item.id).current(item.id)
+            if content is not None and _removes(content, party, role, low, high):
+                found.append(item)
+        cell = before.cell(party, subject)
+        granted = {str(s.decision) for s in cell.sources.get(role, ())} if cell else set()
+        if granted:
+            first, last = sorted((micros_of(before.known_at), micros_of(after.known_at)))
+            found += self._put_right_between(granted, first, last)
+        sources: list[Source] = []
+        for item in found:
+            content = self._known(item.id).current(item.id)
+            if content is not None:
+                sources.append(Source.of(item.id, content))
+            else:
+                decision = item.decision
+                sources.append(
+                    Source(
+                        item.id,
+                        item.kind,
+                        decision.effective_on,
+                        decision.source,
+                        tuple(decision.decided_by),
+                    )
+                )
+        return sources
+
+    def _known(self, decision_id: object) -> Knowledge:
+        return cluster(self.tables, str(decision_id), self.position)
+
+    def _about(self, subject: str, kinds: tuple[str, ...]) -> list[d.RecordedDecision]:
+        found = self.tables.all(
+            "SELECT x.payload FROM {p}ledger_about a JOIN {p}ledger_decisions x"
+            " ON x.position = a.position WHERE a.grp = ? AND a.position <= ? AND x.kind IN (?, ?)"
+            " ORDER BY a.position",
+            (f"responsibilities:{subject}", self.position, *kinds),
+        )
+        return [d.RecordedDecision.model_validate_json(row[0]) for row in found]
+
+    def _put_right_between(
+        self, granted: set[str], first: int, last: int
+    ) -> list[d.RecordedDecision]:
+        marks = ",".join("?" * len(granted))
+        found = self.tables.all(
+            "SELECT payload FROM {p}ledger_decisions"  # noqa: S608
+            " WHERE kind IN ('decision.corrected', 'decision.retracted')"
+            " AND recorded_us > ? AND recorded_us <= ? AND position <= ?"
+            f" AND (target IN ({marks}) OR root IN ({marks}) OR target IN"
+            f" (SELECT id FROM {{p}}ledger_decisions WHERE root IN ({marks})))"
+            " ORDER BY position",
+            (first, last, self.position, *granted, *granted, *granted),
+        )
+        return [d.RecordedDecision.model_validate_json(row[0]) for row in found]
 
 
-def _meta_source(item: d.RecordedDecision) -> Source:
-    """A correction or retraction, described as a source of change."""
-    return Source(
-        decision=item.id,
-        kind=item.kind,
-        effective_on=item.decision.effective_on,
-        source=item.decision.source,
-        decided_by=tuple(item.decision.decided_by),
-    )
+def _removes(content: d.Decision, party: str, role: Role, low: date, high: date) -> bool:
+    if not low < content.effective_on <= high:
+        return False
+    if isinstance(content, d.ResponsibilityRelief):
+        return (content.party, content.role) == (party, role)
+    if isinstance(content, d.ResponsibilityTransfer):
+        return (content.from_party, content.role) == (party, role)
+    return False

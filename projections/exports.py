@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from dataclasses import asdict
-from typing import Any
+import re
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
 
+import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from domain.cells import Source
+from domain.gaps import Gap
 from domain.vocabulary import Role
 from projections.diff import CellChange
-from projections.gaps import Gap
-from projections.matrix import Cell, Matrix, Source
+from projections.matrix import Matrix
+from projections.spreadsheet import BOLD, cell, chunks, csv_field, row, saved, workbook
 
 FORMATS = ("json", "csv", "xlsx", "md", "html")
 MEDIA_TYPES = {
@@ -52,34 +55,15 @@ _templates = Environment(
 
 
 def source_json(source: Source) -> dict[str, Any]:
-    return {
-        "decision": str(source.decision),
-        "kind": source.kind,
-        "effective_on": source.effective_on.isoformat(),
-        "source": source.source,
-        "decided_by": list(source.decided_by),
-    }
-
-
-def _cell(cell: Cell) -> dict[str, Any]:
-    return {
-        "party": cell.party,
-        "subject": cell.subject,
-        "letters": cell.letters,
-        "roles": [
-            {
-                "role": role.value,
-                "letter": role.letter,
-                "since": cell.since[role].isoformat(),
-                "decisions": [source_json(s) for s in cell.sources[role]],
-            }
-            for role in cell.roles
-        ],
-    }
+    """A source with its decision's id."""
+    return {"decision": str(source.decision), **source.json()}
 
 
 def matrix_json(matrix: Matrix) -> dict[str, Any]:
-    """The matrix with every cell traced to its decisions."""
+    """The matrix with every cell traced to its decisions: each cell lists its roles, each role
+    the ids of its decisions; `sources` gives each decision's source once."""
+    cells = matrix.cells.values()
+    sources = ",".join(c.sources for c in cells if c.sources)
     return {
         "as_of": matrix.as_of.isoformat(),
         "known_at": matrix.known_at.isoformat(),
@@ -104,30 +88,44 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
             }
             for s in matrix.subjects
         ],
-        "cells": [_cell(c) for c in matrix.cells.values()],
+        "cells": [orjson.Fragment(c.json) for c in cells],
+        "sources": orjson.Fragment("{" + sources + "}"),
     }
 
 
-def _grid(matrix: Matrix) -> list[list[str]]:
-    header = ["party", *[s.id for s in matrix.subjects]]
-    rows = [header]
+def _grid(matrix: Matrix) -> Iterator[list[str]]:
+    yield ["party", *[s.id for s in matrix.subjects]]
     for party in matrix.parties:
-        row = [party.id]
-        for subject in matrix.subjects:
-            cell = matrix.cell(party.id, subject.id)
-            row.append(cell.letters if cell else "")
-        rows.append(row)
-    return rows
+        yield [party.id, *(matrix.letters(party.id, s.id) for s in matrix.subjects)]
+
+
+def matrix_csv_lines(matrix: Matrix) -> Iterator[str]:
+    """The matrix as CSV, a line at a time. A field that begins with `=`, `+`, `-`, `@`, a tab
+    or a carriage return gets a single quote before it, so that no spreadsheet runs it as a
+    formula (OWASP, "CSV injection"); a reader that wants the value back drops that one leading
+    quote."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for fields in _grid(matrix):
+        writer.writerow([csv_field(field) for field in fields])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
 
 
 def matrix_csv(matrix: Matrix) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(_grid(matrix))
-    return out.getvalue()
+    """The matrix as CSV (see `matrix_csv_lines`)."""
+    return "".join(matrix_csv_lines(matrix))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+"""What Markdown (CommonMark and GitHub's tables) could read as markup inside a table cell."""
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """The text as literal Markdown: every character that could be markup backslash-escaped,
+    line breaks and tabs as spaces (a name cannot end a table cell, a row or the table)."""
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s", " ", text))
 
 
 def matrix_markdown(matrix: Matrix) -> str:
@@ -144,7 +142,7 @@ def matrix_markdown(matrix: Matrix) -> str:
         "|---|" + "---|" * len(matrix.subjects),
     ]
     for party in matrix.parties:
-        cells = [(c.letters if (c := matrix.cell(party.id, s.id)) else "") for s in matrix.subjects]
+        cells = [matrix.letters(party.id, s.id) for s in matrix.subjects]
         lines.append(f"| {_md_escape(party.name)} | " + " | ".join(cells) + " |")
     lines += ["", "Legenda: " + "; ".join(ROLE_LABELS.values()) + "; ⚠ lacune.", ""]
     return "\n".join(lines)
@@ -153,7 +151,6 @@ def matrix_markdown(matrix: Matrix) -> str:
 def matrix_html(matrix: Matrix) -> str:
     return _templates.get_template("matrix.html").render(
         matrix=matrix,
-        data=matrix_json(matrix),
         colours=ROLE_COLOURS,
         labels=ROLE_LABELS,
         gap_colour=GAP_COLOUR,
@@ -161,112 +158,146 @@ def matrix_html(matrix: Matrix) -> str:
     )
 
 
-def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> bytes:
-    """A styled workbook: frozen headers, one colour per role, gap columns marked, sources as
-    comments, a legend sheet and (if given) a gaps sheet."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Matrix"
+def matrix_sheets(book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = ()) -> None:
+    """The matrix's sheets, written into a workbook as they are made: the matrix (frozen
+    headers, one colour per role, gap columns marked, sources as comments), a legend and (if
+    given) the gaps."""
+    sheet = book.create_sheet("Matrix")
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    sheet.cell(
-        1, 1, f"per {matrix.as_of}, bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC"
-    ).font = Font(bold=True)
-    for col, subject in enumerate(matrix.subjects, start=2):
-        head = sheet.cell(1, col, subject.name)
-        head.font = Font(bold=True)
-        head.alignment = Alignment(text_rotation=60, horizontal="center")
-        head.border = border
-        if subject.id in matrix.gap_subjects:
-            head.fill = PatternFill("solid", fgColor=GAP_COLOUR)
-            head.comment = Comment(
-                "Lacune: " + ", ".join(matrix.gap_subjects[subject.id]), "ledger"
-            )
-        sheet.column_dimensions[get_column_letter(col)].width = 6
-    sheet.column_dimensions["A"].width = 42
-    for row, party in enumerate(matrix.parties, start=2):
-        name = sheet.cell(row, 1, party.name)
-        name.font = Font(bold=True)
-        name.border = border
-        for col, subject in enumerate(matrix.subjects, start=2):
-            target = sheet.cell(row, col)
-            target.border = border
-            target.alignment = Alignment(horizontal="center")
-            cell = matrix.cell(party.id, subject.id)
-            if cell is None:
-                if subject.id in matrix.gap_subjects:
-                    target.fill = PatternFill("solid", fgColor="FBE3D6")
-                continue
-            target.value = cell.letters
-            target.fill = PatternFill("solid", fgColor=ROLE_COLOURS[cell.roles[0]])
-            target.comment = Comment(
-                "\n".join(
-                    f"{role.letter} sinds {cell.since[role]}: "
-                    + "; ".join(
-                        f"{s.source} ({s.kind}, {s.effective_on})" for s in cell.sources[role]
-                    )
-                    for role in cell.roles
-                ),
-                "ledger",
-                width=400,
-                height=120,
-            )
     sheet.freeze_panes = "B2"
+    sheet.column_dimensions["A"].width = 42
+    for col in range(2, len(matrix.subjects) + 2):
+        sheet.column_dimensions[get_column_letter(col)].width = 6
+    heads = [
+        cell(
+            sheet, f"per {matrix.as_of}, bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC", font=BOLD
+        )
+    ]
+    for subject in matrix.subjects:
+        flagged = matrix.gap_subjects.get(subject.id)
+        style: dict[str, Any] = {}
+        if flagged:
+            style["fill"] = PatternFill("solid", fgColor=GAP_COLOUR)
+            style["comment"] = Comment("Lacune: " + ", ".join(flagged), "ledger")
+        heads.append(
+            cell(
+                sheet,
+                subject.name,
+                font=BOLD,
+                alignment=Alignment(text_rotation=60, horizontal="center"),
+                border=border,
+                **style,
+            )
+        )
+    sheet.append(heads)
+    centred = Alignment(horizontal="center")
+    unheld = PatternFill("solid", fgColor="FBE3D6")
+    for party in matrix.parties:
+        cells = [cell(sheet, party.name, font=BOLD, border=border)]
+        for subject in matrix.subjects:
+            found = matrix.cell(party.id, subject.id)
+            if found is None:
+                marked = {"fill": unheld} if subject.id in matrix.gap_subjects else {}
+                cells.append(cell(sheet, None, border=border, alignment=centred, **marked))
+                continue
+            note = "\n".join(
+                f"{role.letter} sinds {found.since[role]}: "
+                + "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in found.sources[role])
+                for role in found.roles
+            )
+            cells.append(
+                cell(
+                    sheet,
+                    found.letters,
+                    border=border,
+                    alignment=centred,
+                    fill=PatternFill("solid", fgColor=ROLE_COLOURS[found.roles[0]]),
+                    comment=Comment(note, "ledger", width=400, height=120),
+                )
+            )
+        sheet.append(cells)
     legend = book.create_sheet("Legenda")
-    legend.append(["letter", "betekenis"])
-    for role, label in ROLE_LABELS.items():
-        legend.append([role.letter, label])
-        legend.cell(legend.max_row, 1).fill = PatternFill("solid", fgColor=ROLE_COLOURS[role])
-    legend.append(["", "kolom gemarkeerd: lacune (zie tabblad Lacunes)"])
-    legend.cell(legend.max_row, 1).fill = PatternFill("solid", fgColor=GAP_COLOUR)
-    legend.append([])
-    legend.append(["peildatum", matrix.as_of.isoformat()])
-    legend.append(["bekend op", matrix.known_at.isoformat()])
-    legend.append(["ledger-positie", matrix.ledger_head])
     legend.column_dimensions["B"].width = 60
+    legend.append(row(legend, ["letter", "betekenis"], font=BOLD))
+    for role, label in ROLE_LABELS.items():
+        fill = PatternFill("solid", fgColor=ROLE_COLOURS[role])
+        legend.append([cell(legend, role.letter, fill=fill), cell(legend, label)])
+    gap_fill = PatternFill("solid", fgColor=GAP_COLOUR)
+    legend.append(
+        [
+            cell(legend, "", fill=gap_fill),
+            cell(legend, "kolom gemarkeerd: lacune (zie tabblad Lacunes)"),
+        ]
+    )
+    legend.append([])
+    legend.append(row(legend, ["peildatum", matrix.as_of.isoformat()]))
+    legend.append(row(legend, ["bekend op", matrix.known_at.isoformat()]))
+    legend.append(row(legend, ["ledger-positie", matrix.ledger_head]))
     if gaps:
         sheet_gaps = book.create_sheet("Lacunes")
-        sheet_gaps.append(["regel", "betreft", "id", "sinds", "toelichting", "besluiten"])
+        sheet_gaps.freeze_panes = "A2"
+        sheet_gaps.append(
+            row(
+                sheet_gaps,
+                ["regel", "betreft", "id", "sinds", "toelichting", "besluiten"],
+                font=BOLD,
+            )
+        )
         for gap in gaps:
             sheet_gaps.append(
-                [
-                    gap.rule,
-                    gap.about,
-                    gap.id,
-                    gap.since,
-                    gap.explained("nl"),
-                    ", ".join(str(i) for i in gap.decisions),
-                ]
+                row(
+                    sheet_gaps,
+                    [
+                        gap.rule,
+                        gap.about,
+                        gap.id,
+                        gap.since,
+                        gap.explained("nl"),
+                        ", ".join(str(i) for i in gap.decisions),
+                    ],
+                )
             )
-        sheet_gaps.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+
+def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> IO[bytes]:
+    """The matrix as a styled workbook (see `matrix_sheets`), in a file read from its start."""
+    book = workbook()
+    matrix_sheets(book, matrix, gaps)
+    return saved(book)
 
 
 def render_matrix(matrix: Matrix, fmt: str, gaps: Sequence[Gap] = ()) -> bytes:
-    """The matrix in one of FORMATS."""
-    import orjson
+    """The matrix in one of FORMATS, whole."""
+    if fmt == "xlsx":
+        with matrix_xlsx(matrix, gaps) as file:
+            return file.read()
+    return b"".join(stream_matrix(matrix, fmt))
 
+
+def stream_matrix(matrix: Matrix, fmt: str, gaps: Sequence[Gap] = ()) -> Iterator[bytes]:
+    """The matrix in one of FORMATS, a piece at a time (CSV by line, XLSX by file chunk)."""
+    if fmt == "csv":
+        return (line.encode() for line in matrix_csv_lines(matrix))
+    if fmt == "xlsx":
+        return chunks(matrix_xlsx(matrix, gaps))
+    return iter([_render_whole(matrix, fmt)])
+
+
+def _render_whole(matrix: Matrix, fmt: str) -> bytes:
     if fmt == "json":
-        return orjson.dumps(matrix_json(matrix), option=orjson.OPT_INDENT_2)
+        return orjson.dumps(matrix_json(matrix))
     if fmt == "csv":
         return matrix_csv(matrix).encode()
     if fmt == "md":
         return matrix_markdown(matrix).encode()
     if fmt == "html":
         return matrix_html(matrix).encode()
-    if fmt == "xlsx":
-        return matrix_xlsx(matrix, gaps)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
 def gap_json(gap: Gap) -> dict[str, Any]:
-    data = asdict(gap)
-    data["since"] = gap.since.isoformat() if gap.since else None
-    data["decisions"] = [str(i) for i in gap.decisions]
-    return data
+    return gap.json()
 
 
 def change_json(change: CellChange) -> dict[str, Any]:

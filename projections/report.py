@@ -4,29 +4,30 @@ with the moment it was known at and the ledger head it rests on printed on its c
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
-from openpyxl import load_workbook
 from openpyxl.styles import Font
 
 from domain.decisions import RecordedDecision
+from domain.gaps import Gap
+from domain.governance import GovernanceState
 from ledger.service import Ledger
-from projections import evaluation
-from projections.diff import CellChange
-from projections.evaluation import Moment, Snapshot
-from projections.exports import _templates, matrix_json, matrix_xlsx
-from projections.gaps import Gap
+from projections.answers import Moment, Question
+from projections.diff import CellChange, matrix_diff
+from projections.exports import _templates, matrix_json, matrix_sheets
 from projections.matrix import Matrix
+from projections.spreadsheet import BOLD, cell, chunks, row, saved, workbook
 
 
 @dataclass
 class Pack:
     moment: Moment
     compared_with: Moment | None
-    snapshot: Snapshot
+    state: GovernanceState
+    ledger_head: int
     matrix: Matrix
     gaps: list[Gap]
     changes: list[CellChange]
@@ -35,19 +36,22 @@ class Pack:
 
 
 def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) -> Pack:
-    """Gather everything the pack shows, from one snapshot of the ledger."""
-    snap = evaluation.snapshot(ledger, moment)
-    matrix = evaluation.matrix_of(snap)
+    """Gather everything the pack shows, from one reading of the ledger."""
+    with ledger.reading() as tables:
+        question = Question(tables, moment)
+        state, matrix, gaps = question.state(), question.matrix(), question.gaps()
+        log = [i for i in question.decisions_known() if i.decision.effective_on <= moment.as_of]
+        position = question.position
     changes: list[CellChange] = []
     if compare is not None:
-        _, _, changes = evaluation.matrix_diff(ledger, compare, moment)
-    log = [item for item in snap.knowledge.recorded if item.decision.effective_on <= moment.as_of]
+        _, _, changes = matrix_diff(ledger, compare, moment)
     return Pack(
         moment,
         compare,
-        snap,
+        state,
+        position,
         matrix,
-        evaluation.gaps_of(snap),
+        gaps,
         changes,
         log,
         datetime.now().astimezone(),
@@ -56,7 +60,7 @@ def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) ->
 
 def _risk_rows(pack: Pack) -> list[list[Any]]:
     rows = []
-    for risk in pack.snapshot.state.risks.values():
+    for risk in pack.state.risks.values():
         acceptance = risk.acceptance_in_force()
         latest = risk.assessments[-1] if risk.assessments else None
         rows.append(
@@ -88,7 +92,7 @@ def _recommendation_rows(pack: Pack) -> list[list[Any]]:
             r.status,
             r.progress[-1].text if r.progress else "",
         ]
-        for r in pack.snapshot.state.recommendations.values()
+        for r in pack.state.recommendations.values()
     ]
 
 
@@ -102,7 +106,7 @@ def _commitment_rows(pack: Pack) -> list[list[Any]]:
             c.kept_on or "",
             "ja" if c.kept_on is None and c.due_on < pack.moment.as_of else "nee",
         ]
-        for c in pack.snapshot.state.commitments.values()
+        for c in pack.state.commitments.values()
     ]
 
 
@@ -171,48 +175,41 @@ SHEETS: dict[str, tuple[list[str], Any]] = {
 }
 
 
-def pack_xlsx(pack: Pack) -> bytes:
-    book = load_workbook(io.BytesIO(matrix_xlsx(pack.matrix, pack.gaps)))
-    cover = book.create_sheet("Voorblad", 0)
-    cover["A1"] = "Evaluatiepakket governance meldkamers"
-    cover["A1"].font = Font(bold=True, size=14)
-    for row, (label, value) in enumerate(_cover(pack), start=3):
-        cover.cell(row, 1, label).font = Font(bold=True)
-        cover.cell(row, 2, value)
+def pack_xlsx(pack: Pack) -> IO[bytes]:
+    """The pack as a workbook (written as it is made), in a file read from its start."""
+    book = workbook()
+    cover = book.create_sheet("Voorblad")
     cover.column_dimensions["A"].width = 28
     cover.column_dimensions["B"].width = 60
+    cover.append(
+        [cell(cover, "Evaluatiepakket governance meldkamers", font=Font(bold=True, size=14))]
+    )
+    cover.append([])
+    for label, value in _cover(pack):
+        cover.append([cell(cover, label, font=BOLD), cell(cover, value)])
+    matrix_sheets(book, pack.matrix, pack.gaps)
     if pack.compared_with is not None:
         sheet = book.create_sheet("Wijzigingen")
-        sheet.append(["partij", "onderwerp", "wijziging", "voor", "na", "oorzaak"])
+        sheet.append(
+            row(sheet, ["partij", "onderwerp", "wijziging", "voor", "na", "oorzaak"], font=BOLD)
+        )
         for c in pack.changes:
-            sheet.append(
-                [
-                    c.party,
-                    c.subject,
-                    c.change,
-                    c.before,
-                    c.after,
-                    "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in c.causes),
-                ]
-            )
+            causes = "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in c.causes)
+            sheet.append(row(sheet, [c.party, c.subject, c.change, c.before, c.after, causes]))
     for title, (header, rows) in SHEETS.items():
         sheet = book.create_sheet(title)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows(pack):
-            sheet.append(row)
         sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheet.append(row(sheet, header, font=BOLD))
+        for values in rows(pack):
+            sheet.append(row(sheet, values))
+    return saved(book)
 
 
 def _cover(pack: Pack) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
         ("peildatum (as_of)", pack.moment.as_of.isoformat()),
         ("zoals bekend op (known_at)", pack.moment.known_at.isoformat()),
-        ("ledger-positie (head)", pack.snapshot.ledger_head),
+        ("ledger-positie (head)", pack.ledger_head),
         ("besluiten tot de peildatum", len(pack.log)),
         ("lacunes", len(pack.gaps)),
         ("gemaakt op", pack.made_at.isoformat(timespec="seconds")),
@@ -232,8 +229,14 @@ def pack_html(pack: Pack) -> str:
 
 
 def render_pack(pack: Pack, fmt: str) -> bytes:
+    """The pack in `fmt`, whole."""
+    return b"".join(stream_pack(pack, fmt))
+
+
+def stream_pack(pack: Pack, fmt: str) -> Iterator[bytes]:
+    """The pack in `fmt` (xlsx or html), a piece at a time."""
     if fmt == "xlsx":
-        return pack_xlsx(pack)
+        return chunks(pack_xlsx(pack))
     if fmt == "html":
-        return pack_html(pack).encode()
+        return iter([pack_html(pack).encode()])
     raise ValueError(f"the evaluation pack is written as xlsx or html, not {fmt!r}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from domain.vocabulary import AMSTERDAM
+
+__all__ = ["AMSTERDAM", "end_of_day", "parse_as_of", "parse_known_at", "today"]
 
 
 def end_of_day(day: date) -> datetime:

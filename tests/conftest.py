@@ -43,6 +43,16 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
 
 
 @pytest.fixture
+def postgres_settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a fresh, empty ledger on PostgreSQL only (what SQLite does not have)."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    try:
+        yield Settings(database_url=f"{POSTGRES_URL}?schema={schema}", data_dir=tmp_path / "var")
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.fixture
 def ledger(settings: Settings) -> Iterator[Ledger]:
     instance = Ledger(settings)
     try:

@@ -11,8 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app, main
+from ledger.service import Ledger
 from ledger.settings import Settings
 from tests.builders import assign, basics
+from tests.tools.tampering import Attacker
 
 runner = CliRunner()
 
@@ -100,10 +102,51 @@ def test_show_and_history(env: Settings, tmp_path: Path) -> None:
 def test_a_bad_setting_is_named_without_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("LEDGER_PREPARE", "sometimes")
+    monkeypatch.setenv("LEDGER_DATABASE_URL", "mysql://somewhere/ledger")
     monkeypatch.setattr(sys, "argv", ["ledger", "log"])
     with pytest.raises(SystemExit) as exit_:
         main()
     assert exit_.value.code == 2
     error = capsys.readouterr().err
-    assert "LEDGER_PREPARE must be 1 or 0" in error and "Traceback" not in error
+    assert "must start with postgresql://" in error and "Traceback" not in error
+
+
+def _run_main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["ledger", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    return int(exit_.value.code or 0)
+
+
+def test_a_store_held_by_another_writer_is_named_busy_without_a_traceback(
+    env: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("LEDGER_LOCK_TIMEOUT", "1")
+    holder = Ledger(env)
+    try:
+        with holder.db.write():  # another process's long write
+            code = _run_main(monkeypatch, "import", str(letter(tmp_path)))
+    finally:
+        holder.close()
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "the store is busy or cannot be reached" in error and "Traceback" not in error
+    assert runner.invoke(app, ["log", "--json"]).stdout == ""
+
+
+def test_a_store_with_a_missing_position_is_named_without_a_traceback(
+    env: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runner.invoke(app, ["import", str(letter(tmp_path))])
+    Attacker(env).delete_event(3)
+    code = _run_main(monkeypatch, "projections", "rebuild")
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "no decision at position 3" in error and "ledger verify" in error
+    assert "Traceback" not in error

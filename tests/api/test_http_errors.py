@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ledger.access import Role
+from ledger.service import Ledger
 from ledger.settings import Settings
 from tests.api.test_http_helpers import Api, api, basics, body, make_api  # noqa: F401
 
@@ -174,3 +177,36 @@ def test_an_unknown_route_is_a_404_problem(api: Api) -> None:
     response = api.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
+
+
+def test_a_bidi_override_in_a_name_is_422_naming_the_character(api: Api) -> None:
+    response = api.post({**basics()[0], "name": "SMB\u202eexe.txt"})
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "name"
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE)" in error["message"]
+
+
+def test_a_store_held_too_long_by_another_writer_answers_503_to_retry(settings: Settings) -> None:
+    """A writer that cannot have the store's lock in time gets 503 with Retry-After (not a
+    500), nothing is recorded, and the retry after the lock is free records once."""
+    generator = make_api(replace(settings, lock_timeout=1))
+    api = next(generator)
+    ledger: Ledger = api.client.app.state.ledger  # type: ignore[attr-defined]
+    holder = Ledger(settings)
+    try:
+        decision = basics()[0]
+        with holder.db.write():  # another process's long write, holding the lock
+            refused = api.post(decision, **{"Idempotency-Key": "k1"})
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["content-type"] == PROBLEM
+        assert refused.headers["retry-after"] == "5"
+        assert refused.json()["type"].endswith("store-unavailable")
+        assert ledger.head == 0
+        retried = api.post(decision, **{"Idempotency-Key": "k1"})
+        assert retried.status_code == 201, retried.text
+        assert api.post(decision, **{"Idempotency-Key": "k1"}).json() == retried.json()
+        assert ledger.head == 1
+    finally:
+        holder.close()
+        generator.close()

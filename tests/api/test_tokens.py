@@ -53,7 +53,7 @@ def test_revoke_stops_the_token_and_list_shows_who_had_access_when(settings: Set
 
 def test_a_name_can_be_reissued_only_after_revocation(settings: Settings) -> None:
     runner = CliRunner()
-    args = ["tokens", "issue", "--role", "admin", "--name", "beheer"]
+    args = ["tokens", "issue", "--role", "evaluator", "--name", "beheer"]
     assert runner.invoke(app, args, env=_env(settings)).exit_code == 0
     assert runner.invoke(app, args, env=_env(settings)).exit_code == 1
     assert runner.invoke(app, ["tokens", "revoke", "beheer"], env=_env(settings)).exit_code == 0

@@ -1,4 +1,4 @@
-"""Since when a subject's roles have been unanchored: `RoleRuns` (kept by the read model, day by
+"""Since when a subject's roles have been unanchored: `Anchoring` (kept by the read model, day by
 day) and `last_held_by_all` (from holding intervals), each against a plain day-by-day walk."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.anchoring import CONDITIONS, RoleRuns, last_held_by_all
+from domain.anchoring import CONDITIONS, NEVER_DECIDED, last_held_by_all
 from domain.vocabulary import EARLIEST_DATE, Role
 
 START = date(2021, 1, 1)
@@ -16,29 +16,20 @@ PARTIES = ("smb", "korpschef", "minister-jenv")
 
 
 def test_a_run_that_breaks_and_resumes_within_one_day_never_broke() -> None:
-    runs = RoleRuns()
+    runs = NEVER_DECIDED
     assert runs.since == {"no_accountable": EARLIEST_DATE}  # nobody, since always
-    runs.gained("smb", Role.ACCOUNTABLE)
-    runs.end_of(date(2021, 3, 1))
+    runs = runs.on(date(2021, 3, 1), 1, 0)  # an accountable party, nobody responsible
     assert runs.since == {"no_responsible": date(2021, 3, 1)}
-    runs.gained("korpschef", Role.RESPONSIBLE)
-    runs.end_of(date(2021, 4, 1))
+    runs = runs.on(date(2021, 4, 1), 1, 1)
     assert runs.since == {}
-    # relieved and assigned again the same day: still anchored at the end of the day
-    runs.lost("smb", Role.ACCOUNTABLE)
-    runs.end_of(date(2021, 5, 1))
-    assert runs.since == {"no_accountable": date(2021, 5, 1)}
-    runs.gained("minister-jenv", Role.ACCOUNTABLE)
-    runs.end_of(date(2021, 5, 1))
+    # relieved and assigned again the same day: the day ends anchored as it began
+    runs = runs.on(date(2021, 5, 1), 1, 1)
     assert runs.since == {}
-    # a second accountable party, then a copy that goes its own way
-    runs.gained("smb", Role.ACCOUNTABLE)
-    runs.end_of(date(2021, 6, 1))
-    other = runs.copy()
-    other.lost("smb", Role.ACCOUNTABLE)
-    other.end_of(date(2021, 7, 1))
+    # a second accountable party
+    runs = runs.on(date(2021, 6, 1), 2, 1)
     assert runs.since == {"several_accountable": date(2021, 6, 1)}
-    assert other.since == {}
+    assert runs.on(date(2021, 7, 1), 2, 1).since == {"several_accountable": date(2021, 6, 1)}
+    assert runs.on(date(2021, 7, 1), 1, 1).since == {}
 
 
 changes = st.lists(
@@ -54,29 +45,29 @@ changes = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(changes)
-def test_role_runs_agree_with_a_walk_over_the_days(
+def test_anchoring_day_by_day_agrees_with_a_walk_over_the_days(
     steps: list[tuple[int, str, Role, bool]],
 ) -> None:
-    runs = RoleRuns()
+    """`Anchoring.on`, applied at the end of each day a role changed, keeps since when each
+    condition has held as a walk back over the days finds it."""
+    runs = NEVER_DECIDED
     holders: dict[Role, set[str]] = {Role.ACCOUNTABLE: set(), Role.RESPONSIBLE: set()}
-    days: list[tuple[date, frozenset[str], int]] = []  # the state at the end of each day
+    days: list[tuple[date, int, int]] = []  # the counts at the end of each day
     on = START
+    previous = runs
     for gap, party, role, gained in steps:
+        if gap:
+            previous = runs
         on += timedelta(days=gap)
-        if gained:
-            runs.gained(party, role)
-            holders[role].add(party)
-        else:
-            runs.lost(party, role)
-            holders[role].discard(party)
-        runs.end_of(on)
-        now = (on, frozenset(holders[Role.ACCOUNTABLE]), len(holders[Role.RESPONSIBLE]))
+        (holders[role].add if gained else holders[role].discard)(party)
+        counts = (len(holders[Role.ACCOUNTABLE]), len(holders[Role.RESPONSIBLE]))
+        runs = previous.on(on, *counts)
         if days and days[-1][0] == on:
-            days[-1] = now
+            days[-1] = (on, *counts)
         else:
-            days.append(now)
+            days.append((on, *counts))
     for name, holds in CONDITIONS.items():
-        last = days[-1][1:] if days else (frozenset(), 0)
+        last = days[-1][1:] if days else (0, 0)
         expected_holds = holds(*last)
         assert (name in runs.since) == expected_holds
         if expected_holds:
@@ -86,7 +77,7 @@ def test_role_runs_agree_with_a_walk_over_the_days(
                     break
                 start = day
             else:
-                start = EARLIEST_DATE if holds(frozenset(), 0) else start
+                start = EARLIEST_DATE if holds(0, 0) else start
             assert runs.since[name] == start, name
 
 

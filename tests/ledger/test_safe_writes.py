@@ -61,10 +61,10 @@ def test_a_failing_store_write_leaves_nothing_behind(
 ) -> None:
     ledger.record(basics(), recorded_by="clerk")
 
-    def broken_save(*_: object, **__: object) -> None:
+    def broken_insert(*_: object, **__: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(ledger._store, "save", broken_save)
+    monkeypatch.setattr(ledger._store, "insert_in", broken_insert)
     with pytest.raises(OSError, match="disk full"):
         ledger.record([party("lms", kind="agency")], recorded_by="clerk")
     monkeypatch.undo()
@@ -174,3 +174,41 @@ def test_subject_registration_and_assignment_in_one_batch_see_each_other(ledger:
         recorded_by="clerk",
     )
     assert recorded[-1].kind == "responsibility.assigned"
+
+
+@pytest.mark.postgres
+def test_a_writer_stalled_in_its_transaction_is_cut_off_and_frees_the_lock(
+    postgres_settings: Settings,
+) -> None:
+    """A client that stops talking inside its write transaction (it holds the lock every
+    writer needs) is cut off by PostgreSQL after the idle timeout: its transaction ends with
+    nothing written, and a writer waiting for the lock records while the client still
+    stalls."""
+    stalled, other = Ledger(postgres_settings), Ledger(postgres_settings)
+    try:
+        stalled.record(basics(), recorded_by="clerk")
+        stalled.db.idle_seconds = 1  # type: ignore[attr-defined]
+        done = threading.Event()
+
+        def record_meanwhile() -> None:
+            other.record([party("lms", kind="agency")], recorded_by="clerk")
+            done.set()
+
+        writer = threading.Thread(target=record_meanwhile)
+
+        def stall() -> None:
+            with stalled.db.write() as tables:
+                tables.execute("INSERT INTO {p}ledger_meta VALUES ('stalled', 'x')")
+                writer.start()
+                assert done.wait(15), "the waiting writer never got the lock"
+                tables.head()  # the client wakes up: its session is gone
+
+        with pytest.raises(Exception, match="idle-in-transaction timeout"):
+            stall()
+        writer.join()
+        assert stalled.head == other.head == len(basics()) + 1  # the pool recovered
+        with stalled.reading() as tables:
+            assert tables.one("SELECT value FROM {p}ledger_meta WHERE name = 'stalled'") is None
+    finally:
+        stalled.close()
+        other.close()

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 
 from domain.decisions import Decision
 from domain.errors import RuleViolation
 from ledger.service import Ledger
+from projections.answers import Moment, state_of
 from tests.builders import assign, basics, party
-
-
-def test_a_snapshot_is_a_copy_shared_until_the_next_write(ledger: Ledger) -> None:
-    ledger.record(basics(), recorded_by="clerk")
-    first = ledger.snapshot()
-    assert ledger.snapshot() is first
-    ledger.record([party("lms", kind="agency")], recorded_by="clerk")
-    second = ledger.snapshot()
-    assert second is not first and second.head == first.head + 1
-    assert first.head == len(basics())  # the earlier copy did not change
 
 
 def tentative(i: int) -> list[Decision]:
@@ -47,8 +38,7 @@ def test_readers_see_only_committed_decisions_while_batches_fail_and_succeed(
     def read() -> None:
         try:
             while not stop.is_set():
-                known = ledger.snapshot()
-                state = known.state(date(2030, 1, 1))
+                state = state_of(ledger, Moment(date(2030, 1, 1), datetime.now(UTC)))
                 seen_ghosts.extend(p for p in state.parties if p.startswith("never-"))
         except BaseException as error:
             problems.append(error)

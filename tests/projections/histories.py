@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from domain import decisions as d
 from domain.errors import DomainError
+from domain.knowledge import Knowledge
 from domain.vocabulary import LATEST_DATE
 from ledger.service import Ledger
 
@@ -96,6 +97,31 @@ busy_histories = st.lists(
 several by one party for one subject (what the matrix groups), and accountable parties for
 the systems whose risks are accepted (what the acceptance rules compare)."""
 
+TANGLED_KINDS = (
+    *("assign",) * 4,
+    *("relieve", "relieve", "transfer", "transfer"),
+    *("correct", "correct", "retract", "retract"),
+    *("needs-consent", "consent", "dissolve", "accept"),
+)
+
+tangled_histories = st.lists(
+    st.tuples(
+        st.sampled_from(TANGLED_KINDS),
+        st.integers(0, 3),
+        st.integers(0, 1),  # two subjects: the same roles met again and again
+        st.sampled_from((20, 21, 40, 60)),  # few dates: many ties, many reorderings
+        st.integers(0, 4),
+        st.integers(0, 10**6),
+    ),
+    min_size=10,
+    max_size=35,
+)
+"""Histories on few dates and few subjects, heavy in reliefs, transfers, corrections and
+retractions: the same role assigned and relieved on dates before and after one another,
+retractions and corrections of later-dated decisions followed by earlier-dated ones,
+corrections of corrections, retractions of corrections (what re-folds a group from a day the
+rows of which were cut by a later decision since retracted)."""
+
 
 class StepClock:
     """A ledger clock the history moves forward by hand."""
@@ -158,7 +184,7 @@ def build(step: Step, recorded: list[d.RecordedDecision], ledger: Ledger) -> d.D
     if kind in ("relieve", "transfer"):
         # mostly relieve or transfer a role someone holds (as now known), on or after its start
         held = sorted(
-            ledger.knowledge().state(LATEST_DATE).holdings.values(),
+            Knowledge.of(recorded).state(LATEST_DATE).holdings.values(),
             key=lambda h: (h.subject, h.party, h.role.value),
         )
         if held and n % 4:
@@ -237,8 +263,9 @@ def build(step: Step, recorded: list[d.RecordedDecision], ledger: Ledger) -> d.D
         return _decision(
             "decision.retracted", retracts=str(target.id), reason="wrong", effective_on=on
         )
-    knowledge = ledger.knowledge()
-    content = knowledge.current(target.id)
+    knowledge = Knowledge.of(recorded)
+    # (a correction of a correction corrects the same original: its root's content now)
+    content = knowledge.current(knowledge.root(target.id))
     if content is None:
         return None
     if kind == "consent":

@@ -8,10 +8,11 @@ from domain.decisions import Decision
 from domain.knowledge import Knowledge
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import evaluation, oracle, queries
-from projections.evaluation import Moment
-from projections.gaps import find_gaps
+from projections import oracle
+from projections.answers import Moment, gaps_of
+from projections.oracle import find_gaps
 from tests import builders as b
+from tests import reads
 from tests.projections.histories import StepClock
 
 NOW = datetime(2100, 1, 1, tzinfo=UTC)
@@ -38,12 +39,12 @@ def test_the_smb_baseline_bbn2_plus_is_in_force_from_its_effective_date(settings
             ],
             recorded_by="test",
         )
-        state = queries.governance_state(ledger, date(2022, 2, 3), NOW)
+        state = reads.state(ledger, date(2022, 2, 3), NOW)
         assert state.frameworks["bio"].level == "BBN2+"
-        assert "bio" not in queries.governance_state(ledger, date(2022, 2, 2), NOW).frameworks
+        assert "bio" not in reads.state(ledger, date(2022, 2, 2), NOW).frameworks
         # before it was recorded, nobody knew it, whatever the date asked about
         before = clock.now - timedelta(seconds=1)
-        assert "bio" not in queries.governance_state(ledger, date(2023, 1, 1), before).frameworks
+        assert "bio" not in reads.state(ledger, date(2023, 1, 1), before).frameworks
     finally:
         ledger.close()
 
@@ -76,17 +77,15 @@ def test_a_correction_recorded_later_leaves_the_earlier_known_state_unchanged(
             recorded_by="test",
         )
         day = date(2021, 9, 1)
-        then = queries.responsibilities(ledger, day, known_before)
+        then = reads.holdings(ledger, day, known_before)
         assert [(h.party, h.since) for h in then] == [("korpschef", date(2021, 7, 1))]
-        assert queries.responsibilities(ledger, day, NOW) == []
-        now = queries.responsibilities(ledger, date(2022, 6, 1), NOW)
+        assert reads.holdings(ledger, day, NOW) == []
+        now = reads.holdings(ledger, date(2022, 6, 1), NOW)
         assert [(h.party, h.since) for h in now] == [("smb", date(2022, 1, 1))]
         recorded = ledger.recorded()
         for moment in (known_before, NOW):
             for as_of in (day, date(2022, 6, 1)):
-                assert queries.governance_state(ledger, as_of, moment) == oracle.state(
-                    recorded, as_of, moment
-                )
+                assert reads.state(ledger, as_of, moment) == oracle.state(recorded, as_of, moment)
     finally:
         ledger.close()
 
@@ -107,11 +106,11 @@ def test_commitments_are_overdue_after_their_due_date_until_kept(settings: Setti
             ],
             recorded_by="test",
         )
-        [on_time] = queries.commitments(ledger, date(2022, 3, 31), NOW)
-        [late] = queries.commitments(ledger, date(2022, 4, 1), NOW)
+        [on_time] = reads.commitments(ledger, date(2022, 3, 31), NOW)
+        [late] = reads.commitments(ledger, date(2022, 4, 1), NOW)
         assert (on_time.overdue, late.overdue) == (False, True)
-        assert queries.commitments(ledger, date(2022, 4, 1), NOW, overdue=False) == []
-        assert queries.recommendations(ledger, date(2022, 4, 1), NOW, status="open") == []
+        assert reads.commitments(ledger, date(2022, 4, 1), NOW, overdue=False) == []
+        assert reads.recommendations(ledger, date(2022, 4, 1), NOW, status="open") == []
     finally:
         ledger.close()
 
@@ -180,7 +179,7 @@ def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_s
         as_of = date(2022, 6, 1)
         found = {
             gap.id: gap.since
-            for gap in evaluation.gaps(ledger, Moment(as_of, NOW))
+            for gap in gaps_of(ledger, Moment(as_of, NOW))
             if gap.rule == "acceptance_without_authority"
         }
         assert found == {
@@ -190,7 +189,7 @@ def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_s
         }
         recorded = ledger.recorded()
         knowledge = Knowledge.of(recorded)
-        assert evaluation.gaps(ledger, Moment(as_of, NOW)) == find_gaps(
+        assert gaps_of(ledger, Moment(as_of, NOW)) == find_gaps(
             oracle.state(recorded, as_of, NOW), knowledge, as_of
         )
     finally:
@@ -234,7 +233,7 @@ def test_an_accountable_role_ended_after_a_question_is_seen_by_the_next(settings
         def since() -> list[date | None]:
             return [
                 gap.since
-                for gap in evaluation.gaps(ledger, Moment(as_of, NOW))
+                for gap in gaps_of(ledger, Moment(as_of, NOW))
                 if gap.rule == "acceptance_without_authority"
             ]
 
@@ -258,7 +257,7 @@ def test_an_accountable_role_ended_after_a_question_is_seen_by_the_next(settings
         )
         assert since() == [date(2021, 7, 1)]
         recorded = ledger.recorded()
-        assert evaluation.gaps(ledger, Moment(as_of, NOW)) == find_gaps(
+        assert gaps_of(ledger, Moment(as_of, NOW)) == find_gaps(
             oracle.state(recorded, as_of, NOW), Knowledge.of(recorded), as_of
         )
     finally:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from domain.decisions import Decision
+from domain.gaps import Gap
 from domain.knowledge import Knowledge
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import evaluation
-from projections.evaluation import Moment
-from projections.gaps import Gap, find_gaps
+from projections.answers import Moment, gaps_of
+from projections.oracle import find_gaps
 from tests.builders import assign, basics, decision, known, party, remember
 
 
@@ -341,8 +341,8 @@ def test_a_decision_needing_two_consents_is_a_gap_until_the_second_is_given() ->
 
 
 def test_decisions_needing_consent_recorded_after_a_report_are_found_by_the_next() -> None:
-    """What the rule walks is kept for the knowledge and extended as decisions are added; a
-    retraction (the consent taken back) makes it walk them again."""
+    """A consent given, then a second decision needing it, then the consent retracted: both
+    wait again."""
     history = [*covered(), party("minister-mz", kind="minister")]
     knowledge = known(history)
     as_of = date(2022, 6, 1)
@@ -373,8 +373,8 @@ def test_decisions_needing_consent_recorded_after_a_report_are_found_by_the_next
 
 def test_a_gap_past_a_date_begins_the_day_after_in_the_read_model_too(settings: Settings) -> None:
     """The rules whose only condition on the date asked is a threshold (past a review-by or
-    due date) are answered by the read model from a column of first days: the day itself is
-    not yet a gap, the day after is — as in the replay (both backends)."""
+    due date) are kept by the read model as rows valid from the day after the date: the day
+    itself is not yet a gap, the day after is — as in the replay (both backends)."""
     history = [
         *risky(CRITERIA, ASSESSED, accepted(review_by="2022-05-31")),
         *recommended(OWNED, due_on="2022-06-30")[len(covered()) :],
@@ -397,7 +397,7 @@ def test_a_gap_past_a_date_begins_the_day_after_in_the_read_model_too(settings: 
             ("commitment_overdue", date(2022, 3, 31)),
         ):
             for day, expected in ((last_day, 0), (last_day + timedelta(days=1), 1)):
-                found = evaluation.gaps(ledger, Moment(day, now))
+                found = gaps_of(ledger, Moment(day, now))
                 assert sum(g.rule == rule for g in found) == expected, (rule, day)
                 knowledge = Knowledge.of(recorded)
                 assert found == find_gaps(knowledge.state(day), knowledge, day)

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from domain.vocabulary import Role
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import evaluation
-from projections.evaluation import Moment
+from projections.answers import Moment, asking, matrix_of
+from projections.diff import matrix_diff
 from projections.exports import render_matrix
 from projections.matrix import MatrixFilter
 from tests.builders import assign, basics, decision, party, subject
@@ -78,7 +78,7 @@ def governed(settings: Settings) -> Iterator[Ledger]:
 
 
 def test_the_matrix_shows_who_holds_which_role_with_sources(governed: Ledger) -> None:
-    matrix = evaluation.matrix(governed, at("2021-03-01"))
+    matrix = matrix_of(governed, at("2021-03-01"))
     assert matrix.cell("minister-jenv", "c2000").letters == "A"  # type: ignore[union-attr]
     assert matrix.cell("smb", "c2000").letters == "O"  # type: ignore[union-attr]
     cell = matrix.cell("korpschef", "c2000")
@@ -89,18 +89,16 @@ def test_the_matrix_shows_who_holds_which_role_with_sources(governed: Ledger) ->
 
 
 def test_the_matrix_can_be_filtered_by_subtree_and_discipline(governed: Ledger) -> None:
-    only_central = evaluation.matrix(
-        governed, at("2021-03-01"), MatrixFilter(subtree="c2000-centraal")
-    )
+    only_central = matrix_of(governed, at("2021-03-01"), MatrixFilter(subtree="c2000-centraal"))
     assert [s.id for s in only_central.subjects] == ["c2000-centraal"]
-    ambulance = evaluation.matrix(
+    ambulance = matrix_of(
         governed, at("2021-03-01"), MatrixFilter(disciplines=frozenset({"ambulance"}))
     )
     assert [p.id for p in ambulance.parties] == ["rav"]
 
 
 def test_the_difference_between_two_dates_names_the_deciding_decisions(governed: Ledger) -> None:
-    _, _, changes = evaluation.matrix_diff(governed, at("2021-03-01"), at("2021-08-01"))
+    _, _, changes = matrix_diff(governed, at("2021-03-01"), at("2021-08-01"))
     by_cell = {(c.party, c.subject): c for c in changes}
     relief = by_cell[("smb", "c2000")]
     assert (relief.change, relief.before, relief.after) == ("removed", "O", "")
@@ -112,7 +110,7 @@ def test_the_difference_between_two_dates_names_the_deciding_decisions(governed:
 def test_the_difference_between_two_known_at_moments_shows_the_correction(governed: Ledger) -> None:
     before = at("2021-03-01", datetime(2022, 1, 2, 12, tzinfo=UTC))
     after = at("2021-03-01", LATER)
-    _, _, changes = evaluation.matrix_diff(governed, before, after)
+    _, _, changes = matrix_diff(governed, before, after)
     [change] = changes
     assert (change.party, change.subject, change.change, change.before, change.after) == (
         "rav",
@@ -125,13 +123,13 @@ def test_the_difference_between_two_known_at_moments_shows_the_correction(govern
 
 
 def test_the_matrix_files_parse_back(governed: Ledger) -> None:
-    snap = evaluation.snapshot(governed, at("2021-03-01"))
-    matrix = evaluation.matrix_of(snap)
-    gaps = evaluation.gaps_of(snap)
+    with asking(governed, at("2021-03-01")) as question:
+        matrix, gaps = question.matrix(), question.gaps()
 
     data = orjson.loads(render_matrix(matrix, "json"))
     cell = next(c for c in data["cells"] if c["party"] == "korpschef")
-    assert cell["roles"][0]["decisions"][0]["source"] == "Kamerstuk 25124-109"
+    decision_id = cell["roles"][0]["decisions"][0]
+    assert data["sources"][decision_id]["source"] == "Kamerstuk 25124-109"
 
     rows = list(csv.reader(io.StringIO(render_matrix(matrix, "csv").decode())))
     header = rows[0]
@@ -182,12 +180,12 @@ class BalancedHTML(HTMLParser):
             self.stack.pop()
 
 
-def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None:
-    """A cell is kept with the read model's rows it is made of; a correction that leaves the
-    role as it was (only the source is put right) keeps the row, so the kept cell must still
-    read "as known then" before the correction and "as corrected" after it (also between a
-    second correction and its retraction) — for a party with one role and for a party with
-    several, in whatever order the moments are asked."""
+def test_cells_read_each_moment_as_it_was_known(settings: Settings) -> None:
+    """A correction that leaves a role as it was and only puts its source right changes the
+    cell from the correction on: the cell reads "as known then" before the correction and
+    "as corrected" after it (also between a second correction and its retraction) — for a
+    party with one role and for a party with several, in whatever order the moments are
+    asked."""
     clock = iter(datetime(2022, 1, day, tzinfo=UTC) for day in range(1, 28))
     ledger = Ledger(settings, clock=lambda: next(clock))
     try:
@@ -200,8 +198,9 @@ def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None
             ],
             recorded_by="clerk",
         )  # 1 January 2022
-        first = evaluation.matrix(ledger, at("2022-01-15"))  # (kept while nothing is corrected)
-        assert first.cells[("korpschef", "c2000")].sources[Role.RESPONSIBLE][0].source == "v1"
+        first = matrix_of(ledger, at("2022-01-15"))  # (kept while nothing is corrected)
+        korpschef = first.cell("korpschef", "c2000")
+        assert korpschef is not None and korpschef.sources[Role.RESPONSIBLE][0].source == "v1"
         fixes = [
             decision(
                 "decision.corrected",
@@ -227,10 +226,10 @@ def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None
         after = at("2022-01-15")
 
         def sources(moment: Moment) -> dict[tuple[str, str], set[str]]:
-            matrix = evaluation.matrix(ledger, moment)
+            matrix = matrix_of(ledger, moment)
             return {
-                (party, subject): {s.source for role in cell.sources.values() for s in role}
-                for (party, subject), cell in matrix.cells.items()
+                (party, subject): {s.source for role in row.cell.sources.values() for s in role}
+                for (party, subject), row in matrix.cells.items()
                 if subject == "c2000"
             }
 
@@ -248,7 +247,7 @@ def test_kept_cells_read_each_moment_as_it_was_known(settings: Settings) -> None
             (between, corrected),
         ]:
             assert sources(moment) == expected
-        assert evaluation.matrix(ledger, after).cells[("korpschef", "c2000")].letters == "RC"
+        assert matrix_of(ledger, after).cells[("korpschef", "c2000")].letters == "RC"
     finally:
         ledger.close()
 
@@ -262,9 +261,7 @@ def test_a_party_filter_leaves_out_the_cells_of_the_parties_it_leaves_out(
         [party(f"veiligheidsregio-{n}", on="2020-07-01") for n in range(1, 4)],
         recorded_by="clerk",
     )
-    boards = evaluation.matrix(
-        governed, at("2021-03-01"), MatrixFilter(party_kinds=frozenset({"board"}))
-    )
+    boards = matrix_of(governed, at("2021-03-01"), MatrixFilter(party_kinds=frozenset({"board"})))
     shown = {p.id for p in boards.parties}
     assert shown == {"smb", "veiligheidsregio-1", "veiligheidsregio-2", "veiligheidsregio-3"}
     assert {party for party, _ in boards.cells} == {"smb"}

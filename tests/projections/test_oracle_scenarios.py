@@ -291,7 +291,7 @@ def test_a_decision_that_no_longer_fits_after_a_correction_changes_nothing_and_i
     state = oracle.state(
         timed_ledger.recorded(), date(2022, 6, 1), datetime(2030, 1, 1, tzinfo=UTC)
     )
-    assert state.holds("smb", "c2000", Role.OVERSIGHT)
+    assert ("smb", "c2000", Role.OVERSIGHT) in state.holdings
     assert [(a.decision, a.rule) for a in state.anomalies] == [(relief.id, "role_not_held")]
 
 

@@ -1,4 +1,5 @@
-"""The read model keeps in step: read-your-writes, other processes' writes, restarts, rebuilds."""
+"""The read model is written in the recording transaction: read-your-writes, other processes'
+writes at once, restarts that load nothing, rebuilds that equal what recording wrote."""
 
 from __future__ import annotations
 
@@ -6,22 +7,24 @@ import os
 import random
 import subprocess
 import sys
-import time
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from domain.errors import DomainError
-from domain.timeline import ROW_KINDS
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import bitemporal, oracle, queries
-from projections.bitemporal import Follower, GovernanceView
+from ledger.tables import MODEL
+from projections import oracle
 from tests import builders as b
+from tests import reads
 from tests.projections.histories import StepClock, build, prelude
+from tests.projections.test_bitemporal_agrees_with_oracle import assert_answers_agree
 
 ROOT = Path(__file__).resolve().parents[2]
 LATER = datetime(2100, 1, 1, tzinfo=UTC)
@@ -74,218 +77,210 @@ def _history(ledger: Ledger, clock: StepClock, seed: int, length: int = 60) -> N
 
 def test_a_query_right_after_a_record_reflects_it(ledger: Ledger) -> None:
     ledger.record(b.basics(), recorded_by="test")
-    assert queries.responsibilities(ledger, date(2023, 1, 1), LATER) == []
+    assert reads.holdings(ledger, date(2023, 1, 1), LATER) == []
     ledger.record([b.assign("smb", "c2000", "accountable", "2022-02-03")], recorded_by="test")
-    held = queries.responsibilities(ledger, date(2023, 1, 1), LATER)
+    held = reads.holdings(ledger, date(2023, 1, 1), LATER)
     assert [(h.party, h.subject, h.role.value) for h in held] == [("smb", "c2000", "accountable")]
 
 
-def test_another_process_writes_appear_without_restart(settings: Settings) -> None:
+def _env(settings: Settings) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEDGER_DATA_DIR": str(settings.data_dir)}
+    env.pop("LEDGER_DATABASE_URL", None)
+    if settings.database_url is not None:
+        env["LEDGER_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def test_another_process_writes_appear_at_once(settings: Settings) -> None:
     first = Ledger(settings)
     try:
         first.record(b.basics(), recorded_by="test")
-        assert queries.subjects(first, date(2023, 1, 1), LATER)[0].id == "c2000"
+        assert reads.subjects(first, date(2023, 1, 1), LATER)[0].id == "c2000"
         # another process records a responsibility...
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "LEDGER_DATA_DIR": str(settings.data_dir)}
-        env.pop("LEDGER_DATABASE_URL", None)
-        if settings.database_url is not None:
-            env["LEDGER_DATABASE_URL"] = settings.database_url
         script = (
             "from ledger.service import Ledger; from ledger.settings import Settings;"
             "from tests import builders as b;"
             "Ledger(Settings.from_env()).record("
             "[b.assign('korpschef', 'c2000', 'responsible', '2022-02-03')], recorded_by='other')"
         )
-        subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-c", script], env=_env(settings), check=True, cwd=ROOT)
         # ...and the first process's next query sees it
-        held = queries.responsibilities(first, date(2023, 1, 1), LATER, subject="c2000")
+        held = reads.holdings(first, date(2023, 1, 1), LATER, subject="c2000")
         assert [(h.party, h.role.value) for h in held] == [("korpschef", "responsible")]
     finally:
-        queries.view_for(first).close()
         first.close()
 
 
-def test_rebuild_equals_incremental_and_restart_resumes(settings: Settings) -> None:
+def test_a_rebuild_writes_the_rows_recording_wrote(settings: Settings) -> None:
+    """Recording writes rows decision by decision, a rebuild from the events writes them all
+    again: the same rows, with the same valid and recorded intervals."""
     clock = StepClock()
     ledger = Ledger(settings, clock=clock)
-    view = GovernanceView(settings, batch=7)  # small batches: many transactions
-    try:
-        _history(ledger, clock, seed=1, length=30)
-        view.catch_up(ledger)
-        view.close()
-        # a restart: a new view resumes from the stored position
-        _history(ledger, clock, seed=2, length=30)
-        view = GovernanceView(settings, batch=7)
-        assert view.position() < ledger.head
-        assert view.catch_up(ledger) == ledger.head
-        incremental = view.tables.all_rows()
-        assert view.rebuild(ledger) == ledger.head
-        assert view.tables.all_rows() == incremental
-        _agrees_with_the_oracle(view, ledger, samples=10)
-    finally:
-        view.close()
-        ledger.close()
-
-
-def test_rows_held_in_memory_follow_another_views_writes_and_its_rebuild(
-    settings: Settings,
-) -> None:
-    """A view answers from the rows it holds in memory (`projections.resident`): the same rows
-    the tables' own index finds, for every position and date, after another view (another
-    process) wrote rows and closed some of them (corrections, retractions, backdated
-    decisions), and after it rebuilt the tables from scratch (which reuses row ids)."""
-    clock = StepClock()
-    ledger = Ledger(settings, clock=clock)
-    asking, writing = GovernanceView(settings), GovernanceView(settings, batch=5)
-
-    def agrees_with_the_tables() -> None:
-        with asking.tables.reading() as reader:
-            position, _ = reader.tracking()
-            resident = asking._resident_at(reader)
-            for head in sorted({0, position, *range(1, position + 1, 3)}):
-                for day in range(date(2019, 12, 1).toordinal(), date(2020, 6, 1).toordinal(), 9):
-                    found = resident.ids[resident.in_force(day, head)].tolist()
-                    assert found == sorted(reader.find_ids(ROW_KINDS, day, head, None))
-        _agrees_with_the_oracle(asking, ledger, samples=8)
-
-    try:
-        _history(ledger, clock, seed=3, length=40)
-        asking.catch_up(ledger)
-        agrees_with_the_tables()
-        closed_before = _closed_rows(asking)
-        _history(ledger, clock, seed=4, length=40)
-        writing.catch_up(ledger)  # the other writes; the asking view only reads
-        assert _closed_rows(asking) > closed_before  # (rows it held open were closed)
-        agrees_with_the_tables()
-        writing.rebuild(ledger)
-        agrees_with_the_tables()
-    finally:
-        asking.close()
-        writing.close()
-        ledger.close()
-
-
-def test_answers_stay_right_when_the_decoded_rows_outgrow_their_limit(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The rows held decoded are all forgotten when there would be more than the limit; the
-    rows asked for are then decoded again."""
-    monkeypatch.setattr(bitemporal, "DECODED_LIMIT", 12)
-    clock = StepClock()
-    ledger = Ledger(settings, clock=clock)
-    view = GovernanceView(settings)
-    try:
-        _history(ledger, clock, seed=5, length=40)
-        view.catch_up(ledger)
-        _agrees_with_the_oracle(
-            view, ledger, samples=6, dates=(date(2020, 1, 10), date(2020, 3, 1), date(2020, 5, 1))
-        )
-        resident = view._resident  # (some rows were forgotten on the way)
-        assert resident is not None and 0 < resident.count < len(resident.ids)
-    finally:
-        view.close()
-        ledger.close()
-
-
-def _agrees_with_the_oracle(
-    view: GovernanceView,
-    ledger: Ledger,
-    samples: int,
-    dates: tuple[date, ...] = (date(2020, 1, 10), date(2020, 2, 20), date(2020, 5, 1)),
-) -> None:
-    """The view's state equals the oracle's on `dates`, as known after about `samples`
-    decisions spread over the ledger."""
-    recorded = ledger.recorded()
-    for item in recorded[:: max(1, len(recorded) // samples)]:
-        for as_of in dates:
-            assert view.state(as_of, item.recorded_at) == oracle.state(
-                recorded, as_of, item.recorded_at
-            )
-
-
-def _closed_rows(view: GovernanceView) -> int:
-    return sum(1 for row in view.tables.all_rows() if row[-1] is not None)
-
-
-def test_rows_of_an_older_model_are_dropped_and_made_again(settings: Settings) -> None:
-    """A read model written by an older version of what rows hold (here: without the
-    anchoring runs) is not trusted: opening it starts again from the first decision."""
-    clock = StepClock()
-    ledger = Ledger(settings, clock=clock)
-    view = GovernanceView(settings)
     try:
         _history(ledger, clock, seed=1, length=60)
-        view.catch_up(ledger)
-        expected = view.tables.all_rows()
-        assert any(row[1] == "run" for row in expected), sorted({row[1] for row in expected})
-        # make it look like model 1: its tracking key, and no runs
-        conn = view.tables.conn  # type: ignore[attr-defined]
-        if settings.database_url is None:
-            conn.execute("UPDATE tracking SET view = 'governance'")
-            conn.execute("DELETE FROM rows WHERE kind = 'run'")
-        else:
-            conn.execute("UPDATE governance_view_tracking SET view = 'governance'")
-            conn.execute("DELETE FROM governance_view_rows WHERE kind = 'run'")
-        view.close()
-        view = GovernanceView(settings)
-        assert view.position() == 0
-        assert view.tables.count_rows() == 0
-        assert view.catch_up(ledger) == ledger.head
-        assert view.tables.all_rows() == expected
+        recorded = reads.every_row(ledger)
+        assert ledger.rebuild() == ledger.head
+        assert reads.every_row(ledger) == recorded
+        for day in (date(2019, 12, 1), date(2020, 2, 1), date(2020, 4, 1)):
+            assert_answers_agree(ledger, day, LATER)
     finally:
-        view.close()
         ledger.close()
 
 
-def test_two_views_catching_up_together_apply_each_decision_once(settings: Settings) -> None:
+@pytest.mark.postgres
+def test_a_rebuild_on_postgresql_lays_the_rows_out_by_the_spatial_index(
+    postgres_settings: Settings,
+) -> None:
+    """A rebuild leaves dead tuples behind each row closed in its one transaction; it ends by
+    rewriting the rows in the spatial index's order, so the rows in force at a moment lie
+    together."""
+    settings = postgres_settings
     clock = StepClock()
     ledger = Ledger(settings, clock=clock)
-    one, two = GovernanceView(settings, batch=5), GovernanceView(settings, batch=5)
     try:
-        _history(ledger, clock, seed=3, length=20)
-        one.catch_up(ledger)
         _history(ledger, clock, seed=4, length=20)
-        two.catch_up(ledger)  # moves past one's position: one must notice and reload
-        _history(ledger, clock, seed=5, length=20)
-        one.catch_up(ledger)
-        together = one.tables.all_rows()
-        one.rebuild(ledger)
-        assert one.tables.all_rows() == together
-        recorded = ledger.recorded()
-        assert two.state(date(2020, 3, 1), LATER) == oracle.state(recorded, date(2020, 3, 1), LATER)
+        ledger.rebuild()
+        with ledger.reading() as tables:
+            found = tables.one(
+                "SELECT i.indisclustered FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relname = 'ledger_rows_area' AND n.nspname = ?",
+                (settings.postgres_schema,),
+            )
+        assert found is not None and found[0] is True
     finally:
-        one.close()
-        two.close()
         ledger.close()
 
 
-def test_the_follower_catches_up_in_the_background(settings: Settings) -> None:
-    ledger = Ledger(settings)
-    writer = Ledger(settings)
-    view = GovernanceView(settings)
-    follower = Follower(view, ledger, interval=0.05)
+def test_a_restart_reads_nothing_back_into_memory(settings: Settings) -> None:
+    """A ledger opened again answers at once from its tables: nothing is replayed."""
+    clock = StepClock()
+    ledger = Ledger(settings, clock=clock)
+    _history(ledger, clock, seed=2, length=40)
+    expected = reads.every_row(ledger)
+    ledger.close()
+    reopened = Ledger(settings, clock=clock)
     try:
-        follower.start()
-        writer.record(b.basics(), recorded_by="test")
-        deadline = time.monotonic() + 10
-        while view.position() < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert view.position() == 5
-        assert follower.error is None
-        # ...and the rows held in memory follow, so a question need not load them
-        while (view._resident is None or view._resident.position < 5) and (
-            time.monotonic() < deadline
-        ):
-            time.sleep(0.05)
-        assert view._resident is not None and view._resident.position == 5
+        assert reads.every_row(reopened) == expected
+        assert_answers_agree(reopened, date(2020, 3, 1), LATER)
+        _history(reopened, clock, seed=3, length=20)  # and goes on recording
+        assert_answers_agree(reopened, date(2020, 3, 1), LATER)
     finally:
-        follower.stop()
-        view.close()
-        writer.close()
+        reopened.close()
+
+
+def test_tables_of_another_model_are_built_again_when_the_ledger_opens(settings: Settings) -> None:
+    """Tables written by another version of what the rows hold are not trusted: the ledger
+    builds them again from the events when it is opened."""
+    clock = StepClock()
+    ledger = Ledger(settings, clock=clock)
+    try:
+        _history(ledger, clock, seed=1, length=40)
+        expected = reads.rows_known_now(ledger)
+        with ledger.db.write() as tables:
+            tables.set_model(MODEL - 1)
+            tables.execute("DELETE FROM {p}ledger_rows WHERE kind = 'anchoring'")
+    finally:
+        ledger.close()
+    reopened = Ledger(settings)
+    try:
+        assert reads.rows_known_now(reopened) == expected
+    finally:
+        reopened.close()
+
+
+def test_two_processes_recording_at_once_each_check_what_the_other_wrote(
+    settings: Settings,
+) -> None:
+    """Two writers, each in its own process, record the same role for the same subject at
+    once, many times: each time exactly one of them succeeds, the other is refused because
+    the role is held by then (its check reads what the first one wrote); the rows equal a
+    rebuild."""
+    ledger = Ledger(settings)
+    try:
+        ledger.record(b.basics(), recorded_by="test")
+    finally:
+        ledger.close()
+    script = (
+        "import sys, orjson; from ledger.service import Ledger; from ledger.settings import "
+        "Settings; from tests import builders as b; from domain.errors import RuleViolation\n"
+        "ledger = Ledger(Settings.from_env()); results = []\n"
+        "for day in range(1, 21):\n"
+        "    on = f'2022-03-{day:02d}'\n"
+        "    try:\n"
+        "        who = sys.argv[1]\n"
+        "        ledger.record([b.assign('smb', 'c2000', 'informed', on)], recorded_by=who)\n"
+        "        ledger.record([b.decision('responsibility.relieved', party='smb',"
+        " subject='c2000', role='informed', effective_on=on)], recorded_by=who)\n"
+        "        results.append('recorded')\n"
+        "    except RuleViolation as refused:\n"
+        "        results.append(refused.rule)\n"
+        "print(orjson.dumps(results).decode())\n"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, name],
+            env=_env(settings),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+        )
+        for name in ("one", "two")
+    ]
+    outputs = [orjson.loads(p.communicate(timeout=300)[0]) for p in processes]
+    assert all(p.returncode == 0 for p in processes)
+    assert all(set(out) <= {"recorded", "role_already_held", "role_not_held"} for out in outputs)
+    ledger = Ledger(settings)
+    try:
+        recorded = ledger.recorded()
+        assigned = [r for r in recorded if r.kind == "responsibility.assigned"]
+        assert 20 <= len(assigned) <= 40
+        assert oracle.state(recorded, date(2030, 1, 1), LATER).anomalies == []
+        before = reads.every_row(ledger)
+        ledger.rebuild()
+        assert reads.every_row(ledger) == before
+    finally:
         ledger.close()
 
 
-def test_status_shows_the_lag_and_zero_after_catch_up(
+def test_readers_in_threads_see_each_write_whole(settings: Settings) -> None:
+    """While one thread records batches, others ask questions: each answer is of one position
+    (a batch's decisions are seen all together or not at all)."""
+    ledger = Ledger(settings)
+    ledger.record(b.basics(), recorded_by="test")
+    problems: list[BaseException] = []
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            for i in range(30):
+                ledger.record(
+                    [b.party(f"agency-{i}-{j}", kind="agency") for j in range(3)],
+                    recorded_by="test",
+                )
+        finally:
+            done.set()
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                state = reads.state(ledger, date(2030, 1, 1), LATER)
+                agencies = [p for p in state.parties if p.startswith("agency-")]
+                assert len(agencies) % 3 == 0, agencies
+        except BaseException as error:
+            problems.append(error)
+
+    threads = [threading.Thread(target=write), *(threading.Thread(target=read) for _ in range(2))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert problems == []
+    finally:
+        ledger.close()
+
+
+def test_status_shows_the_head_and_the_model(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LEDGER_DATA_DIR", str(settings.data_dir))
@@ -301,8 +296,8 @@ def test_status_shows_the_lag_and_zero_after_catch_up(
     runner = CliRunner()
     result = runner.invoke(app, ["projections", "status"])
     assert result.exit_code == 0, result.output
-    assert '"lag": 5' in result.output
+    status = orjson.loads(result.output)
+    assert status["head"] == 5 and status["model"] == MODEL and status["rows"] > 0
     result = runner.invoke(app, ["projections", "rebuild"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["projections", "status"])
-    assert '"head": 5' in result.output and '"lag": 0' in result.output
+    assert orjson.loads(runner.invoke(app, ["projections", "status"]).output) == status

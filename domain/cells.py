@@ -1,0 +1,105 @@
+"""A cell of the responsibility matrix: the roles one party holds for one subject, each since
+when, and the decisions (with their sources) behind each.
+
+`cell_of` is the one definition: the read model derives a cell whenever a party's roles for a
+subject change (`ledger.timeline`), the replay from the state it folds (`projections.oracle`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.decisions import Decision
+from domain.governance import Holding
+from domain.vocabulary import Role
+
+ROLE_ORDER = (Role.ACCOUNTABLE, Role.RESPONSIBLE, Role.CONSULTED, Role.INFORMED, Role.OVERSIGHT)
+_RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A decision behind a role, as its current content reads."""
+
+    decision: UUID
+    kind: str
+    effective_on: date
+    source: str
+    decided_by: tuple[str, ...]
+
+    @classmethod
+    def of(cls, decision_id: UUID, content: Decision) -> Source:
+        return cls(
+            decision_id,
+            content.kind,
+            content.effective_on,
+            content.source,
+            tuple(content.decided_by),
+        )
+
+    def json(self) -> dict[str, Any]:
+        """The source as the matrix lists it (by its decision's id)."""
+        return {
+            "kind": self.kind,
+            "effective_on": self.effective_on.isoformat(),
+            "source": self.source,
+            "decided_by": list(self.decided_by),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    party: str
+    subject: str
+    roles: tuple[Role, ...]
+    since: dict[Role, date]
+    sources: dict[Role, tuple[Source, ...]]
+
+    @property
+    def letters(self) -> str:
+        return "".join(role.letter for role in self.roles)
+
+    def json(self) -> dict[str, Any]:
+        """The cell as the matrix lists it: each role refers to its decisions by id."""
+        return {
+            "party": self.party,
+            "subject": self.subject,
+            "letters": self.letters,
+            "roles": [
+                {
+                    "role": role.value,
+                    "letter": role.letter,
+                    "since": self.since[role].isoformat(),
+                    "decisions": [str(s.decision) for s in self.sources[role]],
+                }
+                for role in self.roles
+            ],
+        }
+
+    def sources_json(self) -> dict[str, dict[str, Any]]:
+        """Its decisions' sources, by decision id."""
+        return {
+            str(source.decision): source.json()
+            for role in self.roles
+            for source in self.sources[role]
+        }
+
+
+def cell_of(holdings: Iterable[Holding], source: Callable[[UUID], Source | None]) -> Cell:
+    """The cell of the roles one party holds for one subject (`holdings`, at least one), each
+    traced to its decisions' sources (`source`: None for a decision that no longer applies)."""
+    ordered = sorted(holdings, key=lambda h: _RANK[h.role])
+    first = ordered[0]
+    return Cell(
+        party=first.party,
+        subject=first.subject,
+        roles=tuple(h.role for h in ordered),
+        since={h.role: h.since for h in ordered},
+        sources={
+            h.role: tuple(s for i in h.decisions if (s := source(i)) is not None) for h in ordered
+        },
+    )

@@ -1,0 +1,72 @@
+"""What the ledger knows now, read from its tables inside a transaction: for the invariants of
+a new decision (`domain.invariants.Known`) and for resolving single decisions.
+
+A decision's meaning now is resolved the way `domain.knowledge.Knowledge` defines it, from its
+*cluster*: the decision, its corrections, the retractions of either, its consents and theirs,
+loaded into a small knowledge.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain import decisions as d
+from domain.governance import GROUPS, InForce, entity_of
+from domain.knowledge import Knowledge
+from ledger.tables import Tables
+from ledger.timeline import decode
+
+
+def cluster(tables: Tables, root: UUID | str, upto: int | None = None) -> Knowledge:
+    """A knowledge of a decision and everything that corrects, retracts or consents to it (and
+    to those, and so on), enough to resolve it; of what was recorded up to position `upto`, if
+    given."""
+    payloads: dict[str, str] = {}
+    frontier = [str(root)]
+    for payload in tables.decisions(frontier):
+        payloads[str(root)] = payload
+    while frontier:
+        found = [(i, p) for i, p, _, _ in tables.naming(frontier) if i not in payloads]
+        payloads.update(found)
+        frontier = [i for i, _ in found]
+    items = [d.RecordedDecision.model_validate_json(payload) for payload in payloads.values()]
+    return Knowledge.cluster(i for i in items if upto is None or i.position <= upto)
+
+
+def in_force(tables: Tables, root: UUID) -> tuple[InForce | None, d.Decision | None]:
+    """How a decision applies now (None: retracted, or waiting for consent), and its content."""
+    knowledge = cluster(tables, root)
+    return knowledge.in_force(root), knowledge.current(root)
+
+
+class StoreKnown:
+    """`domain.invariants.Known` over the tables, as known at the transaction's head."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+    def entry(self, group: str, key: str, entity: Any, on: date) -> Any | None:
+        kind = GROUPS[group].entry
+        day = on.toordinal()
+        for row in self.tables.open_rows(
+            kind=kind, entities=[entity_of(kind, entity)], ending_after=day + 1
+        ):
+            if row.valid_from <= day:
+                return decode(kind, row.value.payload)
+        return None
+
+    def recorded_decision(self, decision_id: UUID) -> d.RecordedDecision | None:
+        found = self.tables.decisions([str(decision_id)])
+        return d.RecordedDecision.model_validate_json(found[0]) if found else None
+
+    def root(self, decision_id: UUID) -> UUID:
+        found = self.tables.decision_info(str(decision_id))
+        return UUID(found[2]) if found is not None and found[2] else decision_id
+
+    def is_retracted(self, decision_id: UUID) -> bool:
+        return self.tables.retracted(str(decision_id))
+
+    def current(self, decision_id: UUID) -> d.Decision | None:
+        return cluster(self.tables, decision_id).current(decision_id)
