@@ -33,10 +33,14 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.serve --backend sqlite --ledger var/bench-100k --build 100000
-	$(BIN)/python -m bench.append
+	$(BIN)/python -m bench.serve --backend postgres --workers 4 --build 100000 \
+	    --postgres 'postgresql://postgres@127.0.0.1:5432/test?schema=bench100k'
+	$(BIN)/python -m bench.api --requests 300
+	$(BIN)/python -m bench.api --requests 300 --postgres postgresql://postgres@127.0.0.1:5432/test
+	$(BIN)/python -m bench.imports --source var/bench-100k --sizes 10000,50000
 	$(BIN)/python -m bench.chain
-	$(BIN)/python -m bench.api
-	$(BIN)/python -m bench.evaluation --ledger var/bench-100k
+	$(BIN)/python -m bench.evaluation --ledger var/bench-100k --queries 10
+	$(BIN)/python -m bench.append
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

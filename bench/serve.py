@@ -18,8 +18,7 @@ Then, in one run:
    answers 200 (polled every 50 ms; a connection the kernel accepted waits for its answer);
 3. resident memory (VmRSS) of each worker process (the server process itself with one worker,
    else its uvicorn worker children) at the first answer, once the workers are idle (their CPU
-   time grew by less than 5% of a core over 2 s: start-up work such as the background
-   preparation of the read model done), and at the end;
+   time grew by less than 5% of a core over 2 s), and at the end;
 4. once they are idle, for each endpoint (matrix, gaps first page with limit=100, gaps whole
    (every page of up to 10,000, following `next`), state,
    responsibilities of one random subject), `--queries` first-time as_of dates (random, distinct,
@@ -38,9 +37,9 @@ memory per worker (max and median) and the machine's load average (others' work 
 machine shows there). `--out FILE` writes everything measured as JSON.
 
 The dates span ten years in which the governance grows, so p95/p50 mostly shows how much later
-dates cost more than earlier ones, not noise. The first start on a ledger whose read model was
-never built (right after `--build`, or after the read model changed) builds it first: its start
-to first answer includes that.
+dates cost more than earlier ones, not noise. A ledger whose tables were written by another
+version of the read model (`ledger.tables.MODEL`) is built again when it is opened: the start to
+first answer then includes that.
 """
 
 from __future__ import annotations
