@@ -129,13 +129,25 @@ def import_(
 def export(
     file: Annotated[str, typer.Argument(help="Target file; - for stdout")],
 ) -> None:
-    """Write every decision, as stored, to JSON Lines (the format `import --restore` reads)."""
-    ledger = _open()
+    """Write every decision, as stored, to JSON Lines (the format `import --restore` reads).
+
+    A store with positions missing is still written as it is, for forensics, with a warning
+    and exit code 1: such a file cannot be restored as it is."""
+    ledger = Ledger(Settings.from_env(), build=False)
+    missing: list[int] = []
     if file == "-":
-        count = write_export(ledger, sys.stdout.buffer)
+        count = write_export(ledger, sys.stdout.buffer, missing)
     else:
         with open(file, "wb") as out:
-            count = write_export(ledger, out)
+            count = write_export(ledger, out, missing)
+    if missing:
+        shown = ", ".join(str(p) for p in missing[:10]) + (", ..." if len(missing) > 10 else "")
+        err.print(
+            f"[red]warning[/red]: the store has no decision at {len(missing)} position(s) "
+            f"({shown}): it was changed outside the ledger; exported the {count} decision(s) "
+            "left, for forensics — this file cannot be restored as it is; run `ledger verify`"
+        )
+        raise typer.Exit(1)
     err.print(f"exported {count} decision(s)")
 
 

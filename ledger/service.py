@@ -49,6 +49,14 @@ class BrokenStore(Exception):
     """The event store is not a continuous log (a position is missing)."""
 
 
+def _gap_message(missing: int, found: int) -> str:
+    return (
+        f"the event store has no decision at position {missing} (the next is at {found}): it "
+        "was changed outside the ledger; run `ledger verify` to see where, and restore the "
+        "ledger from an export (`ledger export` still saves what is left, for forensics)"
+    )
+
+
 @dataclass(frozen=True)
 class DecisionView:
     """One decision with everything recorded about it since."""
@@ -156,12 +164,16 @@ class _Requests:
 class Ledger:
     """Record governance decisions and read them back."""
 
-    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utc_now, *, build: bool = True) -> None:
+        """Open the ledger; its tables are built from the events first if they were made by
+        another version (`build=False` skips that: for reading the raw log only, as `export`
+        does from a store that may be broken)."""
         self.settings = settings
         self._clock = clock
         self._store: GovernanceApplication = open_store(settings)
         self.db: Database = open_database(settings, self._store)
-        self._build_if_needed()
+        if build:
+            self._build_if_needed()
 
     @property
     def store(self) -> GovernanceApplication:
@@ -269,11 +281,7 @@ class Ledger:
         for event in self._events_after(0):
             item = ev.recorded(event)
             if item.position != position + 1:
-                raise BrokenStore(
-                    f"the event store has no decision at position {position + 1} (the next is "
-                    f"at {item.position}): it was changed outside the ledger; run `ledger verify` "
-                    "to see where, and restore the ledger from an export"
-                )
+                raise BrokenStore(_gap_message(position + 1, item.position))
             projector.apply(item)
             position = item.position
             requests.note(event.idempotency_key, event.request_fingerprint, position)
@@ -421,10 +429,21 @@ class Ledger:
 
     # --- moving data ----------------------------------------------------------------------
 
-    def export(self) -> Iterator[ExportRecord]:
-        """Every decision as stored, in ledger order, read from the store itself."""
+    def export(self, missing: list[int] | None = None) -> Iterator[ExportRecord]:
+        """Every decision as stored, in ledger order, read from the store itself.
+
+        A store with positions missing (changed outside the ledger) is exported as it is, for
+        forensics: the positions missing are added to `missing` if it is given; else the first
+        one stops the export with BrokenStore."""
+        expected = 1
         for event in self._events_after(0):
-            yield ExportRecord(ev.recorded(event), event.idempotency_key, event.request_fingerprint)
+            item = ev.recorded(event)
+            if item.position != expected:
+                if missing is None:
+                    raise BrokenStore(_gap_message(expected, item.position))
+                missing.extend(range(expected, item.position))
+            expected = item.position + 1
+            yield ExportRecord(item, event.idempotency_key, event.request_fingerprint)
 
     def restore(self, records: Iterable[ExportRecord]) -> int:
         """Write an export into an empty ledger, reproducing ids, positions and times exactly."""

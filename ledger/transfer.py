@@ -89,10 +89,12 @@ def read_export(
     return records
 
 
-def write_export(ledger: Ledger, out: IO[bytes]) -> int:
-    """Write every decision, in ledger order, as JSON Lines; return how many."""
+def write_export(ledger: Ledger, out: IO[bytes], missing: list[int] | None = None) -> int:
+    """Write every decision, in ledger order, as JSON Lines; return how many. With `missing`,
+    a store with positions missing is written as it is and they are added to it (see
+    `Ledger.export`)."""
     count = 0
-    for record in ledger.export():
+    for record in ledger.export(missing):
         out.write(orjson.dumps(record.to_json()) + b"\n")
         count += 1
     return count

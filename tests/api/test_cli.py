@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from api.cli import app, main
 from ledger.service import Ledger
 from ledger.settings import Settings
+from ledger.tables import MODEL
 from tests.builders import assign, basics
 from tests.tools.tampering import Attacker
 
@@ -150,3 +151,25 @@ def test_a_store_with_a_missing_position_is_named_without_a_traceback(
     assert code == 1
     assert "no decision at position 3" in error and "ledger verify" in error
     assert "Traceback" not in error
+
+
+def test_a_store_with_a_missing_position_is_still_exported_for_forensics(
+    env: Settings, tmp_path: Path
+) -> None:
+    """An operator saves what is left of a broken store: every decision still there, a warning
+    naming the missing position, and exit code 1 (such a file cannot be restored as it is) —
+    also when the tables would have to be built again first, which a gap stops."""
+    runner.invoke(app, ["import", str(letter(tmp_path))])
+    ledger = Ledger(env)
+    try:
+        with ledger.db.write() as tables:
+            tables.set_model(MODEL - 1)  # (opening it would build the tables again)
+    finally:
+        ledger.close()
+    Attacker(env).delete_event(3)
+    target = tmp_path / "left.jsonl"
+    result = runner.invoke(app, ["export", str(target)])
+    assert result.exit_code == 1
+    assert "no decision at 1 position(s) (3)" in result.stderr and "forensics" in result.stderr
+    lines = [orjson.loads(line) for line in target.read_bytes().splitlines()]
+    assert [line["position"] for line in lines] == [1, 2, 4, 5, 6]
