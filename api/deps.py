@@ -129,12 +129,22 @@ def _bad_parameter(name: str, error: ValueError) -> HttpProblem:
     )
 
 
+DATE_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "string", "format": "date"}]}
+"""What a date query parameter is in the schema (the server reads it with `parse_as_of`)."""
+MOMENT_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+}
+"""What a moment query parameter is in the schema: a date or a date and time (the server reads it
+with `parse_known_at`, which also takes a time without offset as Amsterdam's)."""
+
+
 def as_of(
     value: Annotated[
         str | None,
         Query(
             alias="as_of",
             max_length=40,
+            json_schema_extra=DATE_SCHEMA,
             description="The date the state holds on (YYYY-MM-DD; default today in Amsterdam).",
             examples=["2022-02-03"],
         ),
@@ -154,6 +164,7 @@ def known_at(
         Query(
             alias="known_at",
             max_length=40,
+            json_schema_extra=MOMENT_SCHEMA,
             description="As the ledger knew it at this moment: a date means the end of that day "
             "in Amsterdam; a time without offset is Amsterdam's (default: now).",
             examples=["2022-02-03", "2022-02-03T12:00:00+01:00"],

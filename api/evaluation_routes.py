@@ -11,14 +11,22 @@ import orjson
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import AsOfDep, KnownAtDep, LedgerDep, ReaderDep, _bad_parameter
+from api.deps import (
+    DATE_SCHEMA,
+    MOMENT_SCHEMA,
+    AsOfDep,
+    KnownAtDep,
+    LedgerDep,
+    ReaderDep,
+    _bad_parameter,
+)
 from api.problems import HttpProblem, OrjsonResponse
 from api.schemas import Problem
 from domain.gaps import RULE_ABOUT, RULE_ORDER
-from domain.vocabulary import Role
+from domain.vocabulary import SLUG_PATTERN, Discipline, PartyKind, Role, SubjectKind
 from projections.answers import GapFilter, Moment, Question
 from projections.diff import matrix_diff
-from projections.exports import FORMATS, MEDIA_TYPES, change_json, stream_matrix
+from projections.exports import FORMATS, MEDIA_TYPES, MatrixFormat, change_json, stream_matrix
 from projections.matrix import MatrixFilter
 from projections.report import build_pack, stream_pack
 from projections.timeframe import parse_as_of, parse_known_at
@@ -81,17 +89,22 @@ def _attachment(content: Iterator[bytes], fmt: str, name: str) -> Response:
 
 
 Format = Annotated[
-    str | None,
+    MatrixFormat | None,
     Query(
         description=f"One of {', '.join(FORMATS)}; else the `Accept` header decides (JSON default)."
     ),
 ]
-SubjectKinds = Annotated[list[str] | None, Query(description="Only subjects of these kinds.")]
-Subtree = Annotated[
-    str | None, Query(max_length=64, description="Only this subject and those below it.")
+SubjectKinds = Annotated[
+    list[SubjectKind] | None, Query(description="Only subjects of these kinds.")
 ]
-Disciplines = Annotated[list[str] | None, Query(description="Only parties of these disciplines.")]
-PartyKinds = Annotated[list[str] | None, Query(description="Only parties of these kinds.")]
+Subtree = Annotated[
+    str | None,
+    Query(pattern=SLUG_PATTERN, description="Only this subject and those below it."),
+]
+Disciplines = Annotated[
+    list[Discipline] | None, Query(description="Only parties of these disciplines.")
+]
+PartyKinds = Annotated[list[PartyKind] | None, Query(description="Only parties of these kinds.")]
 
 
 @router.get(
@@ -144,16 +157,37 @@ def get_matrix_diff(
     _: ReaderDep,
     ledger: LedgerDep,
     from_: Annotated[
-        str | None, Query(alias="from", max_length=40, description="First as_of date.")
+        str | None,
+        Query(
+            alias="from",
+            max_length=40,
+            description="First as_of date.",
+            json_schema_extra=DATE_SCHEMA,
+        ),
     ] = None,
     to: Annotated[
-        str | None, Query(max_length=40, description="Second as_of date (default: `from`).")
+        str | None,
+        Query(
+            max_length=40,
+            description="Second as_of date (default: `from`).",
+            json_schema_extra=DATE_SCHEMA,
+        ),
     ] = None,
     from_known_at: Annotated[
-        str | None, Query(max_length=40, description="First known_at (default now).")
+        str | None,
+        Query(
+            max_length=40,
+            description="First known_at (default now).",
+            json_schema_extra=MOMENT_SCHEMA,
+        ),
     ] = None,
     to_known_at: Annotated[
-        str | None, Query(max_length=40, description="Second known_at (default now).")
+        str | None,
+        Query(
+            max_length=40,
+            description="Second known_at (default now).",
+            json_schema_extra=MOMENT_SCHEMA,
+        ),
     ] = None,
 ) -> Response:
     """Roles added, removed and changed, each with the decisions and sources that caused it."""
@@ -195,10 +229,10 @@ def get_gaps(
     rule: Annotated[list[Rule] | None, Query(description="Only gaps of these rules.")] = None,
     about: Annotated[About | None, Query(description="Only gaps about this kind of thing.")] = None,
     subject: Annotated[
-        str | None, Query(max_length=64, description="Only gaps concerning this subject.")
+        str | None, Query(pattern=SLUG_PATTERN, description="Only gaps concerning this subject.")
     ] = None,
     party: Annotated[
-        str | None, Query(max_length=64, description="Only gaps naming this party.")
+        str | None, Query(pattern=SLUG_PATTERN, description="Only gaps naming this party.")
     ] = None,
     after: Annotated[
         str | None, Query(max_length=400, description="Cursor: `next` of the previous page.")
@@ -245,7 +279,12 @@ def get_report(
     as_of: AsOfDep,
     known_at: KnownAtDep,
     compare: Annotated[
-        str | None, Query(max_length=40, description="Also show changes since this date.")
+        str | None,
+        Query(
+            max_length=40,
+            description="Also show changes since this date.",
+            json_schema_extra=DATE_SCHEMA,
+        ),
     ] = None,
     format: Annotated[str, Query(pattern="^(xlsx|html)$")] = "xlsx",
 ) -> Response:
@@ -269,8 +308,12 @@ def get_responsibilities(
     ledger: LedgerDep,
     as_of: AsOfDep,
     known_at: KnownAtDep,
-    party: Annotated[str | None, Query(max_length=64, description="Only this party.")] = None,
-    subject: Annotated[str | None, Query(max_length=64, description="Only this subject.")] = None,
+    party: Annotated[
+        str | None, Query(pattern=SLUG_PATTERN, description="Only this party.")
+    ] = None,
+    subject: Annotated[
+        str | None, Query(pattern=SLUG_PATTERN, description="Only this subject.")
+    ] = None,
     role: Annotated[Role | None, Query(description="Only this role.")] = None,
 ) -> Response:
     """E.g. who was accountable for C2000 on 1 March 2021, as the ledger knew it then:

@@ -28,6 +28,8 @@ from pydantic import TypeAdapter
 
 from api import evaluation_routes, integrity_routes, problems
 from api.deps import (
+    DATE_SCHEMA,
+    MOMENT_SCHEMA,
     AccessDep,
     AdminDep,
     AsOfDep,
@@ -63,6 +65,7 @@ from api.throttle import Throttle
 from domain import decisions as d
 from domain.errors import FieldProblem, InvalidDecision, NotFound
 from domain.governance import GROUPS
+from domain.vocabulary import SLUG_PATTERN
 from ledger.access import AccessError, AccessStore, UnknownToken
 from ledger.service import Ledger, objects_changed_by, version_of
 from ledger.settings import Settings
@@ -266,15 +269,29 @@ def _routes(app: FastAPI) -> None:
         after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: after this position")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         kind: Annotated[list[str] | None, Query(description="Only these kinds")] = None,
-        party: Annotated[str | None, Query(max_length=64)] = None,
-        subject: Annotated[str | None, Query(max_length=64)] = None,
-        effective_from: Annotated[str | None, Query(max_length=40, description="Date")] = None,
-        effective_to: Annotated[str | None, Query(max_length=40, description="Date")] = None,
+        party: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+        subject: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+        effective_from: Annotated[
+            str | None, Query(max_length=40, description="Date", json_schema_extra=DATE_SCHEMA)
+        ] = None,
+        effective_to: Annotated[
+            str | None, Query(max_length=40, description="Date", json_schema_extra=DATE_SCHEMA)
+        ] = None,
         recorded_from: Annotated[
-            str | None, Query(max_length=40, description="Moment or date (its start)")
+            str | None,
+            Query(
+                max_length=40,
+                description="Moment or date (its start)",
+                json_schema_extra=MOMENT_SCHEMA,
+            ),
         ] = None,
         recorded_to: Annotated[
-            str | None, Query(max_length=40, description="Moment or date (its end)")
+            str | None,
+            Query(
+                max_length=40,
+                description="Moment or date (its end)",
+                json_schema_extra=MOMENT_SCHEMA,
+            ),
         ] = None,
     ) -> Response:
         """Page through decisions (filters combine with AND); follow `next_after`."""

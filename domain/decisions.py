@@ -52,10 +52,21 @@ _SOURCE = "Kamerstuk 25124-109"
 _LETTER = "2022-02-03"
 
 
+def _kind_is_required(schema: dict[str, Any]) -> None:
+    """A decision's `kind` has its class's literal as default (so the classes can be built
+    without it), but a body must name it: the schema says so, as the server enforces."""
+    kind = schema.get("properties", {}).get("kind")
+    if kind is not None:
+        kind.pop("default", None)
+        schema["required"] = ["kind", *(f for f in schema.get("required", []) if f != "kind")]
+
+
 class Decision(BaseModel):
     """The envelope every decision carries."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_enum_values=False, json_schema_extra=_kind_is_required
+    )
 
     group: ClassVar[str | None] = None
     """The kind of group of the state this kind of decision changes (None: none)."""
@@ -71,6 +82,7 @@ class Decision(BaseModel):
         min_length=1,
         max_length=60,
         description="The registered party or parties that took the decision.",
+        json_schema_extra={"uniqueItems": True},
     )
     effective_on: LedgerDate = Field(description="The date the decision takes effect.")
     source: SourceRef
@@ -79,6 +91,7 @@ class Decision(BaseModel):
         default_factory=list,
         max_length=60,
         description="Parties whose agreement the decision needs before it is in force.",
+        json_schema_extra={"uniqueItems": True},
     )
 
     @field_validator("decided_by", "requires_consent_of")

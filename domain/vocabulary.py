@@ -51,6 +51,11 @@ bidirectional marks, embeddings, overrides and isolates (Unicode's Bidi_Control)
 
 _UNNAMED = {"\x7f": "DELETE"}  # unicodedata names no control character
 
+_REFUSED = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+TEXT_PATTERN = f"^[^{_REFUSED}]*[^{_REFUSED}\\s][^{_REFUSED}]*$"
+"""New text in the schema: something besides white space, and no control character but tab and
+line feed, nor any of SPOOFING (what `_no_control_characters` and the stripping enforce)."""
+
 
 def _character(c: str) -> str:
     return f"U+{ord(c):04X} ({unicodedata.name(c, '') or _UNNAMED.get(c, 'a C1 control')})"
@@ -72,6 +77,7 @@ Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_no_control_characters),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
 ]
 SourceRef = Annotated[
     str,
@@ -80,12 +86,14 @@ SourceRef = Annotated[
     Field(
         description="The document the decision rests on.",
         examples=["Kamerstuk 25124-109"],
+        json_schema_extra={"pattern": TEXT_PATTERN},
     ),
 ]
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
     AfterValidator(_no_control_characters),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
 ]
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -101,7 +109,12 @@ def _plausible_date(value: date) -> date:
     return value
 
 
-LedgerDate = Annotated[date, AfterValidator(_plausible_date)]
+LedgerDate = Annotated[
+    date,
+    AfterValidator(_plausible_date),
+    Field(json_schema_extra={"pattern": r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-[0-9]{2}-[0-9]{2}$"}),
+]
+"""A date from EARLIEST_DATE to LATEST_DATE (the schema's pattern says which years)."""
 
 
 class Role(StrEnum):

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
-from typing import IO, Any
+from typing import IO, Any, Literal, get_args
 
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -22,7 +22,8 @@ from projections.diff import CellChange
 from projections.matrix import Matrix
 from projections.spreadsheet import BOLD, cell, chunks, csv_field, row, saved, workbook
 
-FORMATS = ("json", "csv", "xlsx", "md", "html")
+MatrixFormat = Literal["json", "csv", "xlsx", "md", "html"]
+FORMATS: tuple[str, ...] = get_args(MatrixFormat)
 MEDIA_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
