@@ -353,7 +353,7 @@ def _routes(app: FastAPI) -> None:
     )
     def get_object(
         group: ObjectGroup,
-        key: Annotated[str, PathParam(max_length=200)],
+        key: Annotated[str, PathParam(pattern=SLUG_PATTERN)],
         ledger: LedgerDep,
         _principal: ReaderDep,
     ) -> Response:

@@ -210,3 +210,21 @@ def test_a_store_held_too_long_by_another_writer_answers_503_to_retry(settings: 
     finally:
         holder.close()
         generator.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/objects/party/a%00b", {}),
+        ("/v1/responsibilities", {"party": "\x00"}),
+        ("/v1/decisions", {"subject": "\x00"}),
+        ("/v1/gaps", {"party": "a\x00"}),
+    ],
+)
+def test_an_id_with_a_nul_byte_is_422_never_500(
+    api: Api, path: str, params: dict[str, str]
+) -> None:
+    """PostgreSQL refuses NUL in text: an id is checked against the slug pattern first."""
+    response = api.get(path, **params)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM

@@ -313,3 +313,14 @@ def test_the_demo_opens_the_pages_to_loopback_only(
             assert "Demomodus" in response.text
         # the API itself stays closed without a token
         assert client.get("/v1/state").status_code == 401
+
+
+@pytest.mark.parametrize("value", ["\x00", "Minister JenV", "x" * 300])
+def test_a_filter_that_names_no_party_or_subject_shows_nothing_and_never_fails(
+    pages: Pages, value: str
+) -> None:
+    """Hand-edited links (a NUL, spaces, an overlong id): the timeline shows no decisions, not
+    an error (PostgreSQL refuses NUL in text; the id is checked first)."""
+    for name in ("party", "subject", "kind"):
+        response = pages.client.get("/timeline", params={name: value})
+        assert response.status_code in (200, 422), (name, response.status_code)
