@@ -173,3 +173,54 @@ def test_two_servers_on_one_postgresql_read_each_others_writes_at_once(
             assert b.get("/v1/health").json()["head"] == 6 + 30
             report = b.get("/v1/ledger/verify")
             assert report.status_code == 200 and report.json()["ok"] is True, report.text
+
+
+@pytest.mark.slow
+def test_clients_retrying_at_once_through_four_workers_lose_and_double_nothing(
+    settings: Settings,
+) -> None:
+    """Eight clients through `ledger serve --workers 4`, in pairs: both clients of a pair send
+    each decision at the same moment with the same Idempotency-Key (a retry racing the first
+    attempt). Every request is answered 201 with the same decision; each is recorded once; the
+    hash chain stays whole."""
+    access = AccessStore(settings)
+    token = access.issue("clerk", Role.SECRETARIAT, by="test")
+    access.close()
+    auth = {"Authorization": f"Bearer {token}"}
+    pairs, each = 4, 20
+    answers: dict[str, set[str]] = {}
+    problems: list[str] = []
+    lock = threading.Lock()
+    with serving(settings, workers=4) as server:
+
+        def send(pair: int, barrier: threading.Barrier) -> None:
+            with httpx.Client(base_url=server.url, headers=auth, timeout=120) as client:
+                for n in range(each):
+                    key = f"pair-{pair}-{n}"
+                    barrier.wait(timeout=120)
+                    response = client.post(
+                        "/v1/decisions",
+                        json=_registration(key),
+                        headers={"Idempotency-Key": key},
+                    )
+                    with lock:
+                        if response.status_code != 201:
+                            problems.append(f"{key}: {response.status_code} {response.text}")
+                        else:
+                            answers.setdefault(key, set()).add(response.json()["id"])
+
+        threads = []
+        for pair in range(pairs):
+            barrier = threading.Barrier(2)
+            threads += [threading.Thread(target=send, args=(pair, barrier)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        assert problems == []
+        assert len(answers) == pairs * each
+        assert all(len(ids) == 1 for ids in answers.values())  # both attempts: one decision
+        with httpx.Client(base_url=server.url, headers=auth, timeout=60) as client:
+            assert client.get("/v1/health").json()["head"] == pairs * each
+            report = client.get("/v1/ledger/verify")
+            assert report.status_code == 200 and report.json()["ok"] is True, report.text
