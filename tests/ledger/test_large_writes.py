@@ -8,7 +8,6 @@ restore killed with SIGKILL halfway, which leaves nothing behind.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -23,8 +22,8 @@ from ledger.service import Ledger
 from ledger.settings import Settings
 from ledger.transfer import read_export, write_export
 from tests import builders as b
+from tests.tools.processes import ROOT, ledger_env
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 COUNT = 5_000
@@ -44,14 +43,6 @@ def _promises() -> list[Decision]:
         )
         for i in range(COUNT)
     ]
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEDGER_DATA_DIR": str(settings.data_dir)}
-    env.pop("LEDGER_DATABASE_URL", None)
-    if settings.database_url is not None:
-        env["LEDGER_DATABASE_URL"] = settings.database_url
-    return env
 
 
 def _settings_beside(settings: Settings, name: str, tmp_path: Path) -> Settings:
@@ -110,7 +101,7 @@ def test_a_restore_killed_halfway_leaves_nothing_behind(settings: Settings, tmp_
                 "--restore",
                 str(export),
             ],
-            env=_env(target),
+            env=ledger_env(target),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

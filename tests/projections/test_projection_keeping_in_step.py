@@ -3,13 +3,11 @@ writes at once, restarts that load nothing, rebuilds that equal what recording w
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
@@ -25,8 +23,8 @@ from tests import builders as b
 from tests import reads
 from tests.projections.histories import StepClock, build, prelude
 from tests.projections.test_bitemporal_agrees_with_oracle import assert_answers_agree
+from tests.tools.processes import ROOT, ledger_env
 
-ROOT = Path(__file__).resolve().parents[2]
 LATER = datetime(2100, 1, 1, tzinfo=UTC)
 
 
@@ -83,14 +81,6 @@ def test_a_query_right_after_a_record_reflects_it(ledger: Ledger) -> None:
     assert [(h.party, h.subject, h.role.value) for h in held] == [("smb", "c2000", "accountable")]
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEDGER_DATA_DIR": str(settings.data_dir)}
-    env.pop("LEDGER_DATABASE_URL", None)
-    if settings.database_url is not None:
-        env["LEDGER_DATABASE_URL"] = settings.database_url
-    return env
-
-
 def test_another_process_writes_appear_at_once(settings: Settings) -> None:
     first = Ledger(settings)
     try:
@@ -103,7 +93,9 @@ def test_another_process_writes_appear_at_once(settings: Settings) -> None:
             "Ledger(Settings.from_env()).record("
             "[b.assign('korpschef', 'c2000', 'responsible', '2022-02-03')], recorded_by='other')"
         )
-        subprocess.run([sys.executable, "-c", script], env=_env(settings), check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-c", script], env=ledger_env(settings), check=True, cwd=ROOT
+        )
         # ...and the first process's next query sees it
         held = reads.holdings(first, date(2023, 1, 1), LATER, subject="c2000")
         assert [(h.party, h.role.value) for h in held] == [("korpschef", "responsible")]
@@ -220,7 +212,7 @@ def test_two_processes_recording_at_once_each_check_what_the_other_wrote(
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", script, name],
-            env=_env(settings),
+            env=ledger_env(settings),
             cwd=ROOT,
             stdout=subprocess.PIPE,
         )
