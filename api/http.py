@@ -41,6 +41,7 @@ from api.deps import (
     ReaderDep,
     RecorderDep,
     SettingsDep,
+    _bad_parameter,
 )
 from api.methods import MethodNotAllowed
 from api.pages import mount_pages
@@ -524,21 +525,11 @@ def _decode_batch(body: Any) -> list[d.Decision]:
     return decisions
 
 
-def _param_problem(name: str, message: str) -> HttpProblem:
-    return HttpProblem(
-        422,
-        "invalid-request",
-        "The request is not valid",
-        f"query parameter {name} is not valid",
-        errors=[{"field": f"query.{name}", "rule": "date_format", "message": message}],
-    )
-
-
 def _date_param(name: str, text: str) -> date:
     try:
         return parse_as_of(text)
     except ValueError as error:
-        raise _param_problem(name, str(error)) from None
+        raise _bad_parameter(name, ValueError(str(error))) from None
 
 
 def _moment_param(name: str, text: str, *, start: bool) -> datetime:
@@ -548,7 +539,7 @@ def _moment_param(name: str, text: str, *, start: bool) -> datetime:
             return datetime.combine(day, time.min, tzinfo=AMSTERDAM).astimezone(UTC)
         return parse_known_at(text)
     except (ValueError, OverflowError) as error:
-        raise _param_problem(name, str(error)) from None
+        raise _bad_parameter(name, ValueError(str(error))) from None
 
 
 def _items(ledger: Ledger, day: date, moment: datetime, kind: str, group: str) -> dict[str, Any]:

@@ -45,13 +45,14 @@ NEW_INPUT = "new_input"
 then do the checks against display spoofing run. Stored events are validated without it, so a
 ledger that stored such a character before the checks existed still loads."""
 
-SPOOFING = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPOOFING = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+SPOOFING = re.compile(f"[{_SPOOFING}]")
 """Characters that make text display as something it is not: DEL, the C1 controls, and the
 bidirectional marks, embeddings, overrides and isolates (Unicode's Bidi_Control)."""
 
 _UNNAMED = {"\x7f": "DELETE"}  # unicodedata names no control character
 
-_REFUSED = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_REFUSED = "\x00-\x08\x0b-\x1f" + _SPOOFING  # (the C0 controls but tab and line feed)
 TEXT_PATTERN = f"^[^{_REFUSED}]*[^{_REFUSED}\\s][^{_REFUSED}]*$"
 """New text in the schema: something besides white space, and no control character but tab and
 line feed, nor any of SPOOFING (what `_no_control_characters` and the stripping enforce)."""

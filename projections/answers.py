@@ -21,11 +21,9 @@ import orjson
 from pydantic import TypeAdapter
 
 from domain import decisions as d
-from domain.cells import Source
 from domain.gaps import RULE_ABOUT, RULE_ORDER, Gap
 from domain.governance import ENTRIES, Anomaly, GovernanceState, key_of
 from domain.vocabulary import Role
-from ledger.known import cluster
 from ledger.projector import micros_of
 from ledger.service import Ledger
 from ledger.tables import STATE_KINDS, Tables
@@ -374,12 +372,6 @@ def gaps_of(ledger: Ledger, moment: Moment) -> list[Gap]:
 def state_of(ledger: Ledger, moment: Moment) -> GovernanceState:
     with asking(ledger, moment) as question:
         return question.state()
-
-
-def source_as_known(tables: Tables, decision: UUID, position: int) -> Source | None:
-    """A decision's source as known at `position` (None: retracted, or a correction)."""
-    content = cluster(tables, decision, position).current(decision)
-    return None if content is None else Source.of(decision, content)
 
 
 __all__ = ["GapFilter", "GapPage", "Moment", "Question", "asking"]

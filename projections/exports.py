@@ -297,10 +297,6 @@ def _render_whole(matrix: Matrix, fmt: str) -> bytes:
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
-def gap_json(gap: Gap) -> dict[str, Any]:
-    return gap.json()
-
-
 def change_json(change: CellChange) -> dict[str, Any]:
     return {
         "party": change.party,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,15 +15,9 @@ import pytest
 
 from ledger.access import AccessStore, Role
 from ledger.settings import Settings
+from tests.tools.processes import free_port, ledger_env
 
 STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -42,12 +34,8 @@ def _ledger(*args: str) -> list[str]:
 @contextmanager
 def serving(settings: Settings, workers: int = 2) -> Iterator[Server]:
     """`ledger serve` on a free port, until the block ends."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LEDGER_DATABASE_URL": settings.database_url or "",
-        "LEDGER_DATA_DIR": str(settings.data_dir),
-    }
+    port = free_port()
+    env = ledger_env(settings)
     process = subprocess.Popen(
         _ledger("serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"),
         env=env,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from ledger.settings import Settings
@@ -18,3 +19,11 @@ def ledger_env(settings: Settings) -> dict[str, str]:
     if settings.database_url is not None:
         env["LEDGER_DATABASE_URL"] = settings.database_url
     return env
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
