@@ -20,6 +20,10 @@ APPLICATION_NAME = "governance"
 """Pinned: PostgreSQL table names derive from it (`governance_events`)."""
 
 
+DATABASE_WAIT_SECONDS = 5
+"""How long a request waits for PostgreSQL to answer again before it is told 503."""
+
+
 class SettingsError(ValueError):
     """Refuse a configuration that cannot work."""
 
@@ -104,7 +108,12 @@ class Settings:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": schema,
             "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            # How long a request waits for a connection when the database is away (a restart
+            # of a few seconds passes unnoticed) before it is answered 503, to retry.
+            "POSTGRES_CONNECT_TIMEOUT": str(DATABASE_WAIT_SECONDS),
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
+            # A pooled connection is checked before it is lent (one round trip), so after the
+            # database restarts the first request on each dead connection is not a 503.
+            "POSTGRES_PRE_PING": "y",
         }

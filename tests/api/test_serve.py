@@ -2,69 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from ledger.access import AccessStore, Role
 from ledger.settings import Settings
-from tests.tools.processes import free_port, ledger_env
-
-STARTUP_SECONDS = 60
-
-
-@dataclass
-class Server:
-    url: str
-    settings: Settings
-    process: subprocess.Popen[bytes]
-
-
-def _ledger(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from api.cli import main; main()", *args]
-
-
-@contextmanager
-def serving(settings: Settings, workers: int = 2) -> Iterator[Server]:
-    """`ledger serve` on a free port, until the block ends."""
-    port = free_port()
-    env = ledger_env(settings)
-    process = subprocess.Popen(
-        _ledger("serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(process.stderr.read().decode() if process.stderr else "")
-            try:
-                # up once it answers at all (503 would name a failing store)
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code in (200, 503):
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("ledger serve did not answer in time")
-            time.sleep(0.2)
-        yield Server(url, settings, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+from tests.tools.processes import Server, serving
 
 
 @pytest.fixture

@@ -12,21 +12,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from ledger.settings import Settings
+from tests.tools.processes import Server, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-STARTUP_SECONDS = 45
 BEFORE, AFTER = "2021-01-01", "2022-02-03"  # the matrix grows between these dates
 
 
@@ -42,64 +38,12 @@ except ImportError:  # pragma: no cover - reported per test below
     sync_playwright = None  # type: ignore[assignment]
 
 
-@dataclass
-class Served:
-    url: str
-    data_dir: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`ledger serve --demo` on a free port over a fresh embedded store."""
-    data_dir = tmp_path_factory.mktemp("ledger")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
-    env["LEDGER_DATA_DIR"] = str(data_dir)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from api.cli import main; main()",
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(process.stderr.read().decode() if process.stderr else "")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("ledger serve --demo did not answer in time")
-            time.sleep(0.2)
-        yield Served(url, data_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    settings = Settings(database_url=None, data_dir=tmp_path_factory.mktemp("ledger"))
+    with serving(settings, 1, "--demo") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +72,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, served: Served) -> Iterator[Page]:
+def page(browser: Browser, served: Server) -> Iterator[Page]:
     context = browser.new_context(
         viewport={"width": 1440, "height": 1100}, base_url=served.url, locale="nl-NL"
     )

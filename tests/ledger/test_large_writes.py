@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from ledger.service import Ledger
 from ledger.settings import Settings
 from ledger.transfer import read_export, write_export
 from tests import builders as b
-from tests.tools.processes import ROOT, ledger_env
+from tests.tools.processes import ROOT, ledger_command, ledger_env
 
 pytestmark = pytest.mark.slow
 
@@ -93,14 +92,7 @@ def test_a_restore_killed_halfway_leaves_nothing_behind(settings: Settings, tmp_
     try:
         Ledger(target).close()  # (its tables made, so the restore starts writing at once)
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from api.cli import main; main()",
-                "import",
-                "--restore",
-                str(export),
-            ],
+            ledger_command("import", "--restore", str(export)),
             env=ledger_env(target),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from ledger.settings import Settings
 
@@ -27,3 +36,70 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def ledger_command(*args: str) -> list[str]:
+    """The `ledger` command line of this checkout, with `args`."""
+    return [sys.executable, "-c", "from api.cli import main; main()", *args]
+
+
+STARTUP_SECONDS = 60
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+    process: subprocess.Popen[bytes]
+
+    def kill(self) -> None:
+        """SIGKILL to the server and its workers at once (a crash, an OOM kill, a power cut
+        of the process group): nothing gets to clean up."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+
+@contextmanager
+def serving(settings: Settings, workers: int = 2, *options: str) -> Iterator[Server]:
+    """`ledger serve` on a free port (in a process group of its own), until the block ends;
+    `options` such as `--demo` are passed on."""
+    port = free_port()
+    process = subprocess.Popen(
+        ledger_command(
+            "serve",
+            *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
+            *options,
+        ),
+        env=ledger_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(process.stderr.read().decode() if process.stderr else "")
+            try:
+                # up once it answers at all (503 would name a failing store)
+                if httpx.get(f"{url}/v1/health", timeout=2).status_code in (200, 503):
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("ledger serve did not answer in time")
+            time.sleep(0.2)
+        yield Server(url, settings, process)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
