@@ -197,12 +197,29 @@ async def _on_access_error(request: Any, error: Exception) -> Response:
 # --- routes ------------------------------------------------------------------------------------
 
 
+def _link(path: str, decision_id: str) -> dict[str, Any]:
+    """An OpenAPI link from a recorded decision to `GET path` about it."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/get", "parameters": {"decision_id": decision_id}}
+
+
+RECORDED_LINKS = {
+    "TheDecision": _link("/v1/decisions/{decision_id}", "$response.body#/id"),
+    "ItsProof": _link("/v1/decisions/{decision_id}/proof", "$response.body#/id"),
+}
+"""Where a client goes from a decision it recorded (the links a stateful client follows)."""
+
+
 def _routes(app: FastAPI) -> None:
     @app.post(
         "/v1/decisions",
         status_code=201,
         response_model=DecisionOut,
-        responses={**WRITE, 412: {**_P, "description": "If-Match is stale: the object changed."}},
+        responses={
+            201: {"description": "The decision as recorded.", "links": RECORDED_LINKS},
+            **WRITE,
+            412: {**_P, "description": "If-Match is stale: the object changed."},
+        },
         tags=["decisions"],
         summary="Record one decision",
         openapi_extra={"x-body": "decision"},
@@ -236,7 +253,16 @@ def _routes(app: FastAPI) -> None:
         "/v1/decisions/batch",
         status_code=201,
         response_model=BatchOut,
-        responses=WRITE,
+        responses={
+            201: {
+                "description": "The decisions as recorded, in the order given.",
+                "links": {
+                    name: {**link, "parameters": {"decision_id": "$response.body#/decisions/0/id"}}
+                    for name, link in RECORDED_LINKS.items()
+                },
+            },
+            **WRITE,
+        },
         tags=["decisions"],
         summary="Record many decisions atomically",
         openapi_extra={"x-body": "batch"},

@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +19,12 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.specs.openapi.checks import ensure_resource_availability, use_after_free
 
 from domain.decisions import DECISION_CLASSES, decode_decision
-from tests.api.test_http_helpers import Api, api  # noqa: F401
+from ledger.settings import Settings
+from tests.api.test_http_helpers import Api, api, basics, make_api  # noqa: F401
+from tests.conftest import _drop_schema
 
 
 @pytest.fixture
@@ -141,3 +148,111 @@ def test_what_the_schema_allows_the_server_accepts(api: Api) -> None:
         role = "secretariat" if operation.method.upper() == "DELETE" else "admin"
         _accepted(operation, {"Authorization": f"Bearer {api.tokens[role]}"}, rejected)
     assert rejected == [], "\n".join(rejected[:5])
+
+
+# --- schemathesis, stateful: from a recorded decision to the reads of it ----------------------
+
+
+class _Swappable:
+    """An ASGI app that passes each request to whichever app it holds at the moment."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.slow
+def test_recorded_decisions_can_be_followed_to_their_reads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Schemathesis's stateful phase: sequences of generated requests that follow the links the
+    schema declares from `POST /v1/decisions` (and the batch) to the decision and its proof,
+    each sequence on a fresh ledger. Every answer keeps to the schema, none is a 5xx, and what
+    was created is there to read."""
+    served = _Swappable()
+    ledgers = iter(range(10_000))
+    current: list[Api] = []
+    opened: list[Iterator[Api]] = []
+
+    def fresh() -> None:
+        """A new, empty ledger behind the app (on the backend of `settings`)."""
+        n = next(ledgers)
+        if opened:  # the last scenario's ledger closed (its connections given back)
+            for _ in opened.pop():
+                pass
+        url = settings.database_url and settings.database_url.replace("?schema=", f"?schema=s{n}_")
+        opened.append(make_api(Settings(database_url=url, data_dir=tmp_path / f"ledger-{n}")))
+        current.append(next(opened[-1]))
+        served.app = current[-1].client.app
+        secretariat = {"Authorization": f"Bearer {current[-1].tokens['secretariat']}"}
+        for decision in basics():
+            assert current[-1].client.post("/v1/decisions", json=decision, headers=secretariat)
+
+    fresh()
+    schema = schemathesis.openapi.from_asgi("/openapi.json", served).include(
+        path_regex="^/v1/decisions"
+    )
+
+    @schema.hook("map_body")  # type: ignore[untyped-decorator]
+    def decided_in_force(context: Any, body: Any) -> Any:
+        """Decisions by a party in force at their date, so that some are recorded: a generated
+        party name is almost never registered, and a refusal has no links to follow."""
+        for decision in body.get("decisions", [body]) if isinstance(body, dict) else []:
+            if isinstance(decision, dict):
+                decision.update(decided_by=["smb"], requires_consent_of=[])
+                if "effective_on" in decision:
+                    decision["effective_on"] = "2021-01-01"
+        return body
+
+    links = schema.raw_schema["paths"]["/v1/decisions"]["post"]["responses"]["201"]["links"]
+    assert set(links) == {"TheDecision", "ItsProof"}
+    followed: Counter[tuple[str, int]] = Counter()
+
+    class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+        fresh_ledger = True
+
+        def setup(self) -> None:
+            self.fresh_ledger = False  # (made at the first call: most scenarios make none)
+
+        def before_call(self, case: Any) -> None:
+            if not self.fresh_ledger:
+                fresh()
+                self.fresh_ledger = True
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Authorization": f"Bearer {current[-1].tokens['secretariat']}"}}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            super().after_call(response, case)
+            followed[(f"{case.method} {case.path}", response.status_code)] += 1
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(
+                response,
+                checks=[*CHECKS, ensure_resource_availability, use_after_free],
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    try:
+        Scenario.run(
+            settings=hypothesis.settings(
+                max_examples=6,
+                stateful_step_count=4,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+        )
+    finally:
+        for _ in opened.pop():  # (ends the client: the app shuts down, closing its ledger)
+            pass
+        if settings.database_url:
+            for n in range(next(ledgers)):
+                _drop_schema(f"s{n}_" + settings.database_url.split("?schema=")[1])
+    # the scenarios did record decisions and then read them through the links
+    assert followed[("POST /v1/decisions", 201)] > 0, followed
+    assert followed[("GET /v1/decisions/{decision_id}", 200)] > 0, followed
