@@ -99,6 +99,7 @@ class GridCell:
     party: Party
     subject: Subject
     letters: str = ""
+    marked: str = ""  # the letters, an inferred role's followed by `*`
     roles: list[dict[str, Any]] = field(default_factory=list)
     colour: str = ""
     change: str = ""
@@ -142,13 +143,14 @@ def grid(matrix: Matrix, before: Matrix | None = None, changes: Sequence[CellCha
             shown = GridCell(party, subject, gap=subject.id in matrix.gap_subjects)
             cell = matrix.cell(party.id, subject.id)
             if cell is not None:
-                shown.letters = cell.letters
+                shown.letters, shown.marked = cell.letters, cell.marked_letters
                 shown.colour = ROLE_COLOURS[cell.roles[0]]
                 shown.roles = [
                     {
                         "role": role.value,
                         "letter": role.letter,
                         "since": cell.since[role],
+                        "inferred": cell.inferred(role),
                         "sources": list(cell.sources[role]),
                     }
                     for role in cell.roles

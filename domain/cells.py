@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.decisions import Decision
 from domain.governance import Holding
-from domain.vocabulary import Role
+from domain.vocabulary import Basis, Role
 
 ROLE_ORDER = (Role.ACCOUNTABLE, Role.RESPONSIBLE, Role.CONSULTED, Role.INFORMED, Role.OVERSIGHT)
 _RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
@@ -30,6 +30,7 @@ class Source:
     effective_on: date
     source: str
     decided_by: tuple[str, ...]
+    basis: Basis = Basis.STATED
 
     @classmethod
     def of(cls, decision_id: UUID, content: Decision) -> Source:
@@ -39,7 +40,12 @@ class Source:
             content.effective_on,
             content.source,
             tuple(content.decided_by),
+            content.basis,
         )
+
+    @property
+    def inferred(self) -> bool:
+        return self.basis is Basis.INFERRED
 
     def json(self) -> dict[str, Any]:
         """The source as the matrix lists it (by its decision's id)."""
@@ -48,6 +54,7 @@ class Source:
             "effective_on": self.effective_on.isoformat(),
             "source": self.source,
             "decided_by": list(self.decided_by),
+            "basis": self.basis.value,
         }
 
 
@@ -63,6 +70,15 @@ class Cell:
     def letters(self) -> str:
         return "".join(role.letter for role in self.roles)
 
+    def inferred(self, role: Role) -> bool:
+        """Whether the role rests on a decision inferred from its source (an assumption)."""
+        return any(source.inferred for source in self.sources[role])
+
+    @property
+    def marked_letters(self) -> str:
+        """The letters, each role that rests on an inference followed by `*`."""
+        return "".join(role.letter + ("*" if self.inferred(role) else "") for role in self.roles)
+
     def json(self) -> dict[str, Any]:
         """The cell as the matrix lists it: each role refers to its decisions by id."""
         return {
@@ -74,6 +90,7 @@ class Cell:
                     "role": role.value,
                     "letter": role.letter,
                     "since": self.since[role].isoformat(),
+                    "basis": (Basis.INFERRED if self.inferred(role) else Basis.STATED).value,
                     "decisions": [str(s.decision) for s in self.sources[role]],
                 }
                 for role in self.roles

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 from domain.vocabulary import (
     NEW_INPUT,
+    Basis,
     Discipline,
     LedgerDate,
     Name,
@@ -86,6 +87,11 @@ class Decision(BaseModel):
     )
     effective_on: LedgerDate = Field(description="The date the decision takes effect.")
     source: SourceRef
+    basis: Basis = Field(
+        default=Basis.STATED,
+        description="`stated`: the source says this; `inferred`: an assumption drawn from the "
+        "source, which does not say it literally (answers built on it are marked as such).",
+    )
     rationale: Text | None = None
     requires_consent_of: list[Slug] = Field(
         default_factory=list,

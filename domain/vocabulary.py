@@ -118,6 +118,15 @@ LedgerDate = Annotated[
 """A date from EARLIEST_DATE to LATEST_DATE (the schema's pattern says which years)."""
 
 
+class Basis(StrEnum):
+    """How a decision rests on its source: the source states it (`stated`), or the one who
+    recorded it inferred it from the source, which does not say it in so many words
+    (`inferred`). An inferred decision is an assumption, and every answer built on it says so."""
+
+    STATED = "stated"
+    INFERRED = "inferred"
+
+
 class Role(StrEnum):
     """A role a party holds for a subject (RACI plus oversight)."""
 

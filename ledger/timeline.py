@@ -216,7 +216,7 @@ class Refold:
             if held:
                 cell = cell_of(held, self.source)
                 sources = dumps(cell.sources_json())[1:-1]
-                value = Value(dumps(cell.json()), sources, 0, 0, self.key, party, cell.letters)
+                value = Value(dumps(cell.json()), sources, 0, 0, self.key, party, cell.marked_letters)
             self._set(("cell", f"{self.key}/{party}"), day, value)
 
     def _coverage(self, day: date, criteria: Criteria | None) -> None:

@@ -118,6 +118,7 @@ class _StoredCauses:
                         decision.effective_on,
                         decision.source,
                         tuple(decision.decided_by),
+                        decision.basis,
                     )
                 )
         return sources

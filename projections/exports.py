@@ -46,6 +46,8 @@ ROLE_LABELS = {
     Role.INFORMED: "I — informed (geïnformeerd)",
     Role.OVERSIGHT: "O — oversight (toezicht)",
 }
+INFERRED_LABEL = "* afgeleid: de bron zegt het niet letterlijk (een aanname)"
+"""What a `*` after a role's letter means, in every export."""
 
 _templates = Environment(
     loader=PackageLoader("projections", "templates"),
@@ -145,7 +147,14 @@ def matrix_markdown(matrix: Matrix) -> str:
     for party in matrix.parties:
         cells = [matrix.letters(party.id, s.id) for s in matrix.subjects]
         lines.append(f"| {_md_escape(party.name)} | " + " | ".join(cells) + " |")
-    lines += ["", "Legenda: " + "; ".join(ROLE_LABELS.values()) + "; ⚠ lacune.", ""]
+    lines += [
+        "",
+        "Legenda: "
+        + "; ".join(ROLE_LABELS.values())
+        + "; ⚠ lacune; "
+        + _md_escape(INFERRED_LABEL),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -154,6 +163,7 @@ def matrix_html(matrix: Matrix) -> str:
         matrix=matrix,
         colours=ROLE_COLOURS,
         labels=ROLE_LABELS,
+        inferred_label=INFERRED_LABEL,
         gap_colour=GAP_COLOUR,
         Role=Role,
     )
@@ -204,13 +214,16 @@ def matrix_sheets(book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = ()) -> N
                 continue
             note = "\n".join(
                 f"{role.letter} sinds {found.since[role]}: "
-                + "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in found.sources[role])
+                + "; ".join(
+                    f"{s.source} ({s.kind}, {s.effective_on}{', afgeleid' if s.inferred else ''})"
+                    for s in found.sources[role]
+                )
                 for role in found.roles
             )
             cells.append(
                 cell(
                     sheet,
-                    found.letters,
+                    found.marked_letters,
                     border=border,
                     alignment=centred,
                     fill=PatternFill("solid", fgColor=ROLE_COLOURS[found.roles[0]]),
@@ -231,6 +244,7 @@ def matrix_sheets(book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = ()) -> N
             cell(legend, "kolom gemarkeerd: lacune (zie tabblad Lacunes)"),
         ]
     )
+    legend.append([cell(legend, "*"), cell(legend, INFERRED_LABEL[2:])])
     legend.append([])
     legend.append(row(legend, ["peildatum", matrix.as_of.isoformat()]))
     legend.append(row(legend, ["bekend op", matrix.known_at.isoformat()]))

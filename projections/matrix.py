@@ -19,7 +19,7 @@ import orjson
 
 from domain.cells import ROLE_ORDER, Cell, Source
 from domain.governance import Party, Subject
-from domain.vocabulary import Role
+from domain.vocabulary import Basis, Role
 
 __all__ = ["ROLE_ORDER", "CellRow", "Matrix", "MatrixFilter", "assemble", "column_order"]
 
@@ -95,6 +95,7 @@ def _source(decision: str, data: dict[str, Any]) -> Source:
         date.fromisoformat(data["effective_on"]),
         data["source"],
         tuple(data["decided_by"]),
+        Basis(data["basis"]),
     )
 
 

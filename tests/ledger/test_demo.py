@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.governance import GovernanceState
-from domain.vocabulary import Role
+from domain.vocabulary import Basis, Role
 from ledger.demo import DEMO_FILE, DEMO_IDEMPOTENCY_KEY, load_demo
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -73,6 +73,21 @@ def test_every_decision_rests_on_a_document_and_was_entered_by_the_demo(demo: Le
     assert "Inspectie JenV, Informatiebeveiliging van meldkamersystemen (16-12-2021)" in sources
     assert "ADR, onderzoek Beveiliging C2000, 2017 (Kamerstuk 25124-96)" in sources
     assert "Wijzigingswet meldkamers (in werking 1-7-2020)" in sources
+
+
+def test_the_demo_marks_what_the_letter_does_not_say_literally_as_inferred(
+    demo: Ledger,
+) -> None:
+    """Every decision whose rationale calls it an assumption is recorded as inferred, and so
+    are most of the roles: the letter names few of them in so many words."""
+    recorded = [item.decision for item in demo.recorded()]
+    assumed = [x for x in recorded if "aanname" in (x.rationale or "").lower()]
+    assert assumed and all(x.basis is Basis.INFERRED for x in assumed)
+    roles = [x for x in recorded if x.kind == "responsibility.assigned"]
+    inferred = [x for x in roles if x.basis is Basis.INFERRED]
+    assert len(roles) // 2 < len(inferred) < len(roles)  # stated ones remain, quoted
+    stated = [x for x in roles if x.basis is Basis.STATED]
+    assert any("'" in (x.rationale or "") for x in stated)
 
 
 def test_the_parties_of_the_letter_take_part(demo: Ledger) -> None:
