@@ -216,7 +216,8 @@ class Refold:
             if held:
                 cell = cell_of(held, self.source)
                 sources = dumps(cell.sources_json())[1:-1]
-                value = Value(dumps(cell.json()), sources, 0, 0, self.key, party, cell.marked_letters)
+                letters = cell.marked_letters
+                value = Value(dumps(cell.json()), sources, 0, 0, self.key, party, letters)
             self._set(("cell", f"{self.key}/{party}"), day, value)
 
     def _coverage(self, day: date, criteria: Criteria | None) -> None:

@@ -149,10 +149,7 @@ def matrix_markdown(matrix: Matrix) -> str:
         lines.append(f"| {_md_escape(party.name)} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Legenda: "
-        + "; ".join(ROLE_LABELS.values())
-        + "; ⚠ lacune; "
-        + _md_escape(INFERRED_LABEL),
+        "Legenda: " + "; ".join(ROLE_LABELS.values()) + "; ⚠ lacune; " + _md_escape(INFERRED_LABEL),
         "",
     ]
     return "\n".join(lines)
