@@ -209,5 +209,6 @@ def who(
             typer.echo(
                 f"      {s['kind']} van {s['effective_on']} ({', '.join(s['decided_by'])}): "
                 f"{s['source']}"
+                + (" — afgeleid, niet letterlijk in de bron" if s["basis"] == "inferred" else "")
             )
             typer.echo(f"      besluit {s['decision']}")

@@ -90,6 +90,9 @@ def test_every_answer_marks_a_role_that_rests_on_an_inference(api: Api) -> None:
     assert len(marked) == 1 and "afgeleid" in marked[0].comment.text
     assert "*" in [c.value for row in book["Legenda"].iter_rows() for c in row]
 
+    pack = api.get("/v1/report", format="html", **when).text
+    assert "<td>A*</td>" in pack and "afgeleid" in pack
+
     api.client.cookies.set(COOKIE, api.tokens["evaluator"])  # (signed in to the pages)
     page = api.client.get("/matrix", params=when)
     assert page.status_code == 200
