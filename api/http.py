@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
@@ -66,13 +66,13 @@ from api.throttle import Throttle
 from domain import decisions as d
 from domain.errors import FieldProblem, InvalidDecision, NotFound
 from domain.governance import GROUPS
-from domain.vocabulary import SLUG_PATTERN
+from domain.vocabulary import SLUG_PATTERN, TEXT_PATTERN
 from ledger.access import AccessError, AccessStore, UnknownToken
-from ledger.service import Ledger, objects_changed_by, version_of
+from ledger.service import DecisionFilter, Ledger, objects_changed_by, version_of
 from ledger.settings import Settings
 from ledger.tables import Tables
 from projections.answers import Moment, Question
-from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at
+from projections.timeframe import parse_as_of, parse_known_at, start_of_day
 
 SINGLE_LIMIT = 1024 * 1024
 BATCH_LIMIT = 16 * 1024 * 1024
@@ -320,12 +320,18 @@ def _routes(app: FastAPI) -> None:
                 json_schema_extra=MOMENT_SCHEMA,
             ),
         ] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                pattern=TEXT_PATTERN,
+                description="Only decisions with this text in their content (any case).",
+            ),
+        ] = None,
     ) -> Response:
         """Page through decisions (filters combine with AND); follow `next_after`."""
-        found, head = ledger.search(
-            after=after,
-            limit=limit,
-            kinds=kind or (),
+        match = DecisionFilter(
+            kinds=tuple(kind or ()),
             party=party or None,
             subject=subject or None,
             effective=(
@@ -338,7 +344,9 @@ def _routes(app: FastAPI) -> None:
                 else None,
                 _moment_param("recorded_to", recorded_to, start=False) if recorded_to else None,
             ),
+            text=q or None,
         )
+        found, head = ledger.search(match, after=after, limit=limit)
         more = len(found) == limit and found[-1].position < head
         return OrjsonResponse(
             {
@@ -561,8 +569,7 @@ def _date_param(name: str, text: str) -> date:
 def _moment_param(name: str, text: str, *, start: bool) -> datetime:
     try:
         if start and len(text.strip()) == 10:
-            day = date.fromisoformat(text.strip())
-            return datetime.combine(day, time.min, tzinfo=AMSTERDAM).astimezone(UTC)
+            return start_of_day(date.fromisoformat(text.strip()))
         return parse_known_at(text)
     except (ValueError, OverflowError) as error:
         raise _bad_parameter(name, ValueError(str(error))) from None

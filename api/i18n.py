@@ -25,6 +25,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.overview": ("Overzicht", "Overview"),
     "nav.matrix": ("Matrix", "Matrix"),
     "nav.timeline": ("Tijdlijn", "Timeline"),
+    "nav.log": ("Besluiten", "Decisions"),
     "nav.risks": ("Risico's", "Risks"),
     "nav.recommendations": ("Aanbevelingen", "Recommendations"),
     "nav.commitments": ("Toezeggingen", "Commitments"),
@@ -147,6 +148,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "change.after": ("Wordt", "After"),
     "change.causes": ("Oorzaak", "Cause"),
     # timeline
+    "log.title": ("Besluitenlog", "Decision log"),
+    "log.lead": (
+        "Elk vastgelegd besluit: zoek in de tekst, filter, sorteer en open een besluit voor zijn"
+        " inhoud, correcties en instemmingen.",
+        "Every recorded decision: search its text, filter, sort, and open one for its content,"
+        " corrections and consents.",
+    ),
+    "log.search": ("Zoek in de tekst", "Search the text"),
+    "log.from": ("vanaf", "from"),
+    "log.to": ("tot en met", "to"),
+    "log.sort": ("Volgorde", "Order"),
+    "log.sort.-effective": ("nieuwste datum van ingang eerst", "latest effective date first"),
+    "log.sort.effective": ("oudste datum van ingang eerst", "earliest effective date first"),
+    "log.sort.-position": ("laatst vastgelegd eerst", "last recorded first"),
+    "log.sort.position": ("eerst vastgelegd eerst", "first recorded first"),
+    "log.page": ("pagina {n} van {of}", "page {n} of {of}"),
+    "log.pages": ("Pagina's", "Pages"),
+    "log.previous": ("vorige", "previous"),
+    "log.next": ("volgende", "next"),
+    "log.bad_text": (
+        "de zoektekst bevat een stuur- of richtingsteken",
+        "the search text contains a control or direction character",
+    ),
     "timeline.title": ("Tijdlijn", "Timeline"),
     "timeline.lead": (
         "Besluiten naar de datum waarop ze ingaan. Een open cirkel is ingetrokken; de lijn is "

@@ -36,17 +36,25 @@ from api import pages_views as views
 from api.clients import client_address, is_https
 from api.problems import OrjsonResponse
 from api.throttle import Throttled, throttle_of
+from domain import decisions as d
 from domain.errors import NotFound
 from domain.governance import CommitmentState, GovernanceState
-from domain.vocabulary import SLUG_PATTERN
+from domain.vocabulary import SLUG_PATTERN, SPOOFING
 from ledger.access import AccessStore, Principal, Role
 from ledger.integrity import proof_for
-from ledger.service import Ledger
+from ledger.service import DecisionFilter, Ledger
 from projections.answers import Moment, Question
 from projections.diff import matrix_diff
 from projections.exports import MEDIA_TYPES, stream_matrix
 from projections.report import build_pack, stream_pack
-from projections.timeframe import AMSTERDAM, parse_as_of, parse_known_at, today
+from projections.timeframe import (
+    AMSTERDAM,
+    end_of_day,
+    parse_as_of,
+    parse_known_at,
+    start_of_day,
+    today,
+)
 
 OPEN_ON_LOOPBACK_ENV = "LEDGER_PAGES_OPEN_ON_LOOPBACK"
 """Set to 1 by `ledger serve --demo`: pages need no sign-in for requests from loopback."""
@@ -64,6 +72,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals["source_ref"] = views.source_ref
 
 
 class SignInRequired(Exception):
@@ -365,6 +374,105 @@ def commitments(request: Request) -> Response:
             commitments=found,
             **_common(question, state),
         )
+
+
+LOG_PAGE_SIZE = 50
+LOG_ORDERS = ("-effective", "effective", "-position", "position")
+"""How the log can be sorted (the first is the default): by effective date or by when recorded,
+newest or oldest first."""
+
+
+def _log_date(request: Request, name: str) -> date | None:
+    text = request.query_params.get(name) or ""
+    try:
+        return parse_as_of(text) if text else None
+    except ValueError as error:
+        raise BadParameter(name, str(error)) from None
+
+
+def _log_filter(request: Request, page: Page) -> DecisionFilter:
+    """The log's filters, from the query (a name that cannot be an id matches nothing)."""
+    params = request.query_params
+    kind = params.get("kind") or ""
+    kinds = tuple(k for k in d.DECISION_CLASSES if kind in (k, k.split(".")[0])) if kind else ()
+    party, subject = params.get("party") or None, params.get("subject") or None
+    recorded_from, recorded_to = (
+        _log_date(request, "recorded_from"),
+        _log_date(request, "recorded_to"),
+    )
+    known = page.known_at if page.known_at_given else None
+    until = end_of_day(recorded_to) if recorded_to else None
+    if known is not None and (until is None or known < until):
+        until = known  # as known at a moment: only what was recorded by then
+    text = (params.get("q") or "").strip()
+    if SPOOFING.search(text) or any(ord(c) < 32 for c in text):
+        raise BadParameter("q", i18n.text(page.lang, "log.bad_text"))
+    return DecisionFilter(
+        kinds=kinds or ((kind,) if kind else ()),
+        party=party if party is None or _SLUG.match(party) else "~",
+        subject=subject if subject is None or _SLUG.match(subject) else "~",
+        effective=(_log_date(request, "effective_from"), _log_date(request, "effective_to")),
+        recorded=(start_of_day(recorded_from) if recorded_from else None, until),
+        text=text[:200] or None,
+    )
+
+
+@router.get("/besluiten")
+@router.get("/decisions")
+def decision_log(request: Request) -> Response:
+    """The decision log: searched, filtered, sorted, a page at a time."""
+    page = _page(request)
+    ledger = _ledger(request)
+    match = _log_filter(request, page)
+    order = request.query_params.get("sort") or LOG_ORDERS[0]
+    if order not in LOG_ORDERS:
+        raise BadParameter("sort", ", ".join(LOG_ORDERS))
+    try:
+        number = max(1, int(request.query_params.get("page") or 1))
+    except ValueError:
+        raise BadParameter("page", "1, 2, 3, …") from None
+    total = ledger.count(match)
+    pages = max(1, -(-total // LOG_PAGE_SIZE))
+    number = min(number, pages)
+    found, _ = ledger.search(
+        match, limit=LOG_PAGE_SIZE, order=order, offset=(number - 1) * LOG_PAGE_SIZE
+    )
+    with ledger.reading() as tables:
+        question = Question(tables, page.moment)
+        state = question.state()
+        names = views.names_of(state)
+        put_right = views.put_right(tables, [item.id for item in found])
+        kinds = views.kinds_present(question)
+    return _render(
+        page,
+        "log.html",
+        nav="log",
+        items=[views.log_item(item, names, page.lang, put_right) for item in found],
+        total=total,
+        number=number,
+        pages=pages,
+        orders=LOG_ORDERS,
+        order=order,
+        kinds=kinds,
+        families=sorted({k.split(".")[0] for k in kinds}),
+        parties=sorted(state.parties.values(), key=lambda p: p.name.lower()),
+        subjects=sorted(state.subjects.values(), key=lambda s: s.name.lower()),
+        chosen={k: request.query_params.get(k) or "" for k in LOG_PARAMS},
+        names=names,
+    )
+
+
+LOG_PARAMS = (
+    "q",
+    "kind",
+    "party",
+    "subject",
+    "effective_from",
+    "effective_to",
+    "recorded_from",
+    "recorded_to",
+    "sort",
+)
 
 
 def _decision_id(text: str) -> UUID | None:

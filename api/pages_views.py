@@ -6,6 +6,7 @@ Nothing here renders HTML (but the SVG chart) or knows about requests; `api.page
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,7 @@ from domain.gaps import Gap
 from domain.governance import GovernanceState, Party, Subject
 from ledger.chain import chained
 from ledger.service import Ledger
+from ledger.tables import Tables
 from projections.answers import Question
 from projections.diff import CellChange
 from projections.exports import ROLE_COLOURS
@@ -254,6 +256,27 @@ class TimelineItem:
     corrected: bool
 
 
+def put_right(tables: Tables, ids: Iterable[UUID] | None = None) -> tuple[set[str], set[str]]:
+    """(retracted, corrected): which decisions (of `ids`, or all) a later one retracted or
+    corrected, as far as the ledger knows now."""
+    query = (
+        "SELECT kind, target, root FROM {p}ledger_decisions"
+        " WHERE kind IN ('decision.retracted', 'decision.corrected')"
+    )
+    params: list[Any] = []
+    if ids is not None:
+        wanted = [str(i) for i in ids]
+        if not wanted:
+            return set(), set()
+        marks = ",".join("?" * len(wanted))
+        query += f" AND (target IN ({marks}) OR root IN ({marks}))"
+        params = wanted * 2
+    found = tables.all(query, params)
+    retracted = {target for kind, target, _ in found if kind == "decision.retracted"}
+    corrected = {root for kind, _, root in found if kind == "decision.corrected"}
+    return retracted, corrected
+
+
 def timeline_items(
     question: Question,
     names: dict[str, str],
@@ -264,30 +287,65 @@ def timeline_items(
 ) -> list[TimelineItem]:
     """The decisions known, filtered, in order of effective date and position."""
     known = question.decisions_known()
-    put_right = question.tables.all(
-        "SELECT kind, target, root FROM {p}ledger_decisions WHERE position <= ?"
-        " AND kind IN ('decision.retracted', 'decision.corrected')",
-        (question.position,),
-    )
-    retracted = {target for kind, target, _ in put_right if kind == "decision.retracted"}
-    corrected = {root for kind, _, root in put_right if kind == "decision.corrected"}
+    retracted, corrected = put_right(question.tables)
     items = []
     for item in known:
         if only is not None and item.id not in only:
             continue
         if kind and item.kind != kind and item.kind.split(".")[0] != kind:
             continue
-        items.append(
-            TimelineItem(
-                item,
-                item.kind.split(".")[0],
-                summary(item.decision, names, lang),
-                str(item.id) in retracted,
-                str(item.id) in corrected,
-            )
-        )
+        items.append(log_item(item, names, lang, (retracted, corrected)))
     items.sort(key=lambda i: (i.recorded.decision.effective_on, i.recorded.position))
     return items
+
+
+def log_item(
+    item: d.RecordedDecision,
+    names: dict[str, str],
+    lang: str,
+    put_right: tuple[set[str], set[str]],
+) -> TimelineItem:
+    retracted, corrected = put_right
+    return TimelineItem(
+        item,
+        item.kind.split(".")[0],
+        summary(item.decision, names, lang),
+        str(item.id) in retracted,
+        str(item.id) in corrected,
+    )
+
+
+_PUBLICATIONS = (
+    # Kamerstuk 25124-109, Kamerstuk 25124/29517-108 (the first dossier names it)
+    (
+        re.compile(r"Kamerstuk(?:ken)?\s+(\d{4,6})(?:/\d{4,6})*[- ]+(?:nr\.?\s*)?(\d{1,4})\b"),
+        "kst-{}-{}",
+    ),
+    # Stb. 2020, 140 / Stcrt. 2021, 12345
+    (re.compile(r"\bStb\.?\s+(\d{4}),?\s+(?:nr\.?\s*)?(\d{1,6})\b"), "stb-{}-{}"),
+    (re.compile(r"\bStcrt\.?\s+(\d{4}),?\s+(?:nr\.?\s*)?(\d{1,6})\b"), "stcrt-{}-{}"),
+)
+OFFICIAL = "https://zoek.officielebekendmakingen.nl/{}.html"
+"""Where the official publications (Kamerstukken, Staatsblad, Staatscourant) are found."""
+
+
+def publication_url(source: str) -> str | None:
+    """The address of the official publication a source names, if it names one."""
+    for pattern, identifier in _PUBLICATIONS:
+        found = pattern.search(source)
+        if found:
+            return OFFICIAL.format(identifier.format(*found.groups()))
+    return None
+
+
+def source_ref(source: str) -> Markup:
+    """A source as shown: its text, a link to the publication it names (if any)."""
+    url = publication_url(source)
+    if url is None:
+        return Markup("{}").format(source)
+    return Markup('<a href="{}" rel="external noopener" class="publication">{}</a>').format(
+        url, source
+    )
 
 
 def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: Any) -> Markup:

@@ -166,6 +166,60 @@ class _Requests:
             tables.insert_request(client, key, request, first, last)
 
 
+ORDERS = {
+    "position": "position",
+    "-position": "position DESC",
+    "effective": "effective_on, position",
+    "-effective": "effective_on DESC, position DESC",
+}
+"""The orders decisions can be listed in: by position (when recorded) or by effective date,
+each ascending or (`-`) descending."""
+
+
+@dataclass(frozen=True)
+class DecisionFilter:
+    """Which decisions: of these kinds; naming this party and this subject; effective and
+    recorded between (both ends included); with this text in their content (any case)."""
+
+    kinds: tuple[str, ...] = ()
+    party: str | None = None
+    subject: str | None = None
+    effective: tuple[date | None, date | None] = (None, None)
+    recorded: tuple[datetime | None, datetime | None] = (None, None)
+    text: str | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The conditions (each preceded by AND) on `ledger_decisions`, and their parameters."""
+        where: list[str] = []
+        params: list[Any] = []
+        if self.kinds:
+            where.append(f"kind IN ({','.join('?' * len(self.kinds))})")
+            params.extend(self.kinds)
+        for name in ([f"party:{self.party}"] if self.party else []) + (
+            [f"subject:{self.subject}"] if self.subject else []
+        ):
+            where.append("position IN (SELECT position FROM {p}ledger_names WHERE name = ?)")
+            params.append(name)
+        bounds = [
+            ("effective_on", None if day is None else day.toordinal(), test)
+            for day, test in zip(self.effective, (">=", "<="), strict=True)
+        ] + [
+            ("recorded_us", None if moment is None else micros_of(moment), test)
+            for moment, test in zip(self.recorded, (">=", "<="), strict=True)
+        ]
+        for column, bound, test in bounds:
+            if bound is not None:
+                where.append(f"{column} {test} ?")
+                params.append(bound)
+        if self.text:
+            # the content as stored is JSON: a quote or backslash in it is escaped
+            needle = orjson.dumps(self.text.lower()).decode()[1:-1]
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("lower(payload) LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        return "".join(f" AND {w}" for w in where), params
+
+
 class Ledger:
     """Record governance decisions and read them back."""
 
@@ -373,49 +427,35 @@ class Ledger:
 
     def search(
         self,
+        match: DecisionFilter | None = None,
         *,
         after: int = 0,
         limit: int = 100,
-        kinds: Iterable[str] = (),
-        party: str | None = None,
-        subject: str | None = None,
-        effective: tuple[date | None, date | None] = (None, None),
-        recorded: tuple[datetime | None, datetime | None] = (None, None),
+        order: str = "position",
+        offset: int = 0,
     ) -> tuple[list[d.RecordedDecision], int]:
-        """Decisions in ledger order after position `after`, at most `limit`, that match every
-        filter given (kinds; naming a party; naming a subject; effective and recorded between,
-        both ends included); and the head."""
-        where: list[str] = ["position > ?"]
-        params: list[Any] = [max(after, 0)]
-        kinds = list(kinds)
-        if kinds:
-            where.append(f"kind IN ({','.join('?' * len(kinds))})")
-            params.extend(kinds)
-        for name in ([f"party:{party}"] if party else []) + (
-            [f"subject:{subject}"] if subject else []
-        ):
-            where.append("position IN (SELECT position FROM {p}ledger_names WHERE name = ?)")
-            params.append(name)
-        bounds = [
-            ("effective_on", None if day is None else day.toordinal(), test)
-            for day, test in zip(effective, (">=", "<="), strict=True)
-        ] + [
-            ("recorded_us", None if moment is None else micros_of(moment), test)
-            for moment, test in zip(recorded, (">=", "<="), strict=True)
-        ]
-        for column, bound, test in bounds:
-            if bound is not None:
-                where.append(f"{column} {test} ?")
-                params.append(bound)
+        """Decisions that `match`, after position `after`, in `order` (one of `ORDERS`),
+        `offset` of them skipped and at most `limit`; and the head."""
+        where, params = (match or DecisionFilter()).sql()
         with self.db.read() as tables:
             found = _parsed(
                 tables.all(
-                    f"SELECT payload FROM {{p}}ledger_decisions WHERE {' AND '.join(where)}"  # noqa: S608
-                    " ORDER BY position LIMIT ?",
-                    [*params, limit],
+                    f"SELECT payload FROM {{p}}ledger_decisions WHERE position > ?{where}"  # noqa: S608
+                    f" ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
+                    [max(after, 0), *params, limit, max(offset, 0)],
                 )
             )
             return found, tables.head()
+
+    def count(self, match: DecisionFilter | None = None) -> int:
+        """How many decisions `match`."""
+        where, params = (match or DecisionFilter()).sql()
+        with self.db.read() as tables:
+            found = tables.one(
+                f"SELECT count(*) FROM {{p}}ledger_decisions WHERE 1 = 1{where}",  # noqa: S608
+                params,
+            )
+            return int(found[0]) if found else 0
 
     def version(self, keys: Iterable[d.EntityKey]) -> int:
         """The last position about any of these objects (0 if none is)."""

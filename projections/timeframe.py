@@ -6,7 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from domain.vocabulary import AMSTERDAM
 
-__all__ = ["AMSTERDAM", "end_of_day", "parse_as_of", "parse_known_at", "today"]
+__all__ = ["AMSTERDAM", "end_of_day", "parse_as_of", "parse_known_at", "start_of_day", "today"]
+
+
+def start_of_day(day: date) -> datetime:
+    """The first instant of a day in Europe/Amsterdam, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=AMSTERDAM).astimezone(UTC)
 
 
 def end_of_day(day: date) -> datetime:

@@ -163,6 +163,12 @@ def test_decisions_page_by_cursor_and_filter(api: Api) -> None:
     assert [i["position"] for i in effective] == [5]
     assert api.get("/v1/decisions", recorded_to="2000-01-01").json()["items"] == []
     assert len(api.get("/v1/decisions", recorded_from="2000-01-01").json()["items"]) == 5
+    # text in the content, in any case; a quote or a wildcard is only text
+    by_text = api.get("/v1/decisions", q="KORPSCHEF").json()["items"]
+    assert [i["position"] for i in by_text] == [2, 5]
+    assert api.get("/v1/decisions", q="korpschef", kind="party.registered").json()["items"]
+    assert api.get("/v1/decisions", q='%"_').json()["items"] == []
+    assert api.get("/v1/decisions", q="a\u202eb").status_code == 422
 
 
 def test_health_needs_no_token(api: Api) -> None:
