@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from test_pages
 """The decision log page (`/besluiten`, in English `/decisions`): every decision of the demo,
 searched in its text, filtered by kind, party, subject and dates, sorted and paged; sources that
 name an official publication link to it."""
