@@ -297,6 +297,10 @@ TEXT: dict[str, tuple[str, str]] = {
     # errors
     "error.title": ("Er ging iets mis", "Something went wrong"),
     "error.bad_date": ("Ongeldige datum", "Invalid date"),
+    "error.not_found": (
+        "Er is geen pagina op {path}. Kies een pagina in het menu, of ga terug naar het overzicht.",
+        "There is no page at {path}. Choose a page from the menu, or go back to the overview.",
+    ),
     "error.back": ("Terug naar het overzicht", "Back to the overview"),
     "footer": (
         "Bron van het scenario: Kamerstuk 25 124, nr. 109. Alle besluiten zijn onveranderlijk; "

@@ -30,6 +30,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import csrf, i18n
 from api import pages_views as views
@@ -652,8 +653,38 @@ def _on_bad_parameter(request: Request, error: Exception) -> Response:
     return _render(page, "error.html", 422, message=message)
 
 
+_NOT_PAGES = ("/v1/", "/openapi", "/docs", "/redoc", "/static/")
+"""Paths that are not pages: an unknown one there is answered as the API answers (JSON)."""
+
+
+def _not_found_page(api_answer: Any) -> Any:
+    """An unknown address a browser asked for gets the site's own 404 page; the rest (the API,
+    a client asking for JSON) the API's problem answer."""
+
+    async def answer(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        path = request.url.path
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if error.status_code != 404 or path.startswith(_NOT_PAGES) or not wants_html:
+            response: Response = await api_answer(request, error)
+            return response
+        lang = i18n.language(request.query_params.get("lang"))
+        try:
+            principal, bare = viewer(request), False
+        except SignInRequired:
+            principal, bare = DEMO_PRINCIPAL, True  # (signed out: no navigation to show)
+        page = Page(request, principal, lang, today(), datetime.now().astimezone(), False)
+        message = i18n.text(lang, "error.not_found", path=path)
+        return _render(page, "error.html", 404, message=message, bare=bare)
+
+    return answer
+
+
 def mount_pages(app: FastAPI) -> None:
     """Add the evaluator pages, their assets and the sign-in to the app."""
+    app.add_exception_handler(
+        StarletteHTTPException, _not_found_page(app.exception_handlers[StarletteHTTPException])
+    )
     app.state.pages_open_on_loopback = os.environ.get(OPEN_ON_LOOPBACK_ENV, "") == "1"
     app.mount(
         "/static/pages", StaticFiles(directory=_HERE / "static" / "pages"), name="pages-static"

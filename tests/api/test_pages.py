@@ -333,3 +333,21 @@ def test_a_filter_that_names_no_party_or_subject_shows_nothing_and_never_fails(
     for name in ("party", "subject", "kind"):
         response = pages.client.get("/timeline", params={name: value})
         assert response.status_code in (200, 422), (name, response.status_code)
+
+
+def test_an_unknown_address_gets_the_sites_own_404_page(pages: Pages) -> None:
+    html_accept = {"Accept": "text/html,application/xhtml+xml"}
+    page = pages.client.get("/besluitenn", headers=html_accept)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "/besluitenn" in page.text and 'aria-current="page"' not in page.text
+    assert_well_formed(page.text)
+    english = pages.client.get("/nope", params={"lang": "en"}, headers=html_accept)
+    assert "There is no page at /nope" in english.text
+    pages.client.cookies.clear()  # signed out: still the site's page, without navigation
+    signed_out = pages.client.get("/nope", headers=html_accept)
+    assert signed_out.status_code == 404 and "main-nav" not in signed_out.text
+    # the API and clients that ask for JSON keep the problem answer
+    api = pages.client.get("/v1/nope", headers=html_accept)
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    plain = pages.client.get("/nope")
+    assert plain.status_code == 404 and plain.headers["content-type"] == "application/problem+json"
