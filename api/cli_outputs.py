@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import orjson
 import typer
@@ -13,7 +13,7 @@ from api.cli import _open, app, err
 from domain.vocabulary import Role
 from projections.answers import Moment, Question
 from projections.diff import matrix_diff
-from projections.exports import FORMATS, change_json, render_matrix
+from projections.exports import FORMATS, CsvSeparator, change_json, render_matrix
 from projections.matrix import MatrixFilter
 from projections.timeframe import parse_as_of, parse_known_at, today
 
@@ -64,8 +64,14 @@ def matrix(
         list[str] | None, typer.Option(help="Only parties of this discipline")
     ] = None,
     party_kind: Annotated[list[str] | None, typer.Option(help="Only parties of this kind")] = None,
+    sep: Annotated[
+        str, typer.Option(help="CSV separator: ',' or ';' (Excel in Dutch; with a BOM)")
+    ] = ",",
 ) -> None:
     """The responsibility matrix (parties x subjects, RACI + O) for a date."""
+    if sep not in (",", ";"):
+        err.print("[red]error[/red]: --sep must be ',' or ';'")
+        raise typer.Exit(2)
     if format not in FORMATS:
         err.print(f"[red]error[/red]: --format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
@@ -78,7 +84,7 @@ def matrix(
     with ledger.reading() as tables:
         question = Question(tables, moment)
         result, found = question.matrix(only), question.gaps() if format == "xlsx" else []
-    _write(render_matrix(result, format, found), output)
+    _write(render_matrix(result, format, found, cast(CsvSeparator, sep)), output)
 
 
 @app.command()

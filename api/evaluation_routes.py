@@ -26,7 +26,14 @@ from domain.gaps import RULE_ABOUT, RULE_ORDER
 from domain.vocabulary import SLUG_PATTERN, Discipline, PartyKind, Role, SubjectKind
 from projections.answers import GapFilter, Moment, Question
 from projections.diff import matrix_diff
-from projections.exports import FORMATS, MEDIA_TYPES, MatrixFormat, change_json, stream_matrix
+from projections.exports import (
+    FORMATS,
+    MEDIA_TYPES,
+    CsvSeparator,
+    MatrixFormat,
+    change_json,
+    stream_matrix,
+)
 from projections.matrix import MatrixFilter
 from projections.report import build_pack, stream_pack
 from projections.timeframe import parse_as_of, parse_known_at
@@ -129,6 +136,10 @@ def get_matrix(
     subtree: Subtree = None,
     discipline: Disciplines = None,
     party_kind: PartyKinds = None,
+    sep: Annotated[
+        CsvSeparator,
+        Query(description="CSV: `,` or `;` (for Excel in Dutch; the file then starts with a BOM)"),
+    ] = ",",
 ) -> Response:
     """Who holds which role for what on `as_of`, as known at `known_at`."""
     fmt = _negotiate(format, accept, FORMATS)
@@ -137,7 +148,7 @@ def get_matrix(
         question = Question(tables, Moment(as_of, known_at))
         result = question.matrix(only)
         gaps = question.gaps() if fmt == "xlsx" else []
-    content = stream_matrix(result, fmt, gaps)
+    content = stream_matrix(result, fmt, gaps, sep)
     return _attachment(content, fmt, f"verantwoordelijkheden-{as_of}")
 
 

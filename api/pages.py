@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlencode
 from uuid import UUID
 
@@ -46,7 +46,7 @@ from ledger.integrity import proof_for
 from ledger.service import DecisionFilter, Ledger
 from projections.answers import Moment, Question
 from projections.diff import matrix_diff
-from projections.exports import MEDIA_TYPES, stream_matrix
+from projections.exports import MEDIA_TYPES, CsvSeparator, stream_matrix
 from projections.report import build_pack, stream_pack
 from projections.timeframe import (
     AMSTERDAM,
@@ -551,9 +551,13 @@ def download_matrix(request: Request, fmt: str) -> Response:
     page = _page(request)
     if fmt not in ("csv", "xlsx"):
         return _render(page, "error.html", 404, message=f"matrix.{fmt}")
+    # CSV as Excel reads it in the page's language: `;` (and a BOM) in Dutch, unless `sep` says
+    sep = request.query_params.get("sep") or (";" if page.lang == "nl" else ",")
+    if sep not in (",", ";"):
+        raise BadParameter("sep", ", ;")
     with _ledger(request).reading() as tables:
         question = Question(tables, page.moment)
-        content = stream_matrix(question.matrix(), fmt, question.gaps())
+        content = stream_matrix(question.matrix(), fmt, question.gaps(), cast(CsvSeparator, sep))
     return _file(content, fmt, f"verantwoordelijkheden-{page.as_of}")
 
 

@@ -102,13 +102,20 @@ def _grid(matrix: Matrix) -> Iterator[list[str]]:
         yield [party.id, *(matrix.letters(party.id, s.id) for s in matrix.subjects)]
 
 
-def matrix_csv_lines(matrix: Matrix) -> Iterator[str]:
+CsvSeparator = Literal[",", ";"]
+"""`,` (the CSV standard) or `;` (what Excel expects in Dutch and other locales that write a
+decimal comma; such a file starts with a byte-order mark, so Excel reads it as UTF-8)."""
+
+
+def matrix_csv_lines(matrix: Matrix, sep: CsvSeparator = ",") -> Iterator[str]:
     """The matrix as CSV, a line at a time. A field that begins with `=`, `+`, `-`, `@`, a tab
     or a carriage return gets a single quote before it, so that no spreadsheet runs it as a
     formula (OWASP, "CSV injection"); a reader that wants the value back drops that one leading
     quote."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+    if sep == ";":
+        out.write("\ufeff")
     for fields in _grid(matrix):
         writer.writerow([csv_field(field) for field in fields])
         yield out.getvalue()
@@ -116,9 +123,9 @@ def matrix_csv_lines(matrix: Matrix) -> Iterator[str]:
         out.truncate()
 
 
-def matrix_csv(matrix: Matrix) -> str:
+def matrix_csv(matrix: Matrix, sep: CsvSeparator = ",") -> str:
     """The matrix as CSV (see `matrix_csv_lines`)."""
-    return "".join(matrix_csv_lines(matrix))
+    return "".join(matrix_csv_lines(matrix, sep))
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
@@ -279,18 +286,22 @@ def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> IO[bytes]:
     return saved(book)
 
 
-def render_matrix(matrix: Matrix, fmt: str, gaps: Sequence[Gap] = ()) -> bytes:
+def render_matrix(
+    matrix: Matrix, fmt: str, gaps: Sequence[Gap] = (), sep: CsvSeparator = ","
+) -> bytes:
     """The matrix in one of FORMATS, whole."""
     if fmt == "xlsx":
         with matrix_xlsx(matrix, gaps) as file:
             return file.read()
-    return b"".join(stream_matrix(matrix, fmt))
+    return b"".join(stream_matrix(matrix, fmt, gaps, sep))
 
 
-def stream_matrix(matrix: Matrix, fmt: str, gaps: Sequence[Gap] = ()) -> Iterator[bytes]:
+def stream_matrix(
+    matrix: Matrix, fmt: str, gaps: Sequence[Gap] = (), sep: CsvSeparator = ","
+) -> Iterator[bytes]:
     """The matrix in one of FORMATS, a piece at a time (CSV by line, XLSX by file chunk)."""
     if fmt == "csv":
-        return (line.encode() for line in matrix_csv_lines(matrix))
+        return (line.encode() for line in matrix_csv_lines(matrix, sep))
     if fmt == "xlsx":
         return chunks(matrix_xlsx(matrix, gaps))
     return iter([_render_whole(matrix, fmt)])
@@ -299,8 +310,6 @@ def stream_matrix(matrix: Matrix, fmt: str, gaps: Sequence[Gap] = ()) -> Iterato
 def _render_whole(matrix: Matrix, fmt: str) -> bytes:
     if fmt == "json":
         return orjson.dumps(matrix_json(matrix))
-    if fmt == "csv":
-        return matrix_csv(matrix).encode()
     if fmt == "md":
         return matrix_markdown(matrix).encode()
     if fmt == "html":

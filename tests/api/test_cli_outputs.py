@@ -32,6 +32,10 @@ def test_matrix_as_csv_for_the_day_of_the_letter(demo: Settings) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0][0] == "party" and len(rows) > 5
+    dutch = runner.invoke(app, ["matrix", "--as-of", "2022-02-03", "--format", "csv", "--sep", ";"])
+    assert dutch.exit_code == 0, dutch.output
+    assert list(csv.reader(io.StringIO(dutch.stdout.removeprefix("\ufeff")), delimiter=";")) == rows
+    assert runner.invoke(app, ["matrix", "--format", "csv", "--sep", "|"]).exit_code == 2
 
 
 def test_matrix_refuses_an_unknown_format(demo: Settings) -> None:

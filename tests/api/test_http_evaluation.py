@@ -67,6 +67,11 @@ def test_the_matrix_format_follows_the_parameter_or_the_accept_header(api: Api) 
     assert as_csv.headers["content-type"].startswith("text/csv")
     header = next(csv.reader(io.StringIO(as_csv.text)))
     assert header[0] == "party"
+    dutch = api.get("/v1/matrix", as_of="2021-06-01", format="csv", sep=";")
+    assert dutch.content.startswith(b"\xef\xbb\xbfparty;")
+    rows = list(csv.reader(io.StringIO(dutch.text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows == list(csv.reader(io.StringIO(as_csv.text)))
+    assert api.get("/v1/matrix", format="csv", sep="|").status_code == 422
     xlsx = api.client.get(
         "/v1/matrix",
         params={"as_of": "2021-06-01"},

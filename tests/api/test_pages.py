@@ -210,9 +210,15 @@ def test_a_decisions_page_shows_its_envelope_chain_hash_and_proof_link(pages: Pa
 
 
 def test_the_downloads_are_the_matrix_and_the_evaluation_pack(pages: Pages) -> None:
+    # CSV as Excel reads it in the page's language: Dutch `;` with a BOM, English `,`
     csv = pages.client.get("/downloads/matrix.csv", params={"as_of": AFTER})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.startswith("party,")
+    assert csv.content.startswith("\ufeffparty;".encode())
+    english = pages.client.get("/downloads/matrix.csv", params={"as_of": AFTER, "lang": "en"})
+    assert english.text.startswith("party,")
+    asked = pages.client.get("/downloads/matrix.csv", params={"as_of": AFTER, "sep": ","})
+    assert asked.text.startswith("party,")
+    assert pages.client.get("/downloads/matrix.csv", params={"sep": "|"}).status_code == 422
     for path in ("/downloads/matrix.xlsx", "/downloads/evaluation-pack.xlsx"):
         xlsx = pages.client.get(path, params={"as_of": AFTER})
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
