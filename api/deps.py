@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -60,11 +61,37 @@ def get_principal(
             "send `Authorization: Bearer <token>`; tokens come from `ledger tokens issue`",
             headers={"WWW-Authenticate": 'Bearer realm="ledger"'},
         )
+    return _principal_of(request, access, credentials.credentials, "Bearer")
+
+
+def subscriber(request: Request, access: AccessDep) -> Principal:
+    """The caller of a feed a calendar program subscribes to: a bearer token, or HTTP Basic
+    with the token as the password (what calendar programs can send; any user name)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    token = value.strip() if scheme.lower() == "bearer" else ""
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = (
+                base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            )
+        except (ValueError, UnicodeDecodeError):
+            user = password = ""
+        token = password or user
+    if not token:
+        raise HttpProblem(
+            401,
+            "unauthenticated",
+            "Authentication required",
+            "send the token as a bearer token, or as the password of HTTP Basic",
+            headers={"WWW-Authenticate": 'Basic realm="ledger", charset="UTF-8"'},
+        )
+    return _principal_of(request, access, token, "Basic")
+
+
+def _principal_of(request: Request, access: AccessStore, token: str, scheme: str) -> Principal:
     address = client_address(request)
     try:
-        principal = throttle_of(request.app.state).authenticate(
-            access, credentials.credentials, address, "the API"
-        )
+        principal = throttle_of(request.app.state).authenticate(access, token, address, "the API")
     except Throttled as held:
         raise HttpProblem(
             429,
@@ -81,7 +108,7 @@ def get_principal(
             "invalid-token",
             "Invalid token",
             "the token is unknown or has been revoked",
-            headers={"WWW-Authenticate": 'Bearer realm="ledger", error="invalid_token"'},
+            headers={"WWW-Authenticate": f'{scheme} realm="ledger", error="invalid_token"'},
         )
     return principal
 
@@ -113,6 +140,7 @@ def administrator(principal: Annotated[Principal, Depends(get_principal)]) -> Pr
 
 
 ReaderDep = Annotated[Principal, Depends(reader)]
+SubscriberDep = Annotated[Principal, Depends(subscriber)]
 RecorderDep = Annotated[Principal, Depends(recorder)]
 AdminDep = Annotated[Principal, Depends(administrator)]
 

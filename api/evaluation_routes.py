@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from api.deps import (
@@ -18,6 +18,7 @@ from api.deps import (
     KnownAtDep,
     LedgerDep,
     ReaderDep,
+    SubscriberDep,
     _bad_parameter,
 )
 from api.problems import HttpProblem, OrjsonResponse
@@ -25,6 +26,7 @@ from api.schemas import Problem
 from domain.gaps import RULE_ABOUT, RULE_ORDER
 from domain.vocabulary import SLUG_PATTERN, Discipline, PartyKind, Role, SubjectKind
 from projections.answers import GapFilter, Moment, Question
+from projections.calendar import calendar_ics, deadlines
 from projections.diff import matrix_diff
 from projections.exports import (
     FORMATS,
@@ -341,4 +343,43 @@ def get_responsibilities(
             "ledger_head": question.head,
             "items": items,
         }
+    )
+
+
+@router.get(
+    "/v1/calendar.ics",
+    responses={
+        **READ,
+        200: {
+            "description": "The deadlines as iCalendar (RFC 5545), one all-day event each.",
+            "content": {"text/calendar": {}},
+        },
+    },
+    tags=["governance"],
+    summary="The deadline calendar, to subscribe to",
+)
+def get_calendar(
+    _: SubscriberDep,
+    request: Request,
+    ledger: LedgerDep,
+    as_of: AsOfDep,
+    known_at: KnownAtDep,
+    party: Annotated[
+        str | None, Query(pattern=SLUG_PATTERN, description="Only this party's deadlines.")
+    ] = None,
+) -> Response:
+    """Commitments due, recommendations due, evaluations expected and residual-risk
+    acceptances to review, as the governance stands on `as_of` (today) as known at `known_at`
+    (now); settled ones stay, marked (kept, closed, reported, withdrawn). A calendar program
+    subscribes with the token as the password of HTTP Basic (any user name), e.g.
+    `https://wodc:TOKEN@host/v1/calendar.ics?party=minister-jenv`."""
+    with ledger.reading() as tables:
+        state = Question(tables, Moment(as_of, known_at)).state()
+    names = {p.id: p.name for p in state.parties.values()}
+    link = str(request.base_url).rstrip("/") + "/decisions/{}"
+    body = calendar_ics(deadlines(state, party), names, known_at, link)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="termijnen.ics"'},
     )
