@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import importlib
 import os
+import re
 import sys
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from api.cli import app
 from api.pages import OPEN_ON_LOOPBACK_ENV
+from domain.vocabulary import SLUG_PATTERN
 from ledger.access import AccessError, AccessStore, Role
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -30,9 +32,9 @@ def _operator() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _issue(access: AccessStore, name: str, role: Role) -> str:
+def _issue(access: AccessStore, name: str, role: Role, parties: list[str] | None = None) -> str:
     try:
-        return access.issue(name, role, by=_operator())
+        return access.issue(name, role, by=_operator(), parties=parties or ())
     except AccessError as error:
         err.print(f"[red]refused[/red]: {error}", markup=True, highlight=False)
         raise typer.Exit(1) from None
@@ -42,11 +44,16 @@ def _issue(access: AccessStore, name: str, role: Role) -> str:
 def issue(
     role: Annotated[Role, typer.Option(help="secretariat (records, reads), evaluator, admin")],
     name: Annotated[str, typer.Option(help="Who holds it; becomes recorded_by of decisions")],
+    party: Annotated[
+        list[str] | None,
+        typer.Option(help="Record only decisions of this party (repeatable; default: any)"),
+    ] = None,
 ) -> None:
     """Issue a token and print it, alone, on stdout (it is shown once; only its hash is kept)."""
+    _check_slugs(party or [])
     access = AccessStore(Settings.from_env())
     try:
-        token = _issue(access, name, role)
+        token = _issue(access, name, role, party)
     finally:
         access.close()
     sys.stdout.write(token + "\n")
@@ -66,6 +73,34 @@ def revoke(name: Annotated[str, typer.Argument(help="The token's name")]) -> Non
     err.print(f"revoked {name}")
 
 
+@tokens.command("scope")
+def scope(
+    name: Annotated[str, typer.Argument(help="The token's name")],
+    party: Annotated[
+        list[str] | None,
+        typer.Option(help="A party it may record for (repeatable); none: any party"),
+    ] = None,
+) -> None:
+    """Change which parties a token may record decisions for (recorded, like issuing)."""
+    _check_slugs(party or [])
+    access = AccessStore(Settings.from_env())
+    try:
+        access.scope(name, party or [], by=_operator())
+    except AccessError as error:
+        err.print(f"[red]refused[/red]: {error}")
+        raise typer.Exit(1) from None
+    finally:
+        access.close()
+    err.print(f"{name} records for {', '.join(sorted(set(party))) if party else 'any party'}")
+
+
+def _check_slugs(parties: list[str]) -> None:
+    for party in parties:
+        if not re.fullmatch(SLUG_PATTERN, party):
+            err.print(f"[red]error[/red]: --party {party!r} is not a party id (e.g. smb)")
+            raise typer.Exit(2)
+
+
 @tokens.command("list")
 def list_() -> None:
     """List every token ever issued: name, role, when and by whom issued and revoked."""
@@ -74,11 +109,12 @@ def list_() -> None:
         records = access.tokens()
     finally:
         access.close()
-    table = Table("name", "role", "issued", "by", "revoked", "by")
+    table = Table("name", "role", "parties", "issued", "by", "revoked", "by")
     for r in records:
         table.add_row(
             r.name,
             r.role.value,
+            ", ".join(r.parties) or "(any)",
             f"{r.issued_at:%Y-%m-%d %H:%M:%S}",
             r.issued_by,
             f"{r.revoked_at:%Y-%m-%d %H:%M:%S}" if r.revoked_at else "",

@@ -8,7 +8,7 @@ Errors are mapped to `application/problem+json` in `api.problems`, nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from functools import partial
@@ -67,7 +67,7 @@ from domain import decisions as d
 from domain.errors import FieldProblem, InvalidDecision, NotFound
 from domain.governance import GROUPS
 from domain.vocabulary import SLUG_PATTERN, TEXT_PATTERN
-from ledger.access import AccessError, AccessStore, UnknownToken
+from ledger.access import AccessError, AccessStore, Principal, UnknownToken
 from ledger.service import DecisionFilter, Ledger, objects_changed_by, version_of
 from ledger.settings import Settings
 from ledger.tables import Tables
@@ -177,6 +177,11 @@ AUTH: dict[int | str, dict[str, Any]] = {
 READ = {**AUTH, 422: {**_P, "description": "A bad query parameter (e.g. `as_of`), named."}}
 WRITE = {
     **AUTH,
+    403: {
+        **_P,
+        "description": "The token's role may not record, or a decider is not one of the "
+        "parties the token is scoped to (named, with its field).",
+    },
     409: {
         **_P,
         "description": "A governance rule is broken (which rule, which decision), "
@@ -233,6 +238,7 @@ def _routes(app: FastAPI) -> None:
     ) -> Response:
         """Record one decision (any kind, discriminated by `kind`); answer it as recorded."""
         decision = d.decode_decision(body)
+        _within_scope(principal, [decision])
         precondition = None
         if if_match is not None:
             precondition = partial(_check_if_match, decision=decision, header=if_match)
@@ -275,6 +281,7 @@ def _routes(app: FastAPI) -> None:
     ) -> Response:
         """Record decisions in the given order, all or none (a 409 names `decision_index`)."""
         decisions = _decode_batch(body)
+        _within_scope(principal, decisions)
         items = ledger.record(
             decisions,
             recorded_by=principal.name,
@@ -516,10 +523,30 @@ def _routes(app: FastAPI) -> None:
         return Response(status_code=204)
 
 
+def _within_scope(principal: Principal, decisions: Sequence[d.Decision]) -> None:
+    """403 for a decision by a party the token may not record for (naming it and where)."""
+    for index, decision in enumerate(decisions):
+        outside = principal.outside_scope(decision.decided_by)
+        if outside is not None:
+            where = f"decided_by[{decision.decided_by.index(outside)}]"
+            raise HttpProblem(
+                403,
+                "outside-scope",
+                "Not a party of this token",
+                f"the token {principal.name!r} may record decisions of "
+                f"{', '.join(principal.parties)} only; {where} names {outside!r}"
+                + (f" (decision {index} of the batch)" if len(decisions) > 1 else ""),
+                party=outside,
+                field=where,
+                decision_index=index,
+            )
+
+
 def _token(record: Any) -> dict[str, Any]:
     return {
         "name": record.name,
         "role": record.role.value,
+        "parties": list(record.parties),
         "issued_at": record.issued_at,
         "issued_by": record.issued_by,
         "revoked_at": record.revoked_at,

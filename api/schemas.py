@@ -96,6 +96,9 @@ class Health(BaseModel):
 class TokenOut(BaseModel):
     name: str
     role: str
+    parties: list[str] = Field(
+        description="The parties it may record decisions for; empty: any party."
+    )
     issued_at: datetime
     issued_by: str
     revoked_at: datetime | None = None

@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
@@ -27,6 +28,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from domain.vocabulary import Slug
 from ledger.settings import Settings
 from ledger.storage import OrjsonTranscoder, PydanticMapper, open_created
 
@@ -91,10 +93,17 @@ class AccessEvent(BaseModel):
 class TokenIssued(AccessEvent):
     role: Role
     token_sha256: str
+    parties: list[Slug] = []  # the scope: the parties it may record for (none: any)
 
 
 class TokenRevoked(AccessEvent):
     pass
+
+
+class TokenScoped(AccessEvent):
+    """The parties a token may record decisions for changed (none: any party)."""
+
+    parties: list[Slug]
 
 
 class AccessApplication(Application[UUID]):
@@ -111,10 +120,18 @@ class AccessApplication(Application[UUID]):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a request comes from."""
+    """Who a request comes from; `parties`, if any, are the only parties it may record
+    decisions for (as deciders, so also consents on their behalf)."""
 
     name: str
     role: Role
+    parties: tuple[str, ...] = ()
+
+    def outside_scope(self, deciders: Iterable[str]) -> str | None:
+        """The first of `deciders` this principal may not record for, or None."""
+        if not self.parties:
+            return None
+        return next((p for p in deciders if p not in self.parties), None)
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,7 @@ class TokenRecord:
     issued_by: str
     revoked_at: datetime | None = None
     revoked_by: str | None = None
+    parties: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -172,18 +190,23 @@ class AccessStore:
     def _take_in(self, event: AccessEvent) -> None:
         self._version = event.originator_version
         if isinstance(event, TokenIssued):
-            record = TokenRecord(event.name, event.role, event.timestamp, event.by)
+            record = TokenRecord(
+                event.name, event.role, event.timestamp, event.by, parties=tuple(event.parties)
+            )
             self._records[event.name] = record
             self._by_digest[event.token_sha256] = event.name
             self._history.append(record)
         elif isinstance(event, TokenRevoked):
             old = self._records.pop(event.name, None)
             if old is not None:
-                revoked = TokenRecord(
-                    old.name, old.role, old.issued_at, old.issued_by, event.timestamp, event.by
-                )
+                revoked = replace(old, revoked_at=event.timestamp, revoked_by=event.by)
                 self._history[self._history.index(old)] = revoked
                 self._by_digest = {k: v for k, v in self._by_digest.items() if v != event.name}
+        elif isinstance(event, TokenScoped):
+            old = self._records[event.name]
+            scoped = replace(old, parties=tuple(event.parties))
+            self._records[event.name] = scoped
+            self._history[self._history.index(old)] = scoped
 
     def _save(self, make: type[AccessEvent], **fields: object) -> None:
         for _attempt in range(MAX_ATTEMPTS):
@@ -207,7 +230,7 @@ class AccessStore:
         name = str(fields["name"])
         if make is TokenIssued and name in self._records:
             raise TokenNameTaken(f"an active token is already named {name!r}; revoke it first")
-        if make is TokenRevoked and name not in self._records:
+        if make in (TokenRevoked, TokenScoped) and name not in self._records:
             raise UnknownToken(f"no active token is named {name!r}")
         if make is TokenRevoked and self._last_admin(name):
             raise LastAdminToken(
@@ -219,11 +242,20 @@ class AccessStore:
         admins = [r.name for r in self._records.values() if r.role is Role.ADMIN]
         return admins == [name]
 
-    def issue(self, name: str, role: Role, by: str) -> str:
-        """Create a token for `name` with `role`; return it (it is shown this once only)."""
+    def issue(self, name: str, role: Role, by: str, parties: Iterable[str] = ()) -> str:
+        """Create a token for `name` with `role` (recording only for `parties`, if any given);
+        return it (it is shown this once only)."""
         token = new_token()
-        self._save(TokenIssued, name=name, role=role, token_sha256=digest(token), by=by)
+        scope = sorted(set(parties))
+        self._save(
+            TokenIssued, name=name, role=role, token_sha256=digest(token), by=by, parties=scope
+        )
         return token
+
+    def scope(self, name: str, parties: Iterable[str], by: str) -> None:
+        """Let the active token `name` record only for `parties` (none: for any party), in
+        every process, from its next request."""
+        self._save(TokenScoped, name=name, parties=sorted(set(parties)), by=by)
 
     def revoke(self, name: str, by: str) -> None:
         """Stop the active token named `name` from working, in every process, at once."""
@@ -244,4 +276,6 @@ class AccessStore:
         # a lookup by digest: the token itself is never compared, only its hash
         name = self._by_digest.get(digest(token))
         record = self._records.get(name) if name is not None else None
-        return Principal(record.name, record.role) if record is not None else None
+        if record is None:
+            return None
+        return Principal(record.name, record.role, record.parties)
