@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -189,3 +190,52 @@ def proof(
     finally:
         ledger.close()
     _write_json(data, out)
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+sources_app = typer.Typer(help="The documents decisions rest on.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("check")
+def sources_check(
+    file: Annotated[Path, typer.Argument(help="The document as you have it (e.g. a PDF)")],
+    document_id: Annotated[
+        str | None,
+        typer.Option("--id", help="Its official identifier (default: the file's name)"),
+    ] = None,
+) -> None:
+    """Which decisions rest on FILE, and whether it is the file they name: its SHA-256 against
+    the one each decision recorded. Exit 0 if some decision rests on it and none names this
+    document with another hash; 1 otherwise."""
+    if not file.is_file():
+        err.print(f"[red]error[/red]: {escape(str(file))} is not a file")
+        raise typer.Exit(2)
+    with file.open("rb") as handle:
+        sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    wanted = (document_id or file.stem).lower()
+    ledger = Ledger(Settings.from_env())
+    try:
+        found = integrity.resting_on(ledger, sha256, wanted)
+    finally:
+        ledger.close()
+    typer.echo(f"{file.name}: sha256 {sha256}")
+    for item, verdict in found:
+        document = item.decision.document
+        named = document.id if document and document.id else item.decision.source
+        typer.echo(
+            f"  {verdict:<9} {item.decision.kind} van {item.decision.effective_on}"
+            f" ({named}): besluit {item.id}"
+        )
+    matching = [item for item, verdict in found if verdict == "klopt"]
+    differing = [item for item, verdict in found if verdict == "afwijkend"]
+    if not found:
+        typer.echo(f"  geen besluit noemt dit bestand (sha256) of {wanted!r}")
+    elif differing:
+        err.print(
+            f"[red]{len(differing)} besluit(en) noemen {escape(wanted)} met een andere "
+            "SHA-256[/red]: dit is niet het bestand waarop zij rusten"
+        )
+    if differing or not matching:
+        raise typer.Exit(1)

@@ -265,6 +265,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "decision.source": ("Bron", "Source"),
     "decision.rationale": ("Motivering", "Rationale"),
     "decision.basis": ("Grondslag", "Basis"),
+    "decision.document": ("Document", "Document"),
     "decision.requires_consent_of": ("Instemming nodig van", "Needs consent of"),
     "decision.recorded_at": ("Vastgelegd op", "Recorded at"),
     "decision.recorded_by": ("Vastgelegd door", "Recorded by"),

@@ -338,9 +338,13 @@ def publication_url(source: str) -> str | None:
     return None
 
 
-def source_ref(source: str) -> Markup:
-    """A source as shown: its text, a link to the publication it names (if any)."""
-    url = publication_url(source)
+def source_ref(source: str, document: d.SourceDocument | None = None) -> Markup:
+    """A source as shown: its text, a link to where the document is published (its address,
+    else its official identifier, else a publication its text names), if any."""
+    url = None
+    if document is not None:
+        url = document.url or (OFFICIAL.format(document.id) if document.id else None)
+    url = url or publication_url(source)
     if url is None:
         return Markup("{}").format(source)
     return Markup('<a href="{}" rel="external noopener" class="publication">{}</a>').format(

@@ -62,6 +62,43 @@ def _kind_is_required(schema: dict[str, Any]) -> None:
         schema["required"] = ["kind", *(f for f in schema.get("required", []) if f != "kind")]
 
 
+class SourceDocument(BaseModel):
+    """The document a decision rests on, so that anyone can find it and check it is the one:
+    its official identifier (e.g. `kst-25124-109`, `stb-2020-140`), where it is published, and
+    the SHA-256 of the file as published (`ledger sources check FILE` compares)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"minProperties": 1})
+
+    id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$",
+        max_length=80,
+        description="The official identifier, lower case: `kst-25124-109`, `stb-2020-140`.",
+    )
+    url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s<>\"\x00-\x1f\x7f-\x9f]+$",
+        max_length=500,
+        description="Where the document is published.",
+    )
+    sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="The SHA-256 of the file as published (64 lower-case hex digits).",
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> SourceDocument:
+        if self.id is None and self.url is None and self.sha256 is None:
+            raise ValueError("give at least one of id, url and sha256")
+        return self
+
+
+ADDED_TO_THE_ENVELOPE: dict[str, object] = {"basis": "stated", "document": None}
+"""Envelope fields added after decisions were first stored, with the value a decision stored
+before them reads as (a stored decision without the field means that)."""
+
+
 class Decision(BaseModel):
     """The envelope every decision carries."""
 
@@ -91,6 +128,11 @@ class Decision(BaseModel):
         default=Basis.STATED,
         description="`stated`: the source says this; `inferred`: an assumption drawn from the "
         "source, which does not say it literally (answers built on it are marked as such).",
+    )
+    document: SourceDocument | None = Field(
+        default=None,
+        description="The source as a document one can find and check: its official "
+        "identifier, its address, its SHA-256.",
     )
     rationale: Text | None = None
     requires_consent_of: list[Slug] = Field(

@@ -29,6 +29,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import IntegrityError
 
+from domain.decisions import RecordedDecision
 from domain.errors import DomainError, NotFound
 from domain.events import LEDGER_STREAM_ID
 from ledger import merkle
@@ -52,7 +53,7 @@ from ledger.checkpoints import (
     checkpoint_event,
     sign,
 )
-from ledger.service import Ledger
+from ledger.service import DecisionFilter, Ledger
 from ledger.settings import Settings
 from ledger.storage import GovernanceApplication, open_store
 
@@ -430,3 +431,25 @@ def proof_for(
         "audit_path": [h.hex() for h in merkle.audit_path(leaves, index)],
         "checkpoint": digest.to_json(),
     }
+
+
+def resting_on(ledger: Ledger, sha256: str, document_id: str) -> list[tuple[RecordedDecision, str]]:
+    """The decisions that rest on a file with this SHA-256 (`klopt`), and those that name the
+    document `document_id` with no hash (`zonder`) or another one (`afwijkend`), by position."""
+    found: dict[int, tuple[RecordedDecision, str]] = {}
+    for needle in (sha256, document_id):
+        after = 0
+        while True:
+            page, _ = ledger.search(DecisionFilter(text=needle), after=after, limit=1000)
+            for item in page:
+                document = item.decision.document
+                if document is None:
+                    continue
+                if document.sha256 == sha256:
+                    found[item.position] = (item, "klopt")
+                elif document.id == document_id:
+                    found[item.position] = (item, "afwijkend" if document.sha256 else "zonder")
+            if len(page) < 1000:
+                break
+            after = page[-1].position
+    return [found[position] for position in sorted(found)]

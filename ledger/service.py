@@ -24,7 +24,6 @@ from domain import decisions as d
 from domain import events as ev
 from domain.errors import IdempotencyConflict, NotFound, RuleViolation
 from domain.invariants import check
-from domain.vocabulary import Basis
 from ledger.database import Database
 from ledger.known import StoreKnown, cluster
 from ledger.projector import EPOCH, Projector, group_name, micros_of
@@ -91,9 +90,10 @@ class ExportRecord:
 def fingerprint(decisions: Sequence[d.Decision]) -> str:
     """A digest of a request's content, to tell a retry from a reuse of its idempotency key."""
     contents = [x.model_dump(mode="json") for x in decisions]
-    for content in contents:  # (as before decisions had a basis: a retry across an upgrade)
-        if content.get("basis") == Basis.STATED:
-            del content["basis"]
+    for content in contents:  # (a field added later, at its default, leaves it as it was)
+        for field, default in d.ADDED_TO_THE_ENVELOPE.items():
+            if field in content and content[field] == default:
+                del content[field]
     body = orjson.dumps(contents, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(body).hexdigest()
 
