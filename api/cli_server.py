@@ -162,8 +162,12 @@ def serve(
                 access.revoke(DEMO_TOKEN_NAME, by=_operator())
             token = access.issue(DEMO_TOKEN_NAME, Role.EVALUATOR, by=_operator())
             shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+            day = getattr(sys.modules.get("ledger.demo"), "DEMO_AS_OF", None)
+            opening = f"?as_of={day}" if day else ""  # (the day the demo's links open on)
             sys.stdout.write(
-                f"pages:  http://{shown}:{port}/   (no sign-in needed from this machine)\n"
+                f"pages:  http://{shown}:{port}/{opening}"
+                "   (no sign-in needed from this machine)\n"
+                f"matrix: http://{shown}:{port}/matrix{opening}\n"
                 f"API:    http://{shown}:{port}/v1   docs: http://{shown}:{port}/docs\n"
                 f"token:  {token}   (role evaluator, name {DEMO_TOKEN_NAME})\n"
             )

@@ -298,6 +298,23 @@ TEXT: dict[str, tuple[str, str]] = {
     # errors
     "error.title": ("Er ging iets mis", "Something went wrong"),
     "error.bad_date": ("Ongeldige datum", "Invalid date"),
+    "span.empty": (
+        "Er is nog geen besluit vastgelegd.",
+        "No decision has been recorded yet.",
+    ),
+    "span.nothing_yet": (
+        "Op {known_at} was nog niets vastgelegd: het eerste besluit werd vastgelegd op {first}."
+        ' Alles hieronder is dus leeg, niet "zonder lacunes".',
+        "At {known_at} nothing had been recorded yet: the first decision was recorded at {first}."
+        ' Everything below is empty, not "without gaps".',
+    ),
+    "span.beyond": (
+        "Na {last} gaat geen vastgelegd besluit meer in (het laatste werd vastgelegd op"
+        " {recorded}); op {as_of} geldt dus wat op {last} gold.",
+        "No recorded decision takes effect after {last} (the last was recorded at {recorded});"
+        " on {as_of} what held on {last} still holds.",
+    ),
+    "span.go": ("Naar {last}", "Go to {last}"),
     "error.not_found": (
         "Er is geen pagina op {path}. Kies een pagina in het menu, of ga terug naar het overzicht.",
         "There is no page at {path}. Choose a page from the menu, or go back to the overview.",

@@ -144,6 +144,12 @@ class Page:
     def moment(self) -> Moment:
         return Moment(self.as_of, self.known_at)
 
+    span: views.Span | None = None
+    """What the ledger knew at `known_at` (for the notice when a page asks beyond it)."""
+
+    def local(self, moment: datetime) -> str:
+        return f"{moment.astimezone(AMSTERDAM):%Y-%m-%d %H:%M}"
+
     def params(self, **changes: str | None) -> dict[str, str]:
         """The kept query parameters, with changes (None drops one)."""
         found = {k: v for k in KEPT if (v := self.request.query_params.get(k))}
@@ -195,7 +201,9 @@ def _page(request: Request) -> Page:
         known_at = parse_known_at(known_text) if known_text else datetime.now().astimezone()
     except (ValueError, OverflowError) as error:
         raise BadParameter("known_at", str(error)) from None
-    return Page(request, principal, lang, as_of, known_at, bool(known_text))
+    with _ledger(request).reading() as tables:
+        span = views.span_of(tables, known_at)
+    return Page(request, principal, lang, as_of, known_at, bool(known_text), span)
 
 
 def _ledger(request: Request) -> Ledger:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,6 +23,7 @@ from domain.events import LEDGER_STREAM_ID
 from domain.gaps import Gap
 from domain.governance import GovernanceState, Party, Subject
 from ledger.chain import chained
+from ledger.projector import micros_of, moment_of
 from ledger.service import Ledger
 from ledger.tables import Tables
 from projections.answers import Question
@@ -79,6 +80,44 @@ def date_range(question: Question) -> tuple[date, date] | None:
         "SELECT min(effective_on), max(effective_on) FROM {p}ledger_decisions"
     )
     return None if first is None else (date.fromordinal(first), date.fromordinal(last))
+
+
+@dataclass(frozen=True)
+class Span:
+    """What the ledger knew at a moment: whether any decision, the last date one of them takes
+    effect, when the last was recorded; and when the first of all was recorded."""
+
+    known: bool
+    last_effective: date | None
+    last_recorded: datetime | None
+    first_recorded: datetime | None
+
+
+def span_of(tables: Tables, known_at: datetime) -> Span:
+    """One index lookup each (a range scan when `known_at` lies before the last recording)."""
+
+    def one(query: str, params: tuple[int, ...] = ()) -> Any:
+        found = tables.one(query, params)
+        return None if found is None else found[0]
+
+    first = one("SELECT min(recorded_us) FROM {p}ledger_decisions")
+    last = one("SELECT max(recorded_us) FROM {p}ledger_decisions")
+    until = micros_of(known_at)
+    if last is not None and last > until:  # as known before the last recording
+        last = one(
+            "SELECT max(recorded_us) FROM {p}ledger_decisions WHERE recorded_us <= ?", (until,)
+        )
+        effective = one(
+            "SELECT max(effective_on) FROM {p}ledger_decisions WHERE recorded_us <= ?", (until,)
+        )
+    else:
+        effective = one("SELECT max(effective_on) FROM {p}ledger_decisions")
+    return Span(
+        last is not None,
+        None if effective is None else date.fromordinal(effective),
+        None if last is None else moment_of(last),
+        None if first is None else moment_of(first),
+    )
 
 
 def decision_days(question: Question) -> list[date]:

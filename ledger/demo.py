@@ -23,6 +23,8 @@ DEMO_FILE = Path(__file__).parent / "demo_data" / "kamerstuk-25124-109.jsonl"
 
 DEMO_RECORDED_BY = "demo"
 DEMO_IDEMPOTENCY_KEY = "demo:kamerstuk-25124-109"
+DEMO_AS_OF = "2022-02-03"
+"""The day of the letter: where the demo's links open (its last decisions take effect then)."""
 
 
 def recording_moment(day: date, now: datetime) -> datetime:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from domain import decisions as d
@@ -36,6 +36,11 @@ def micros_of(moment: datetime) -> int:
         raise ValueError("moments must be timezone-aware")
     delta = moment - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def moment_of(micros: int) -> datetime:
+    """The moment of `micros_of`."""
+    return EPOCH + timedelta(microseconds=int(micros))
 
 
 def group_name(key: d.EntityKey) -> str:

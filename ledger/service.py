@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,7 +26,7 @@ from domain.errors import IdempotencyConflict, NotFound, RuleViolation
 from domain.invariants import check
 from ledger.database import Database
 from ledger.known import StoreKnown, cluster
-from ledger.projector import EPOCH, Projector, group_name, micros_of
+from ledger.projector import Projector, group_name, micros_of, moment_of
 from ledger.settings import Settings
 from ledger.storage import GovernanceApplication, open_database, open_store
 from ledger.tables import MODEL, Tables
@@ -315,7 +315,7 @@ class Ledger:
         found = tables.one(
             "SELECT recorded_us FROM {p}ledger_decisions WHERE position = ?", (head,)
         )
-        last = EPOCH + timedelta(microseconds=int(found[0]))
+        last = moment_of(found[0])
         return max(now, last)
 
     # --- building the tables from the events --------------------------------------------

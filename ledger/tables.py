@@ -39,7 +39,7 @@ from domain.governance import ENTRIES
 if TYPE_CHECKING:
     from ledger.database import Dialect
 
-MODEL = 6
+MODEL = 7
 """The version of the tables and of what they hold; tables of another version are made again
 (new tables and indexes created) and built again from the events when the ledger is opened.
 Raise it with any change to the schema or to what a row holds."""
@@ -141,6 +141,8 @@ CREATE TABLE IF NOT EXISTS {p}ledger_decisions (
     payload TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS {i}ledger_decisions_time ON {p}ledger_decisions (recorded_us, position);
+CREATE INDEX IF NOT EXISTS {i}ledger_decisions_effective
+    ON {p}ledger_decisions (effective_on, position);
 CREATE INDEX IF NOT EXISTS {i}ledger_decisions_target ON {p}ledger_decisions (target)
     WHERE target IS NOT NULL;
 CREATE INDEX IF NOT EXISTS {i}ledger_decisions_root ON {p}ledger_decisions (root)

@@ -357,3 +357,35 @@ def test_an_unknown_address_gets_the_sites_own_404_page(pages: Pages) -> None:
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
     plain = pages.client.get("/nope")
     assert plain.status_code == 404 and plain.headers["content-type"] == "application/problem+json"
+
+
+def test_a_date_beyond_the_last_decision_or_a_moment_before_the_first_is_said(
+    pages: Pages,
+) -> None:
+    last = max(
+        i.decision.effective_on
+        for i in pages.client.app.state.ledger.recorded()  # type: ignore[attr-defined]
+    )
+    within = pages.get("/matrix", as_of=last.isoformat())
+    assert 'data-testid="beyond"' not in within
+    beyond = pages.get("/matrix", as_of="2026-12-07")
+    notice = beyond.split('data-testid="beyond">', 1)[1].split("</p>", 1)[0]
+    assert f"Na {last.isoformat()} gaat geen vastgelegd besluit meer in" in notice
+    assert f"as_of={last.isoformat()}" in notice  # one click back to the last date
+    before = pages.get("/", as_of=AFTER, known_at="2000-01-01")
+    assert "was nog niets vastgelegd" in before and "niet &#34;zonder lacunes&#34;" in before
+    english = pages.get("/risks", as_of="2026-12-07", lang="en")
+    assert f"No recorded decision takes effect after {last.isoformat()}" in english
+
+
+def test_an_empty_ledger_says_so_instead_of_showing_no_gaps(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(OPEN_ON_LOOPBACK_ENV, raising=False)
+    app = create_app(settings)
+    token = app.state.access.issue("evaluator-1", Role.EVALUATOR, by="test")
+    with TestClient(app, follow_redirects=False) as client:
+        client.cookies.set(COOKIE, token)
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "Er is nog geen besluit vastgelegd." in page.text
