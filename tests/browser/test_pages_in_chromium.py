@@ -173,3 +173,24 @@ def test_the_overview_slider_moves_the_as_of_date(page: Page, shots: Path) -> No
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()
         _save(page, shots, path.strip("/"), full_page=True)
+
+
+def test_the_decision_log_is_filtered_to_the_smbs_decisions_of_2022(
+    page: Page, shots: Path
+) -> None:
+    page.goto(f"/?as_of={AFTER}")
+    page.get_by_role("link", name="Besluiten", exact=True).click()
+    page.wait_for_url(re.compile("/besluiten"))
+    everything = int((page.get_by_test_id("log-count").text_content() or "0").split()[0])
+    page.get_by_label("Partij").select_option("smb")
+    page.get_by_label("Ingang vanaf").fill("2022-01-01")
+    page.get_by_label("Ingang tot en met").fill("2022-12-31")
+    page.get_by_role("button", name="Toon").last.click()
+    page.wait_for_url(re.compile("party=smb"))
+    count = int((page.get_by_test_id("log-count").text_content() or "0").split()[0])
+    assert 0 < count < everything
+    dates = page.locator('table[data-testid="log"] tbody tr td:first-child').all_text_contents()
+    assert len(dates) == count and all(d.startswith("2022-") for d in dates)
+    _save(page, shots, "log", full_page=True)
+    page.locator('table[data-testid="log"] tbody tr a[href^="/decisions/"]').first.click()
+    expect(page.get_by_test_id("chain-hash")).to_have_text(re.compile("^[0-9a-f]{64}$"))
