@@ -31,7 +31,8 @@ from projections.diff import CellChange
 from projections.exports import ROLE_COLOURS
 from projections.matrix import ROLE_ORDER, Matrix
 
-ENVELOPE = ("kind", "decided_by", "effective_on", "source", "rationale", "requires_consent_of")
+ENVELOPE = tuple(d.Decision.model_fields)
+"""The fields every decision carries (the decision page shows them apart from its content)."""
 _OBJECT_FIELDS = (
     "party",
     "from_party",

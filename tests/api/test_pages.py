@@ -389,3 +389,16 @@ def test_an_empty_ledger_says_so_instead_of_showing_no_gaps(
         page = client.get("/")
         assert page.status_code == 200
         assert "Er is nog geen besluit vastgelegd." in page.text
+
+
+def test_a_decision_reads_in_words_not_codes(pages: Pages) -> None:
+    ledger = pages.client.app.state.ledger  # type: ignore[attr-defined]
+    assigned = next(
+        i for i in ledger.recorded()
+        if i.kind == "responsibility.assigned" and i.decision.party == "minister-jenv"
+    )  # fmt: skip
+    html = pages.get(f"/decisions/{assigned.id}")
+    assert 'title="party">partij</dt><dd>Minister van Justitie en Veiligheid' in html
+    assert 'title="role">rol</dt>' in html and "<code>role</code>" not in html
+    english = pages.get(f"/decisions/{assigned.id}", lang="en")
+    assert 'title="party">party</dt><dd>Minister' in english
