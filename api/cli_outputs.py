@@ -15,6 +15,7 @@ from projections.answers import Moment, Question
 from projections.diff import matrix_diff
 from projections.exports import FORMATS, CsvSeparator, change_json, render_matrix
 from projections.matrix import MatrixFilter
+from projections.monitor import Step, monitor_csv, period_ends, point
 from projections.timeframe import parse_as_of, parse_known_at, today
 
 AsOf = Annotated[str | None, typer.Option(help="Date the state holds on (default today)")]
@@ -218,3 +219,30 @@ def who(
                 + (" — afgeleid, niet letterlijk in de bron" if s["basis"] == "inferred" else "")
             )
             typer.echo(f"      besluit {s['decision']}")
+
+
+@app.command()
+def monitor(
+    first: Annotated[str, typer.Option("--from", help="The first date (e.g. 2021-01-01)")],
+    last: Annotated[str, typer.Option("--to", help="The last date")],
+    step: Annotated[str, typer.Option(help="month, quarter or year")] = "month",
+    known_at: KnownAt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="csv or json")] = "csv",
+    output: Output = None,
+) -> None:
+    """How the anchoring developed: one line per month (quarter, year) end from FROM to TO."""
+    if step not in ("month", "quarter", "year") or format not in ("csv", "json"):
+        err.print("[red]error[/red]: --step is month, quarter or year; --format csv or json")
+        raise typer.Exit(2)
+    moment = _moment(last, known_at)
+    try:
+        days = period_ends(parse_as_of(first), moment.as_of, cast(Step, step))
+    except ValueError as error:
+        err.print(f"[red]error[/red]: {error}")
+        raise typer.Exit(2) from None
+    with _open().reading() as tables:
+        points = [point(tables, Moment(day, moment.known_at)) for day in days]
+    if format == "csv":
+        _write("".join(monitor_csv(points)).encode(), output)
+    else:
+        _write(orjson.dumps([p.json() for p in points], option=orjson.OPT_INDENT_2), output)

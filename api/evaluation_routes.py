@@ -37,8 +37,9 @@ from projections.exports import (
     stream_matrix,
 )
 from projections.matrix import MatrixFilter
+from projections.monitor import Step, monitor_csv, period_ends, point
 from projections.report import build_pack, stream_pack
-from projections.timeframe import parse_as_of, parse_known_at
+from projections.timeframe import parse_as_of, parse_known_at, today
 
 router = APIRouter(tags=["evaluation"])
 
@@ -382,4 +383,70 @@ def get_calendar(
         body,
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": 'inline; filename="termijnen.ics"'},
+    )
+
+
+@router.get(
+    "/v1/monitor",
+    responses={
+        **READ,
+        200: {
+            "description": "Per date: gaps per rule, unanchored subjects, open and overdue "
+            "recommendations and commitments, risks per system.",
+            "content": {"text/csv": {}},
+        },
+    },
+    tags=["governance"],
+    summary="How the anchoring of responsibilities developed over time",
+)
+def get_monitor(
+    _: ReaderDep,
+    ledger: LedgerDep,
+    known_at: KnownAtDep,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            max_length=40,
+            description="The first date (default: two years before `to`)",
+            json_schema_extra=DATE_SCHEMA,
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="The last date (default: today)",
+            json_schema_extra=DATE_SCHEMA,
+        ),
+    ] = None,
+    step: Annotated[
+        Step, Query(description="A point at the end of every month, quarter or year")
+    ] = "month",
+    format: Annotated[Literal["json", "csv"], Query(description="JSON (default) or CSV")] = "json",
+) -> Response:
+    """One point a period end from `from` to `to`, each the gap report and the registers on that
+    date as known at `known_at` (now), all from one snapshot."""
+    last = _moment_param("to", to, parse_as_of, today())
+    two_years = date(last.year - 2, last.month, min(last.day, 28))
+    first = _moment_param("from", from_, parse_as_of, two_years)
+    if first > last:
+        raise _bad_parameter("from", ValueError(f"{first} lies after `to` ({last})"))
+    try:
+        days = period_ends(first, last, step)
+    except ValueError as error:
+        raise _bad_parameter("step", error) from None
+    with ledger.reading() as tables:
+        points = [point(tables, Moment(day, known_at)) for day in days]
+    if format == "csv":
+        lines = (line.encode() for line in monitor_csv(points))
+        return _attachment(lines, "csv", f"monitor-{first}-{last}")
+    return OrjsonResponse(
+        {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "step": step,
+            "known_at": known_at.isoformat(),
+            "points": [p.json() for p in points],
+        }
     )
