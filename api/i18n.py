@@ -26,6 +26,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.matrix": ("Matrix", "Matrix"),
     "nav.timeline": ("Tijdlijn", "Timeline"),
     "nav.log": ("Besluiten", "Decisions"),
+    "nav.monitor": ("Monitor", "Monitor"),
     "nav.risks": ("Risico's", "Risks"),
     "nav.recommendations": ("Aanbevelingen", "Recommendations"),
     "nav.commitments": ("Toezeggingen", "Commitments"),
@@ -148,6 +149,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "change.after": ("Wordt", "After"),
     "change.causes": ("Oorzaak", "Cause"),
     # timeline
+    "monitor.title": ("Monitor van de borging", "Monitor of the anchoring"),
+    "monitor.lead": (
+        "Hoe de borging van verantwoordelijkheden zich ontwikkelde: per periode-einde de lacunes,"
+        " onderwerpen zonder eindverantwoordelijke, te late aanbevelingen en toezeggingen.",
+        "How the anchoring of responsibilities developed: per period end the gaps, subjects"
+        " without an accountable party, overdue recommendations and commitments.",
+    ),
+    "monitor.from": ("Vanaf", "From"),
+    "monitor.step": ("Per", "Every"),
+    "monitor.step.month": ("maand", "month"),
+    "monitor.step.quarter": ("kwartaal", "quarter"),
+    "monitor.step.year": ("jaar", "year"),
+    "monitor.chart": ("De borging in de tijd", "The anchoring over time"),
+    "monitor.table": ("De cijfers per datum", "The figures per date"),
+    "monitor.gaps_total": ("lacunes", "gaps"),
+    "monitor.unaccountable_subjects": ("zonder eindverantwoordelijke", "without accountable"),
+    "monitor.recommendations_overdue": ("aanbevelingen te laat", "recommendations overdue"),
+    "monitor.commitments_overdue": ("toezeggingen te laat", "commitments overdue"),
+    "monitor.recommendations_open": ("aanbevelingen open", "recommendations open"),
+    "monitor.commitments_open": ("toezeggingen open", "commitments open"),
+    "monitor.inventory": (
+        "Risico-inventarisatie per systeem op {as_of}",
+        "Risk inventory per system on {as_of}",
+    ),
+    "monitor.system": ("Systeem", "System"),
+    "monitor.risks.identified": ("geïdentificeerd", "identified"),
+    "monitor.risks.assessed": ("beoordeeld", "assessed"),
+    "monitor.risks.treated": ("behandeld", "treated"),
+    "monitor.risks.accepted": ("geaccepteerd", "accepted"),
+    "monitor.risks.past_review": ("herbeoordeling verlopen", "past review"),
+    "monitor.no_risks": (
+        "Op deze datum is geen risico vastgelegd.",
+        "No risk recorded on this date.",
+    ),
     "log.title": ("Besluitenlog", "Decision log"),
     "log.lead": (
         "Elk vastgelegd besluit: zoek in de tekst, filter, sorteer en open een besluit voor zijn"

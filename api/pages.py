@@ -47,6 +47,7 @@ from ledger.service import DecisionFilter, Ledger
 from projections.answers import Moment, Question
 from projections.diff import matrix_diff
 from projections.exports import MEDIA_TYPES, CsvSeparator, stream_matrix
+from projections.monitor import Step, period_ends, point
 from projections.report import build_pack, stream_pack
 from projections.timeframe import (
     AMSTERDAM,
@@ -383,6 +384,39 @@ def commitments(request: Request) -> Response:
             commitments=found,
             **_common(question, state),
         )
+
+
+@router.get("/monitor")
+def monitor_page(request: Request) -> Response:
+    """The monitor: the anchoring month by month up to the as-of date, as known at known_at."""
+    page = _page(request)
+    last = page.as_of
+    first = _log_date(request, "from") or date(last.year - 2, last.month, min(last.day, 28))
+    step = request.query_params.get("step") or "month"
+    if step not in ("month", "quarter", "year"):
+        raise BadParameter("step", "month, quarter, year")
+    if first > last:
+        raise BadParameter("from", f"{first} > {last}")
+    try:
+        days = period_ends(first, last, cast(Step, step))
+    except ValueError as error:
+        raise BadParameter("step", str(error)) from None
+    with _ledger(request).reading() as tables:
+        points = [point(tables, Moment(day, page.known_at)) for day in days]
+        question = Question(tables, page.moment)
+        state = question.state()
+    return _render(
+        page,
+        "monitor.html",
+        nav="monitor",
+        points=points,
+        chart=views.monitor_svg(points, page.lang),
+        series=[key for key, _, _ in views.MONITOR_SERIES],
+        value=views.monitor_value,
+        first=first,
+        step=step,
+        **_common(question, state),
+    )
 
 
 LOG_PAGE_SIZE = 50

@@ -468,3 +468,80 @@ def kinds_present(question: Question) -> list[str]:
             "SELECT DISTINCT kind FROM {p}ledger_decisions ORDER BY kind"
         )
     ]
+
+
+# --- the monitor -------------------------------------------------------------------------------
+
+MONITOR_SERIES = (
+    # (key, how it is drawn: dash pattern and marker, so the lines read without colour)
+    ("gaps_total", "", "circle"),
+    ("unaccountable_subjects", "6 3", "square"),
+    ("recommendations_overdue", "2 3", "triangle"),
+    ("commitments_overdue", "10 3 2 3", "diamond"),
+)
+
+
+def monitor_value(point: Any, key: str) -> int:
+    data = point.json()
+    if key in ("recommendations_overdue", "commitments_overdue"):
+        value: int = data[key.split("_")[0]]["overdue"]
+        return value
+    found: int = data[key]
+    return found
+
+
+def monitor_svg(points: Sequence[Any], lang: str) -> Markup:
+    """A line a series over the dates (dash pattern, marker and a label at its end tell them
+    apart without colour); the y axis from 0 to the largest value."""
+    if not points:
+        return Markup("")
+    width, height, left, right, top, bottom = 760, 300, 44, 210, 16, 34
+    top_value = max(1, *(monitor_value(p, k) for p in points for k, _, _ in MONITOR_SERIES))
+    step = (width - left - right) / max(1, len(points) - 1)
+
+    def x(i: int) -> float:
+        return left + i * step
+
+    def y(v: int) -> float:
+        return top + (height - top - bottom) * (1 - v / top_value)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-labelledby="monitor-title" class="monitor-chart">'
+        f'<title id="monitor-title">{escape(text(lang, "monitor.chart"))}</title>',
+        f'<line x1="{left}" y1="{y(0)}" x2="{width - right}" y2="{y(0)}" class="axis"/>',
+        f'<text x="{left - 6}" y="{y(top_value) + 4}" text-anchor="end" class="tick">'
+        f"{top_value}</text>",
+        f'<text x="{left - 6}" y="{y(0) + 4}" text-anchor="end" class="tick">0</text>',
+    ]
+    every = max(1, len(points) // 6)
+    for i, p in enumerate(points):
+        if i % every == 0 or i == len(points) - 1:
+            parts.append(
+                f'<text x="{x(i)}" y="{height - 12}" text-anchor="middle" class="tick">'
+                f"{p.as_of.isoformat()[:7]}</text>"
+            )
+    shapes = {
+        "circle": '<circle cx="{x}" cy="{y}" r="3.5"/>',
+        "square": '<rect x="{x0}" y="{y0}" width="7" height="7"/>',
+        "triangle": '<path d="M{x} {y0} l4 7 h-8 z"/>',
+        "diamond": '<path d="M{x} {y0} l4 4 l-4 4 l-4 -4 z"/>',
+    }
+    for key, dash, marker in MONITOR_SERIES:
+        values = [monitor_value(p, key) for p in points]
+        line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<g class="series series-{key}">')
+        parts.append(f'<polyline points="{line}" fill="none"{dashed}/>')
+        for i, v in enumerate(values):
+            parts.append(
+                shapes[marker].format(x=f"{x(i):.1f}", y=f"{y(v):.1f}", x0=f"{x(i) - 3.5:.1f}",
+                                      y0=f"{y(v) - 3.5:.1f}")
+            )  # fmt: skip
+        label = escape(text(lang, f"monitor.{key}"))
+        parts.append(
+            f'<text x="{width - right + 8}" y="{y(values[-1]) + 4}" class="series-label">'
+            f"{label} ({values[-1]})</text></g>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every value put in above is escaped or a number

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.http import create_app
+from api.pages import COOKIE
 from ledger.access import Role
 from ledger.demo import load_demo
 from ledger.settings import Settings
@@ -81,3 +82,18 @@ def test_ledger_monitor_prints_the_same_points(demo_api: TestClient, env: Settin
     api = demo_api.get("/v1/monitor", params={"from": "2022-01-01", "to": "2022-04-15"})
     cli_points = json.loads(result.stdout)
     assert [p["gaps"] for p in cli_points] == [p["gaps"] for p in api.json()["points"]]
+
+
+def test_the_monitor_page_charts_and_tabulates_the_same_points(demo_api: TestClient) -> None:
+    token = demo_api.headers["Authorization"].removeprefix("Bearer ")
+    demo_api.cookies.set(COOKIE, token)
+    page = demo_api.get("/monitor", params={"as_of": "2022-04-15", "from": "2021-01-01"})
+    assert page.status_code == 200, page.text[:500]
+    html = page.text
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and "stroke-dasharray" in html
+    rows = html.split('data-testid="monitor"', 1)[1].split("</table>", 1)[0]
+    api = demo_api.get("/v1/monitor", params={"from": "2021-01-01", "to": "2022-04-15"})
+    for p in api.json()["points"]:
+        assert f">{p['as_of']}</a></th><td>{p['gaps_total']}</td>" in rows
+    assert 'data-testid="inventory"' in html
+    assert demo_api.get("/monitor", params={"step": "week"}).status_code == 422

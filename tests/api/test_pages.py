@@ -31,6 +31,7 @@ PAGES = (
     "/matrix",
     "/timeline",
     "/besluiten",
+    "/monitor",
     "/risks",
     "/recommendations",
     "/commitments",
