@@ -17,22 +17,11 @@ import pytest
 
 from ledger.access import AccessStore, Role
 from ledger.settings import DATABASE_WAIT_SECONDS, Settings
+from tests.api.test_http_helpers import party
 from tests.tools.outage import relayed
 from tests.tools.processes import serving
 
 pytestmark = pytest.mark.slow
-
-
-def _registration(party: str) -> dict[str, object]:
-    return {
-        "kind": "party.registered",
-        "party": party,
-        "name": party.upper(),
-        "party_kind": "agency",
-        "decided_by": [party],
-        "effective_on": "2020-07-01",
-        "source": "Kamerstuk 25124-109",
-    }
 
 
 def _token(settings: Settings) -> dict[str, str]:
@@ -77,7 +66,7 @@ class Load:
                     try:
                         response = client.post(
                             f"{self.url()}/v1/decisions",
-                            json=_registration(key),
+                            json=party(key, kind="agency"),
                             headers={"Idempotency-Key": key},
                         )
                     except httpx.TransportError:

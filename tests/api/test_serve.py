@@ -10,6 +10,7 @@ import pytest
 
 from ledger.access import AccessStore, Role
 from ledger.settings import Settings
+from tests.api.test_http_helpers import party
 from tests.tools.processes import Server, serving
 
 
@@ -50,18 +51,6 @@ def test_a_served_ledger_records_reads_and_revokes_across_workers(server: Server
     access.close()
 
 
-def _registration(party: str) -> dict[str, object]:
-    return {
-        "kind": "party.registered",
-        "party": party,
-        "name": party.upper(),
-        "party_kind": "agency",
-        "decided_by": [party],
-        "effective_on": "2020-07-01",
-        "source": "Kamerstuk 25124-109",
-    }
-
-
 @pytest.mark.postgres
 def test_two_servers_on_one_postgresql_read_each_others_writes_at_once(
     postgres_settings: Settings,
@@ -79,13 +68,16 @@ def test_two_servers_on_one_postgresql_read_each_others_writes_at_once(
         b = httpx.Client(base_url=two.url, headers=auth, timeout=60)
         with a, b:
             for i, (writer, reader) in enumerate([(a, b), (b, a)] * 3):
-                assert writer.post("/v1/decisions", json=_registration(f"p{i}")).status_code == 201
+                assert (
+                    writer.post("/v1/decisions", json=party(f"p{i}", kind="agency")).status_code
+                    == 201
+                )
                 found = reader.get("/v1/parties", params={"as_of": "2021-01-01"}).json()["items"]
                 assert f"p{i}" in {p["id"] for p in found}, (i, found)
 
             def write(client: httpx.Client, prefix: str) -> None:
                 for n in range(15):
-                    body = _registration(f"{prefix}-{n}")
+                    body = party(f"{prefix}-{n}", kind="agency")
                     key = {"Idempotency-Key": f"{prefix}-{n}"}
                     for _ in range(2):  # each request sent twice, as a client retrying
                         response = client.post("/v1/decisions", json=body, headers=key)
@@ -134,7 +126,7 @@ def test_clients_retrying_at_once_through_four_workers_lose_and_double_nothing(
                     barrier.wait(timeout=120)
                     response = client.post(
                         "/v1/decisions",
-                        json=_registration(key),
+                        json=party(key, kind="agency"),
                         headers={"Idempotency-Key": key},
                     )
                     with lock:
