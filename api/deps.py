@@ -147,13 +147,15 @@ AdminDep = Annotated[Principal, Depends(administrator)]
 # --- the two times ---------------------------------------------------------------------------
 
 
-def _bad_parameter(name: str, error: ValueError) -> HttpProblem:
+def _bad_parameter(name: str, error: ValueError, rule: str = "date_format") -> HttpProblem:
+    """422 naming the query parameter; `rule` says which (`range`: a rule across parameters,
+    such as `from` after `to`, that a schema cannot state)."""
     return HttpProblem(
         422,
         "invalid-request",
         "The request is not valid",
         f"query parameter {name} is not valid",
-        errors=[{"field": f"query.{name}", "rule": "date_format", "message": str(error)}],
+        errors=[{"field": f"query.{name}", "rule": rule, "message": str(error)}],
     )
 
 

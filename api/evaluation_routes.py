@@ -431,11 +431,11 @@ def get_monitor(
     two_years = date(last.year - 2, last.month, min(last.day, 28))
     first = _moment_param("from", from_, parse_as_of, two_years)
     if first > last:
-        raise _bad_parameter("from", ValueError(f"{first} lies after `to` ({last})"))
+        raise _bad_parameter("from", ValueError(f"{first} lies after `to` ({last})"), "range")
     try:
         days = period_ends(first, last, step)
     except ValueError as error:
-        raise _bad_parameter("step", error) from None
+        raise _bad_parameter("step", error, "range") from None
     with ledger.reading() as tables:
         points = [point(tables, Moment(day, known_at)) for day in days]
     if format == "csv":
