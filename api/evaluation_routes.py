@@ -37,7 +37,7 @@ from projections.exports import (
     stream_matrix,
 )
 from projections.matrix import MatrixFilter
-from projections.monitor import Step, monitor_csv, period_ends, point
+from projections.monitor import Step, monitor_csv, period_ends, point, two_years_before
 from projections.report import build_pack, stream_pack
 from projections.timeframe import parse_as_of, parse_known_at, today
 
@@ -428,8 +428,7 @@ def get_monitor(
     """One point a period end from `from` to `to`, each the gap report and the registers on that
     date as known at `known_at` (now), all from one snapshot."""
     last = _moment_param("to", to, parse_as_of, today())
-    two_years = date(last.year - 2, last.month, min(last.day, 28))
-    first = _moment_param("from", from_, parse_as_of, two_years)
+    first = _moment_param("from", from_, parse_as_of, two_years_before(last))
     if first > last:
         raise _bad_parameter("from", ValueError(f"{first} lies after `to` ({last})"), "range")
     try:

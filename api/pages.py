@@ -47,7 +47,7 @@ from ledger.service import DecisionFilter, Ledger
 from projections.answers import Moment, Question
 from projections.diff import matrix_diff
 from projections.exports import MEDIA_TYPES, CsvSeparator, stream_matrix
-from projections.monitor import Step, period_ends, point
+from projections.monitor import Step, period_ends, point, two_years_before
 from projections.report import build_pack, stream_pack
 from projections.timeframe import (
     AMSTERDAM,
@@ -391,7 +391,7 @@ def monitor_page(request: Request) -> Response:
     """The monitor: the anchoring month by month up to the as-of date, as known at known_at."""
     page = _page(request)
     last = page.as_of
-    first = _log_date(request, "from") or date(last.year - 2, last.month, min(last.day, 28))
+    first = _log_date(request, "from") or two_years_before(last)
     step = request.query_params.get("step") or "month"
     if step not in ("month", "quarter", "year"):
         raise BadParameter("step", "month, quarter, year")

@@ -10,11 +10,12 @@ and commitments are the gap report's `recommendation_overdue` and `commitment_ov
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 
 from domain.gaps import RULE_ORDER
@@ -27,6 +28,11 @@ MAX_POINTS = 400
 """At most this many dates in one monitor (a month a point: over 33 years)."""
 
 
+def two_years_before(day: date) -> date:
+    """The default start of a monitor that ends on `day` (no earlier than the first date)."""
+    return date(max(1, day.year - 2), day.month, min(day.day, 28))
+
+
 def period_ends(first: date, last: date, step: Step = "month") -> list[date]:
     """The last day of every month (quarter, year) from the one holding `first` to the one
     holding `last`; `last` itself if it falls before its period's end."""
@@ -37,8 +43,8 @@ def period_ends(first: date, last: date, step: Step = "month") -> list[date]:
     found: list[date] = []
     while True:
         month += months
-        year, month = year + month // 12, month % 12
-        end = date(year, month + 1, 1) - timedelta(days=1)
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        end = date(year, month, calendar.monthrange(year, month)[1])
         found.append(min(end, last))
         if end >= last:
             return found

@@ -97,3 +97,14 @@ def test_the_monitor_page_charts_and_tabulates_the_same_points(demo_api: TestCli
         assert f">{p['as_of']}</a></th><td>{p['gaps_total']}</td>" in rows
     assert 'data-testid="inventory"' in html
     assert demo_api.get("/monitor", params={"step": "week"}).status_code == 422
+
+
+def test_the_first_and_last_years_of_the_calendar_are_dates_like_any_other(
+    demo_api: TestClient,
+) -> None:
+    early = demo_api.get("/v1/monitor", params={"to": "0002-01-01", "step": "year"})
+    assert early.status_code == 200, early.text
+    assert [p["as_of"] for p in early.json()["points"]] == ["0001-12-31", "0002-01-01"]
+    late = {"from": "9998-06-01", "to": "9999-12-31", "step": "year"}
+    points = demo_api.get("/v1/monitor", params=late).json()["points"]
+    assert [p["as_of"] for p in points] == ["9998-12-31", "9999-12-31"]
