@@ -229,6 +229,16 @@ def _render(page: Page, template: str, status: int = 200, **values: Any) -> HTML
 _NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 
 
+def _filter_choices(kinds: list[str], state: GovernanceState) -> dict[str, Any]:
+    """What the kind, party and subject filter fields offer (`_macros.html`)."""
+    return {
+        "kinds": kinds,
+        "families": sorted({k.split(".")[0] for k in kinds}),
+        "parties": sorted(state.parties.values(), key=lambda p: p.name.lower()),
+        "subjects": sorted(state.subjects.values(), key=lambda s: s.name.lower()),
+    }
+
+
 def _common(question: Question, state: GovernanceState) -> dict[str, Any]:
     return {"snap": question, "names": views.names_of(state)}
 
@@ -314,10 +324,7 @@ def timeline(request: Request) -> Response:
         nav="timeline",
         items=items,
         svg=views.timeline_svg(items, page.as_of, page.lang, page.link),
-        kinds=kinds,
-        families=sorted({k.split(".")[0] for k in kinds}),
-        parties=sorted(state.parties.values(), key=lambda p: p.name.lower()),
-        subjects=sorted(state.subjects.values(), key=lambda s: s.name.lower()),
+        **_filter_choices(kinds, state),
         chosen={"party": party or "", "subject": subject or "", "kind": kind or ""},
         **_common(question, state),
     )
@@ -496,10 +503,7 @@ def decision_log(request: Request) -> Response:
         pages=pages,
         orders=LOG_ORDERS,
         order=order,
-        kinds=kinds,
-        families=sorted({k.split(".")[0] for k in kinds}),
-        parties=sorted(state.parties.values(), key=lambda p: p.name.lower()),
-        subjects=sorted(state.subjects.values(), key=lambda s: s.name.lower()),
+        **_filter_choices(kinds, state),
         chosen={k: request.query_params.get(k) or "" for k in LOG_PARAMS},
         names=names,
     )
