@@ -32,7 +32,7 @@ from ledger.chain import (
     chained_application_recorder,
 )
 from ledger.database import Database, PostgresDatabase, SqliteDatabase
-from ledger.settings import APPLICATION_NAME, Settings
+from ledger.settings import APPLICATION_NAME, DATABASE_WAIT_SECONDS, Settings
 from ledger.tables import Tables
 
 _STREAM_FIELDS = {"originator_id", "originator_version"}
@@ -124,6 +124,10 @@ class GovernanceApplication(Application[UUID]):
         return chained_application_recorder(self.factory)
 
 
+RECONNECT_SECONDS = 2 * DATABASE_WAIT_SECONDS
+"""How long the PostgreSQL pool goes on retrying one lost connection on its own."""
+
+
 def open_store(settings: Settings) -> GovernanceApplication:
     """Open (and create, if need be) the event store the settings point at."""
 
@@ -159,6 +163,12 @@ def open_database(settings: Settings, store: GovernanceApplication) -> Database:
         with _file_lock(settings.data_dir / ".create.lock"):
             return SqliteDatabase(str(settings.sqlite_path()), settings.lock_timeout)
     assert isinstance(recorder, ChainedPostgresApplicationRecorder)
+    # After the database went away, the pool retries connecting with a doubling back-off (1, 2,
+    # 4, 8 ... s) until it gives up; a request that then finds the pool short starts a fresh
+    # attempt at once. Giving up early bounds how long a worker goes on answering 503 after
+    # the database is back (the library's default, five minutes, let the back-off grow to a
+    # minute or more after a long outage).
+    recorder.datastore.pool.reconnect_timeout = RECONNECT_SECONDS
     with _creation_lock(settings.database_url or ""):
         return PostgresDatabase(
             recorder.datastore,
