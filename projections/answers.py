@@ -30,7 +30,12 @@ from ledger.tables import STATE_KINDS, Tables
 from projections.matrix import CellRow, Matrix, MatrixFilter, assemble
 
 """The kinds of rows a state is made of."""
-SUBJECT_RULES = tuple(rule for rule in RULE_ORDER if RULE_ABOUT[rule] == "subject")
+ABOUT_RULES = {
+    about: tuple(rule for rule in RULE_ORDER if RULE_ABOUT[rule] == about)
+    for about in set(RULE_ABOUT.values())
+}
+"""What a gap is about (subject, party, ...) -> its rules, in the report's order."""
+SUBJECT_RULES = ABOUT_RULES["subject"]
 """The gap rules about a subject (marked in the matrix's columns)."""
 
 _DECODE: dict[str, TypeAdapter[Any]] = {
@@ -89,9 +94,14 @@ class Question:
         return self.position
 
     def rows(
-        self, kinds: Sequence[str], columns: str, where: str = "", params: Sequence[Any] = ()
+        self,
+        kinds: Sequence[str],
+        columns: str,
+        where: str = "",
+        params: Sequence[Any] = (),
+        tail: str = "",
     ) -> list[Any]:
-        return self.tables.in_force(kinds, self.day, self.position, columns, where, params)
+        return self.tables.in_force(kinds, self.day, self.position, columns, where, params, tail)
 
     # --- the state ---
 
@@ -250,39 +260,50 @@ class Question:
         """The gaps in the report's order, after the cursor `after`, at most `limit`; and how
         many gaps each rule has (under the filter's other conditions)."""
         only = only or GapFilter()
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if only.subject is not None:
             where.append("r.subject = ?")
             params.append(only.subject)
         if only.party is not None:
             where.append("r.party LIKE ?")
             params.append(f"% {only.party} %")
-        found = self.rows(("gap",), "r.entity, r.tag, r.payload", " AND ".join(where), params)
         if only.about is not None:
-            found = [row for row in found if RULE_ABOUT[row[1]] == only.about]
-        counts: dict[str, int] = {}
-        for _, rule, _ in found:
-            counts[rule] = counts.get(rule, 0) + 1
+            about = ABOUT_RULES.get(only.about, ())
+            where.append(_among("r.tag", len(about)))
+            params += about
+        counted = self.rows(
+            ("gap",), "r.tag, count(*)", " AND ".join(where), params, "GROUP BY r.tag"
+        )
+        counts = {rule: int(count) for rule, count in counted}
         if only.rules is not None:
-            found = [row for row in found if row[1] in only.rules]
-        found.sort(key=lambda row: row[0])
+            listed = sorted(only.rules)
+            where.append(_among("r.tag", len(listed)))
+            params += listed
         start = _decode_cursor(after)
+        entity = f"r.entity{self.tables.bytewise}"
         if start is not None:
-            found = [row for row in found if row[0] > start]
+            where.append(f"{entity} > ?")
+            params.append(start)
+        tail = f"ORDER BY {entity}"
+        if limit is not None:
+            tail += " LIMIT ?"
+            params.append(limit + 1)
+        found = self.rows(("gap",), "r.entity, r.payload", " AND ".join(where), params, tail)
         page = found if limit is None else found[:limit]
         more = limit is not None and len(found) > limit
         return GapPage(
-            [payload.encode() for _, _, payload in page],
+            [payload.encode() for _, payload in page],
             {rule: counts[rule] for rule in RULE_ORDER if rule in counts},
             _encode_cursor(page[-1][0]) if more and page else None,
-            [entity for entity, _, _ in page],
+            [entity for entity, _ in page],
         )
 
     def gaps(self) -> list[Gap]:
         """Every gap, decoded, in the report's order."""
         page = self.gap_page()
         return [
-            _gap(orjson.loads(item), entity)
+            gap_of(orjson.loads(item), entity)
             for item, entity in zip(page.items, page.entities, strict=True)
         ]
 
@@ -297,6 +318,11 @@ class Question:
                 (self.position,),
             )
         ]
+
+
+def _among(column: str, count: int) -> str:
+    """`column` is one of `count` parameters (never true for none)."""
+    return f"{column} IN ({','.join('?' * count)})" if count else "1 = 0"
 
 
 def _decoded(kind: str, rows: list[Any]) -> list[Any]:
@@ -319,7 +345,8 @@ def _overdue(payload: str, as_of: str) -> bool:
     return data["kept_on"] is None and data["due_on"] < as_of
 
 
-def _gap(data: dict[str, Any], entity: str) -> Gap:
+def gap_of(data: dict[str, Any], entity: str) -> Gap:
+    """A gap from its stored JSON and the entity of its row."""
     return Gap(
         data["rule"],
         data["about"],
