@@ -32,7 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import csrf, i18n
+from api import csrf
 from api import pages_views as views
 from api.clients import client_address, is_https
 from api.problems import OrjsonResponse
@@ -44,6 +44,7 @@ from domain.vocabulary import SLUG_PATTERN, SPOOFING
 from ledger.access import AccessStore, Principal, Role
 from ledger.integrity import proof_for
 from ledger.service import DecisionFilter, Ledger
+from projections import i18n
 from projections.answers import Moment, Question
 from projections.diff import matrix_diff
 from projections.exports import MEDIA_TYPES, CsvSeparator, stream_matrix
@@ -551,7 +552,7 @@ def decision(request: Request, decision_id: str) -> Response:
         if view.current is not None and view.corrections
         else None,
         chain_hash=views.chain_hash(ledger, view.recorded.position),
-        summary=views.summary(view.recorded.decision, names, page.lang),
+        summary=i18n.summary(view.recorded.decision, names, page.lang),
         names=names,
     )
 

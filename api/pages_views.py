@@ -16,7 +16,6 @@ from uuid import UUID
 from eventsourcing.persistence import ProgrammingError
 from markupsafe import Markup, escape
 
-from api.i18n import label, text
 from domain import decisions as d
 from domain.cells import Source
 from domain.events import LEDGER_STREAM_ID
@@ -29,25 +28,11 @@ from ledger.tables import Tables
 from projections.answers import Question
 from projections.diff import CellChange
 from projections.exports import ROLE_COLOURS
+from projections.i18n import label, summary, text
 from projections.matrix import ROLE_ORDER, Matrix
 
 ENVELOPE = tuple(d.Decision.model_fields)
 """The fields every decision carries (the decision page shows them apart from its content)."""
-_OBJECT_FIELDS = (
-    "party",
-    "from_party",
-    "subject",
-    "risk",
-    "framework",
-    "criteria",
-    "finding",
-    "recommendation",
-    "evaluation",
-    "commitment",
-    "corrects",
-    "retracts",
-    "decision",
-)
 
 
 # --- the overview -----------------------------------------------------------------------------
@@ -216,32 +201,6 @@ def legend() -> list[tuple[str, str, str]]:
 
 
 # --- decisions ---------------------------------------------------------------------------------
-
-
-def summary(decision: d.Decision, names: dict[str, str], lang: str) -> str:
-    """A short line naming what a decision is about."""
-    if isinstance(decision, d.ResponsibilityAssignment | d.ResponsibilityRelief):
-        role = label(lang, "role", decision.role.value)
-        return (
-            f"{names.get(decision.party, decision.party)} · {role} · "
-            f"{names.get(decision.subject, decision.subject)}"
-        )
-    if isinstance(decision, d.ResponsibilityTransfer):
-        role = label(lang, "role", decision.role.value)
-        return (
-            f"{names.get(decision.from_party, decision.from_party)} → "
-            f"{names.get(decision.to_party, decision.to_party)} · {role} · "
-            f"{names.get(decision.subject, decision.subject)}"
-        )
-    for name in ("name", "title", "promise", "text", "measure", "description"):
-        value = getattr(decision, name, None)
-        if isinstance(value, str):
-            return value if len(value) <= 120 else value[:117] + "…"
-    for name in _OBJECT_FIELDS:
-        value = getattr(decision, name, None)
-        if value is not None:
-            return f"{name}: {value}"
-    return decision.kind
 
 
 def names_of(state: GovernanceState) -> dict[str, str]:

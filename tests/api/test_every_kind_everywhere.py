@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.http import create_app
-from api.i18n import label
 from api.pages import COOKIE, OPEN_ON_LOOPBACK_ENV
 from domain.decisions import DECISION_CLASSES
 from domain.governance import GROUPS
 from ledger.access import Role
 from ledger.settings import Settings
 from projections.exports import FORMATS
+from projections.i18n import label
 from tests.api.test_pages import assert_well_formed
 
 LATE = "2030-01-01"

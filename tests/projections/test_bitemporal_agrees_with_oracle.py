@@ -25,13 +25,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from domain.errors import DomainError
+from domain.gaps import Gap
 from domain.knowledge import Knowledge
 from domain.vocabulary import LATEST_DATE
 from ledger.service import Ledger
 from ledger.settings import Settings
-from projections import oracle
-from domain.gaps import Gap
-from projections import answers
+from projections import answers, oracle
 from projections.answers import GapFilter, Moment, Question
 from projections.matrix import CellRow, MatrixFilter
 from projections.views import state_view

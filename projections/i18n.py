@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from domain import decisions as d
+
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
@@ -565,3 +567,48 @@ def translator(lang: str) -> Callable[..., str]:
         return text(lang, key, **values)
 
     return t
+
+
+# --- decisions in words -------------------------------------------------------------------
+
+_OBJECT_FIELDS = (
+    "party",
+    "from_party",
+    "subject",
+    "risk",
+    "framework",
+    "criteria",
+    "finding",
+    "recommendation",
+    "evaluation",
+    "commitment",
+    "corrects",
+    "retracts",
+    "decision",
+)
+
+
+def summary(decision: d.Decision, names: dict[str, str], lang: str) -> str:
+    """A short line naming what a decision is about."""
+    if isinstance(decision, d.ResponsibilityAssignment | d.ResponsibilityRelief):
+        role = label(lang, "role", decision.role.value)
+        return (
+            f"{names.get(decision.party, decision.party)} · {role} · "
+            f"{names.get(decision.subject, decision.subject)}"
+        )
+    if isinstance(decision, d.ResponsibilityTransfer):
+        role = label(lang, "role", decision.role.value)
+        return (
+            f"{names.get(decision.from_party, decision.from_party)} → "
+            f"{names.get(decision.to_party, decision.to_party)} · {role} · "
+            f"{names.get(decision.subject, decision.subject)}"
+        )
+    for name in ("name", "title", "promise", "text", "measure", "description"):
+        value = getattr(decision, name, None)
+        if isinstance(value, str):
+            return value if len(value) <= 120 else value[:117] + "…"
+    for name in _OBJECT_FIELDS:
+        value = getattr(decision, name, None)
+        if value is not None:
+            return f"{name}: {value}"
+    return decision.kind
