@@ -1,4 +1,5 @@
-"""`ledger matrix`, `ledger diff`, `ledger gaps`: the evaluation outputs on the command line."""
+"""`ledger matrix`, `ledger diff`, `ledger gaps`, `ledger monitor`, `ledger progress`: the
+evaluation outputs on the command line."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from projections.diff import matrix_diff
 from projections.exports import FORMATS, CsvSeparator, change_json, render_matrix
 from projections.matrix import MatrixFilter
 from projections.monitor import Step, monitor_csv, period_ends, point
+from projections.progress import FORMATS as PROGRESS_FORMATS
+from projections.progress import progress as build_progress
+from projections.progress import render_progress
 from projections.timeframe import parse_as_of, parse_known_at, today
 
 AsOf = Annotated[str | None, typer.Option(help="Date the state holds on (default today)")]
@@ -246,3 +250,37 @@ def monitor(
         _write("".join(monitor_csv(points)).encode(), output)
     else:
         _write(orjson.dumps([p.json() for p in points], option=orjson.OPT_INDENT_2), output)
+
+
+@app.command()
+def progress(
+    first: Annotated[str, typer.Option("--from", help="The period's first day (e.g. 2021-07-01)")],
+    last: Annotated[str | None, typer.Option("--to", help="Its last day (default today)")] = None,
+    known_at: KnownAt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="md, html, pdf or json")] = "md",
+    lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    link: Annotated[
+        str | None,
+        typer.Option(help="Where the decisions' pages are, e.g. https://ledger.example.org"),
+    ] = None,
+    output: Output = None,
+) -> None:
+    """What changed from FROM to TO: roles, frameworks, risks, recommendations, commitments,
+    evaluations, what fell overdue, corrections and retractions — each with its decision and
+    source (the annex to the half-yearly progress letter)."""
+    if format not in PROGRESS_FORMATS or lang not in ("nl", "en"):
+        err.print("[red]error[/red]: --format is md, html, pdf or json; --lang nl or en")
+        raise typer.Exit(2)
+    moment = _moment(last, known_at)
+    try:
+        start = parse_as_of(first)
+        with _open().reading() as tables:
+            report = build_progress(tables, start, moment.as_of, moment.known_at)
+    except ValueError as error:
+        err.print(f"[red]error[/red]: {error}")
+        raise typer.Exit(2) from None
+    pages = link.rstrip("/") + "/decisions/{}" if link else None
+    if format == "pdf" and output is None and sys.stdout.isatty():
+        err.print("[red]error[/red]: a PDF goes to a file: give --output FILE")
+        raise typer.Exit(2)
+    _write(render_progress(report, format, lang, pages), output)

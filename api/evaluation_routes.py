@@ -38,6 +38,8 @@ from projections.exports import (
 )
 from projections.matrix import MatrixFilter
 from projections.monitor import Step, monitor_csv, period_ends, point, two_years_before
+from projections.progress import FORMATS as PROGRESS_FORMATS
+from projections.progress import progress, render_progress
 from projections.report import build_pack, stream_pack
 from projections.timeframe import parse_as_of, parse_known_at, today
 
@@ -449,3 +451,67 @@ def get_monitor(
             "points": [p.json() for p in points],
         }
     )
+
+
+@router.get(
+    "/v1/progress",
+    responses={
+        **READ,
+        200: {
+            "description": "The progress report: roles added, removed and changed; per area the "
+            "decisions that took effect; what fell overdue; corrections and retractions recorded "
+            "in the period — each with its decision and source.",
+            "content": {MEDIA_TYPES[f].split(";")[0]: {} for f in PROGRESS_FORMATS if f != "json"},
+        },
+    },
+    tags=["governance"],
+    summary="What changed between two dates (the annex to the progress letter)",
+)
+def get_progress(
+    request: Request,
+    _: ReaderDep,
+    ledger: LedgerDep,
+    known_at: KnownAtDep,
+    from_: Annotated[
+        str,
+        Query(
+            alias="from",
+            max_length=40,
+            description="The period's first day",
+            json_schema_extra=DATE_SCHEMA,
+        ),
+    ],
+    to: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="The period's last day (default: today)",
+            json_schema_extra=DATE_SCHEMA,
+        ),
+    ] = None,
+    format: Annotated[
+        Literal["json", "md", "html", "pdf"] | None,
+        Query(description="json, md, html or pdf; else the `Accept` header decides (JSON)."),
+    ] = None,
+    lang: Annotated[Literal["nl", "en"], Query(description="The words' language")] = "nl",
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """Every change in the governance from `from` to `to` (both included), as known at
+    `known_at` (now): in JSON with ids and codes; as Markdown, HTML or PDF in words, each
+    decision linked to its page."""
+    last = _moment_param("to", to, parse_as_of, today())
+    first = _moment_param("from", from_, parse_as_of, last)
+    if first > last:
+        raise _bad_parameter("from", ValueError(f"{first} lies after `to` ({last})"), "range")
+    fmt = _negotiate(format, accept, PROGRESS_FORMATS)
+    with ledger.reading() as tables:
+        report = progress(tables, first, last, known_at)
+    link = str(request.base_url).rstrip("/") + "/decisions/{}"
+    body = render_progress(report, fmt, lang, link)
+    headers = {}
+    if fmt in ("md", "pdf"):
+        name = f"voortgang-{first}-{last}.{fmt}"
+        headers["Content-Disposition"] = (
+            f'{"attachment" if fmt == "pdf" else "inline"}; filename="{name}"'
+        )
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)

@@ -49,6 +49,7 @@ from projections.answers import Moment, Question
 from projections.diff import matrix_diff
 from projections.exports import MEDIA_TYPES, CsvSeparator, stream_matrix
 from projections.monitor import Step, period_ends, point, two_years_before
+from projections.progress import AREAS, half_a_year_before, progress, progress_body, render_progress
 from projections.report import build_pack, stream_pack
 from projections.timeframe import (
     AMSTERDAM,
@@ -75,7 +76,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.globals["source_ref"] = views.source_ref
+_env.globals["source_ref"] = i18n.source_ref
 
 
 class SignInRequired(Exception):
@@ -241,7 +242,7 @@ def _filter_choices(kinds: list[str], state: GovernanceState) -> dict[str, Any]:
 
 
 def _common(question: Question, state: GovernanceState) -> dict[str, Any]:
-    return {"snap": question, "names": views.names_of(state)}
+    return {"snap": question, "names": i18n.names_of(state)}
 
 
 # --- the pages -----------------------------------------------------------------------------------
@@ -316,7 +317,7 @@ def timeline(request: Request) -> Response:
     with ledger.reading() as tables:
         question = Question(tables, page.moment)
         state = question.state()
-        names = views.names_of(state)
+        names = i18n.names_of(state)
         items = views.timeline_items(question, names, page.lang, only=only, kind=kind)
         kinds = views.kinds_present(question)
     return _render(
@@ -427,6 +428,48 @@ def monitor_page(request: Request) -> Response:
     )
 
 
+@router.get("/voortgang")
+@router.get("/progress")
+def progress_page(request: Request) -> Response:
+    """The progress report from `from` (default: half a year earlier) to the as-of date, as
+    known at known_at."""
+    page = _page(request)
+    last = page.as_of
+    first = _log_date(request, "from") or half_a_year_before(last)
+    if first > last:
+        raise BadParameter("from", f"{first} > {last}")
+    with _ledger(request).reading() as tables:
+        report = progress(tables, first, last, page.known_at)
+        question = Question(tables, page.moment)
+        state = question.state()
+    return _render(
+        page,
+        "progress.html",
+        nav="progress",
+        report=report,
+        first=first,
+        body=progress_body(report, page.lang, "/decisions/{}"),
+        areas=AREAS,
+        **_common(question, state),
+    )
+
+
+@router.get("/downloads/progress.{fmt}")
+def download_progress(request: Request, fmt: str) -> Response:
+    """The progress report as a file: Markdown, HTML or PDF, in the page's language."""
+    page = _page(request)
+    if fmt not in ("md", "html", "pdf"):
+        return _render(page, "error.html", 404, message=f"progress.{fmt}")
+    first = _log_date(request, "from") or half_a_year_before(page.as_of)
+    if first > page.as_of:
+        raise BadParameter("from", f"{first} > {page.as_of}")
+    with _ledger(request).reading() as tables:
+        report = progress(tables, first, page.as_of, page.known_at)
+    link = str(request.base_url).rstrip("/") + "/decisions/{}"
+    content = render_progress(report, fmt, page.lang, link)
+    return _file(iter([content]), fmt, f"voortgang-{first}-{page.as_of}")
+
+
 LOG_PAGE_SIZE = 50
 LOG_ORDERS = ("-effective", "effective", "-position", "position")
 """How the log can be sorted (the first is the default): by effective date or by when recorded,
@@ -491,7 +534,7 @@ def decision_log(request: Request) -> Response:
     with ledger.reading() as tables:
         question = Question(tables, page.moment)
         state = question.state()
-        names = views.names_of(state)
+        names = i18n.names_of(state)
         put_right = views.put_right(tables, [item.id for item in found])
         kinds = views.kinds_present(question)
     return _render(
@@ -542,7 +585,7 @@ def decision(request: Request, decision_id: str) -> Response:
     if view is None:
         return _render(page, "error.html", 404, message=i18n.text(page.lang, "decision.not_found"))
     with ledger.reading() as tables:
-        names = views.names_of(Question(tables, page.moment).state())
+        names = i18n.names_of(Question(tables, page.moment).state())
     return _render(
         page,
         "decision.html",

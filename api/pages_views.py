@@ -6,7 +6,6 @@ Nothing here renders HTML (but the SVG chart) or knows about requests; `api.page
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -203,13 +202,6 @@ def legend() -> list[tuple[str, str, str]]:
 # --- decisions ---------------------------------------------------------------------------------
 
 
-def names_of(state: GovernanceState) -> dict[str, str]:
-    """Display names of parties and subjects by id."""
-    found = {p.id: p.name for p in state.parties.values()}
-    found.update({s.id: s.name for s in state.subjects.values()})
-    return found
-
-
 def content(decision: d.Decision) -> list[tuple[str, Any]]:
     """The kind's own fields (not the envelope), in declaration order."""
     data = decision.model_dump(mode="json")
@@ -311,43 +303,6 @@ def log_item(
         summary(item.decision, names, lang),
         str(item.id) in retracted,
         str(item.id) in corrected,
-    )
-
-
-_PUBLICATIONS = (
-    # Kamerstuk 25124-109, Kamerstuk 25124/29517-108 (the first dossier names it)
-    (
-        re.compile(r"Kamerstuk(?:ken)?\s+(\d{4,6})(?:/\d{4,6})*[- ]+(?:nr\.?\s*)?(\d{1,4})\b"),
-        "kst-{}-{}",
-    ),
-    # Stb. 2020, 140 / Stcrt. 2021, 12345
-    (re.compile(r"\bStb\.?\s+(\d{4}),?\s+(?:nr\.?\s*)?(\d{1,6})\b"), "stb-{}-{}"),
-    (re.compile(r"\bStcrt\.?\s+(\d{4}),?\s+(?:nr\.?\s*)?(\d{1,6})\b"), "stcrt-{}-{}"),
-)
-OFFICIAL = "https://zoek.officielebekendmakingen.nl/{}.html"
-"""Where the official publications (Kamerstukken, Staatsblad, Staatscourant) are found."""
-
-
-def publication_url(source: str) -> str | None:
-    """The address of the official publication a source names, if it names one."""
-    for pattern, identifier in _PUBLICATIONS:
-        found = pattern.search(source)
-        if found:
-            return OFFICIAL.format(identifier.format(*found.groups()))
-    return None
-
-
-def source_ref(source: str, document: d.SourceDocument | None = None) -> Markup:
-    """A source as shown: its text, a link to where the document is published (its address,
-    else its official identifier, else a publication its text names), if any."""
-    url = None
-    if document is not None:
-        url = document.url or (OFFICIAL.format(document.id) if document.id else None)
-    url = url or publication_url(source)
-    if url is None:
-        return Markup("{}").format(source)
-    return Markup('<a href="{}" rel="external noopener" class="publication">{}</a>').format(
-        url, source
     )
 
 

@@ -299,9 +299,9 @@ class Question:
             [entity for entity, _ in page],
         )
 
-    def gaps(self) -> list[Gap]:
-        """Every gap, decoded, in the report's order."""
-        page = self.gap_page()
+    def gaps(self, only: GapFilter | None = None) -> list[Gap]:
+        """Every gap (that `only` lets through), decoded, in the report's order."""
+        page = self.gap_page(only)
         return [
             gap_of(orjson.loads(item), entity)
             for item, entity in zip(page.items, page.entities, strict=True)

@@ -75,11 +75,18 @@ def matrix_diff(
 ) -> tuple[Matrix, Matrix, list[CellChange]]:
     """Both matrices and what changed from the first to the second."""
     with ledger.reading() as tables:
-        first = Question(tables, before)
-        second = Question(tables, after, head=first.head)
-        m1, m2 = first.matrix(only), second.matrix(only)
-        position = max(first.position, second.position)
-        return m1, m2, diff_matrices(m1, m2, _StoredCauses(tables, position).of)
+        return diff_in(tables, before, after, only)
+
+
+def diff_in(
+    tables: Tables, before: Moment, after: Moment, only: MatrixFilter | None = None
+) -> tuple[Matrix, Matrix, list[CellChange]]:
+    """The same, inside a reading of the tables."""
+    first = Question(tables, before)
+    second = Question(tables, after, head=first.head)
+    m1, m2 = first.matrix(only), second.matrix(only)
+    position = max(first.position, second.position)
+    return m1, m2, diff_matrices(m1, m2, _StoredCauses(tables, position).of)
 
 
 class _StoredCauses:

@@ -30,6 +30,7 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
 }
 ROLE_COLOURS = {  # colour-blind-safe (Okabe-Ito), light enough for black text
     Role.ACCOUNTABLE: "E69F00",

@@ -7,9 +7,13 @@ forgotten translation is visible rather than fatal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from markupsafe import Markup
+
 from domain import decisions as d
+from domain.governance import GovernanceState
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -29,6 +33,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.timeline": ("Tijdlijn", "Timeline"),
     "nav.log": ("Besluiten", "Decisions"),
     "nav.monitor": ("Monitor", "Monitor"),
+    "nav.progress": ("Voortgang", "Progress"),
     "nav.risks": ("Risico's", "Risks"),
     "nav.recommendations": ("Aanbevelingen", "Recommendations"),
     "nav.commitments": ("Toezeggingen", "Commitments"),
@@ -185,6 +190,62 @@ TEXT: dict[str, tuple[str, str]] = {
         "Op deze datum is geen risico vastgelegd.",
         "No risk recorded on this date.",
     ),
+    "progress.title": ("Voortgangsrapportage", "Progress report"),
+    "progress.heading": (
+        "Voortgang governance meldkamers, {first} tot en met {last}",
+        "Progress of the control rooms' governance, {first} to {last}",
+    ),
+    "progress.lead": (
+        "Wat er in deze periode veranderde, besluit voor besluit en met de bron erbij: "
+        "de bijlage bij de halfjaarlijkse voortgangsbrief.",
+        "What changed in this period, decision by decision and with its source: the annex to "
+        "the half-yearly progress letter.",
+    ),
+    "progress.known": (
+        "Zoals bekend op {known_at} (ledger-positie {position}).",
+        "As known at {known_at} (ledger position {position}).",
+    ),
+    "progress.from": ("Van", "From"),
+    "progress.to": ("Tot en met", "To"),
+    "progress.show": ("Toon", "Show"),
+    "progress.download": ("Downloaden", "Download"),
+    "progress.roles": ("Verantwoordelijkheden", "Responsibilities"),
+    "progress.roles.lead": (
+        "De matrix van de dag vóór de periode vergeleken met die van de laatste dag.",
+        "The matrix of the day before the period compared with that of its last day.",
+    ),
+    "progress.area.framework": ("Kaders", "Frameworks"),
+    "progress.area.risk": ("Risico's", "Risks"),
+    "progress.area.recommendation": (
+        "Bevindingen en aanbevelingen",
+        "Findings and recommendations",
+    ),
+    "progress.area.commitment": ("Toezeggingen", "Commitments"),
+    "progress.area.evaluation": ("Evaluaties", "Evaluations"),
+    "progress.area.register": ("Partijen en onderwerpen", "Parties and subjects"),
+    "progress.overdue": ("Te laat of verlopen", "Fallen overdue or lapsed"),
+    "progress.overdue.lead": (
+        "Aanbevelingen en toezeggingen die in de periode over tijd raakten en acceptaties "
+        "waarvan de herbeoordeling verliep, voor zover nog zo op de laatste dag.",
+        "Recommendations and commitments that fell overdue in the period and acceptances whose "
+        "review date passed, as far as still so on its last day.",
+    ),
+    "progress.put_right": ("Correcties en intrekkingen", "Corrections and retractions"),
+    "progress.put_right.lead": (
+        "In de periode vastgelegd, over welke datum ook: wat eerder werd gezegd en wat sindsdien.",
+        "Recorded in the period, whatever date they concern: what was said before and since.",
+    ),
+    "progress.retracted": ("ingetrokken", "retracted"),
+    "progress.restored": ("weer van kracht", "in force again"),
+    "progress.nothing": ("Niets in deze periode.", "Nothing in this period."),
+    "progress.date": ("Datum", "Date"),
+    "progress.what": ("Besluit", "Decision"),
+    "progress.by": ("Door", "By"),
+    "progress.source": ("Bron", "Source"),
+    "progress.recorded": ("Vastgelegd", "Recorded"),
+    "progress.change": ("Wijziging", "Change"),
+    "progress.rule": ("Wat", "What"),
+    "progress.made": ("Gemaakt op {made}.", "Made on {made}."),
     "log.title": ("Besluitenlog", "Decision log"),
     "log.lead": (
         "Elk vastgelegd besluit: zoek in de tekst, filter, sorteer en open een besluit voor zijn"
@@ -408,6 +469,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "planned": ("gepland", "planned"),
         "implemented": ("ingevoerd", "implemented"),
     },
+    "response": {
+        "endorsed": ("onderschreven", "endorsed"),
+        "partly": ("deels onderschreven", "partly endorsed"),
+        "rejected": ("niet onderschreven", "rejected"),
+    },
     "about": {
         "subject": ("onderwerp", "subject"),
         "party": ("partij", "party"),
@@ -589,7 +655,7 @@ _OBJECT_FIELDS = (
 
 
 def summary(decision: d.Decision, names: dict[str, str], lang: str) -> str:
-    """A short line naming what a decision is about."""
+    """A short line naming what a decision is about (`names`: as `names_of` gives them)."""
     if isinstance(decision, d.ResponsibilityAssignment | d.ResponsibilityRelief):
         role = label(lang, "role", decision.role.value)
         return (
@@ -603,12 +669,89 @@ def summary(decision: d.Decision, names: dict[str, str], lang: str) -> str:
             f"{names.get(decision.to_party, decision.to_party)} · {role} · "
             f"{names.get(decision.subject, decision.subject)}"
         )
-    for name in ("name", "title", "promise", "text", "measure", "description"):
+    if isinstance(decision, d.RecommendationResponse):
+        said = label(lang, "response", decision.response.value)
+        return _short(f"{said}: {_named(names, 'recommendation', decision.recommendation)}")
+    if isinstance(decision, d.RecommendationOwnerAssignment):
+        owner = names.get(decision.owner, decision.owner)
+        return _short(f"{owner}: {_named(names, 'recommendation', decision.recommendation)}")
+    for name in ("name", "title", "promise", "text", "progress", "measure", "description"):
         value = getattr(decision, name, None)
         if isinstance(value, str):
-            return value if len(value) <= 120 else value[:117] + "…"
+            return _short(value)
     for name in _OBJECT_FIELDS:
         value = getattr(decision, name, None)
         if value is not None:
-            return f"{name}: {value}"
-    return decision.kind
+            return _short(f"{label(lang, 'field', name)}: {_named(names, name, str(value))}")
+    return label(lang, "kind", decision.kind)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _named(names: dict[str, str], field: str, value: str) -> str:
+    if field in ("party", "from_party", "owner", "subject"):
+        return names.get(value, value)
+    return names.get(f"{field}:{value}", value)
+
+
+_TITLES = (
+    ("frameworks", "framework", "name"),
+    ("criteria", "criteria", "description"),
+    ("risks", "risk", "title"),
+    ("findings", "finding", "text"),
+    ("recommendations", "recommendation", "text"),
+    ("evaluations", "evaluation", "title"),
+    ("commitments", "commitment", "promise"),
+)
+
+
+def names_of(*states: GovernanceState) -> dict[str, str]:
+    """Display names by id: of parties and subjects under their ids, of the registers' entries
+    under '<field>:<id>' (e.g. 'risk:r1' -> its title); the later state's name wins."""
+    found: dict[str, str] = {}
+    for state in states:
+        found.update({p.id: p.name for p in state.parties.values()})
+        found.update({s.id: s.name for s in state.subjects.values()})
+        for register, field, title in _TITLES:
+            for key, entry in getattr(state, register).items():
+                found[f"{field}:{key}"] = getattr(entry, title)
+    return found
+
+
+_PUBLICATIONS = (
+    # Kamerstuk 25124-109, Kamerstuk 25124/29517-108 (the first dossier names it)
+    (
+        re.compile(r"Kamerstuk(?:ken)?\s+(\d{4,6})(?:/\d{4,6})*[- ]+(?:nr\.?\s*)?(\d{1,4})\b"),
+        "kst-{}-{}",
+    ),
+    # Stb. 2020, 140 / Stcrt. 2021, 12345
+    (re.compile(r"\bStb\.?\s+(\d{4}),?\s+(?:nr\.?\s*)?(\d{1,6})\b"), "stb-{}-{}"),
+    (re.compile(r"\bStcrt\.?\s+(\d{4}),?\s+(?:nr\.?\s*)?(\d{1,6})\b"), "stcrt-{}-{}"),
+)
+OFFICIAL = "https://zoek.officielebekendmakingen.nl/{}.html"
+"""Where the official publications (Kamerstukken, Staatsblad, Staatscourant) are found."""
+
+
+def publication_url(source: str) -> str | None:
+    """The address of the official publication a source names, if it names one."""
+    for pattern, identifier in _PUBLICATIONS:
+        found = pattern.search(source)
+        if found:
+            return OFFICIAL.format(identifier.format(*found.groups()))
+    return None
+
+
+def source_ref(source: str, document: d.SourceDocument | None = None) -> Markup:
+    """A source as shown: its text, a link to where the document is published (its address,
+    else its official identifier, else a publication its text names), if any."""
+    url = None
+    if document is not None:
+        url = document.url or (OFFICIAL.format(document.id) if document.id else None)
+    url = url or publication_url(source)
+    if url is None:
+        return Markup("{}").format(source)
+    return Markup('<a href="{}" rel="external noopener" class="publication">{}</a>').format(
+        url, source
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from openpyxl.styles import Font
@@ -19,6 +19,14 @@ from projections.answers import Moment, Question
 from projections.diff import CellChange, matrix_diff
 from projections.exports import _templates, matrix_json, matrix_sheets
 from projections.matrix import Matrix
+from projections.progress import (
+    Progress,
+    cell_text,
+    half_a_year_before,
+    progress,
+    progress_body,
+    sections,
+)
 from projections.spreadsheet import BOLD, cell, chunks, row, saved, workbook
 
 
@@ -33,6 +41,8 @@ class Pack:
     changes: list[CellChange]
     log: list[RecordedDecision]
     made_at: datetime
+    progress: Progress
+    """What changed from the compared date (else half a year earlier) to the as-of date."""
 
 
 def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) -> Pack:
@@ -42,6 +52,10 @@ def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) ->
         state, matrix, gaps = question.state(), question.matrix(), question.gaps()
         log = [i for i in question.decisions_known() if i.decision.effective_on <= moment.as_of]
         position = question.position
+        first = half_a_year_before(moment.as_of)
+        if compare is not None and compare.as_of < moment.as_of:
+            first = compare.as_of + timedelta(days=1)
+        changed = progress(tables, first, moment.as_of, moment.known_at)
     changes: list[CellChange] = []
     if compare is not None:
         _, _, changes = matrix_diff(ledger, compare, moment)
@@ -55,6 +69,7 @@ def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) ->
         changes,
         log,
         datetime.now().astimezone(),
+        changed,
     )
 
 
@@ -196,6 +211,7 @@ def pack_xlsx(pack: Pack) -> IO[bytes]:
         for c in pack.changes:
             causes = "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in c.causes)
             sheet.append(row(sheet, [c.party, c.subject, c.change, c.before, c.after, causes]))
+    _progress_sheet(book, pack.progress)
     for title, (header, rows) in SHEETS.items():
         sheet = book.create_sheet(title)
         sheet.freeze_panes = "A2"
@@ -203,6 +219,19 @@ def pack_xlsx(pack: Pack) -> IO[bytes]:
         for values in rows(pack):
             sheet.append(row(sheet, values))
     return saved(book)
+
+
+def _progress_sheet(book: Any, report: Progress) -> None:
+    """The progress report on one sheet: each section a bold title, its header and its rows."""
+    sheet = book.create_sheet("Voortgang")
+    sheet.append(row(sheet, [f"Voortgang {report.first} tot en met {report.last}"], font=BOLD))
+    for section in sections(report, "nl"):
+        sheet.append([])
+        sheet.append(row(sheet, [f"{section.title} ({len(section.rows)})"], font=BOLD))
+        if section.rows:
+            sheet.append(row(sheet, section.header, font=BOLD))
+        for values in section.rows:
+            sheet.append(row(sheet, [cell_text(v) for v in values]))
 
 
 def _cover(pack: Pack) -> list[tuple[str, Any]]:
@@ -225,6 +254,7 @@ def pack_html(pack: Pack) -> str:
         cover=_cover(pack),
         matrix=matrix_json(pack.matrix),
         sheets={title: (header, rows(pack)) for title, (header, rows) in SHEETS.items()},
+        progress=progress_body(pack.progress, "nl", level=3),
     )
 
 
