@@ -174,6 +174,23 @@ def test_every_kind_is_answered_by_every_endpoint_and_page(client: TestClient) -
     _ok(client, "/v1/matrix/diff", **{"from": "2021-01-01", "to": LATE})
     for fmt in ("xlsx", "html"):
         _ok(client, "/v1/report", as_of=LATE, format=fmt, compare="2021-01-01")
+    # the progress report over everything: each kind in its place
+    period = {"from": "2000-01-01", "to": LATE}
+    report = _ok(client, "/v1/progress", **period).json()
+    in_areas = {item["kind"] for area in report["areas"].values() for item in area}
+    retracted = recorded[8]["kind"]  # (one decision of each kind: its kind is gone)
+    assert in_areas == {
+        k
+        for k in DECISION_CLASSES
+        if k.split(".")[0] not in ("responsibility", "decision") and k != retracted
+    }
+    assert {item["kind"] for item in report["put_right"]} == {
+        "decision.corrected",
+        "decision.retracted",
+    }
+    assert report["roles"]
+    for fmt in ("md", "html", "pdf"):
+        _ok(client, "/v1/progress", format=fmt, **period)
     # every decision, and every kind of object
     listed = _ok(client, "/v1/decisions", limit=1000).json()["items"]
     assert [item["id"] for item in listed] == [item["id"] for item in recorded]
@@ -200,6 +217,8 @@ def test_every_kind_is_answered_by_every_endpoint_and_page(client: TestClient) -
     for lang in ("nl", "en"):
         for path in ("/", "/matrix", "/risks", "/recommendations", "/commitments", "/downloads"):
             assert_well_formed(_ok(client, path, as_of=LATE, lang=lang).text)
+        progress = _ok(client, "/voortgang", as_of=LATE, lang=lang, **{"from": "2000-01-01"})
+        assert_well_formed(progress.text)
         timeline = _ok(client, "/timeline", as_of=LATE, lang=lang).text
         assert_well_formed(timeline)
         for kind in DECISION_CLASSES:
