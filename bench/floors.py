@@ -23,6 +23,8 @@ from typing import Any
 import orjson
 
 from ledger.tables import KIND_CODES, STATE_KINDS
+from projections.monitor import period_ends, two_years_before
+from projections.progress import half_a_year_before
 
 SQLITE_NAME = "ledger"
 """The SQLite file (in the data directory, without `.sqlite`) the floors read."""
@@ -100,11 +102,61 @@ def responsibilities(
     )
 
 
+def monitor(conn: Connection, as_of: date, known_at: datetime | None, **params: Any) -> bytes:
+    """What the monitor reads at each month end of the two years up to `as_of`: the gaps' rules,
+    the risks, recommendations and commitments in force."""
+    position = _position(conn, known_at)
+    points = [
+        {
+            "as_of": day,
+            "gaps": _rows(conn, ("gap",), day.toordinal(), position, "r.tag"),
+            "registers": [
+                orjson.Fragment(payload)
+                for (payload,) in _rows(
+                    conn,
+                    ("risk", "recommendation", "commitment"),
+                    day.toordinal(),
+                    position,
+                    "r.payload",
+                )
+            ],
+        }
+        for day in period_ends(two_years_before(as_of), as_of)
+    ]
+    return orjson.dumps({"position": position, "points": points})
+
+
+def progress(conn: Connection, as_of: date, known_at: datetime | None, **params: Any) -> bytes:
+    """What the progress report for the half year up to `as_of` reads: the decisions dated in
+    it, and the matrix's cells on the day before it and on its last day."""
+    position = _position(conn, known_at)
+    first = half_a_year_before(as_of)
+    mark = "?" if _sqlite(conn) else "%s"
+    decisions = conn.execute(
+        f"SELECT payload FROM ledger_decisions WHERE effective_on >= {mark}"
+        f" AND effective_on <= {mark} AND position <= {mark} ORDER BY position",
+        (first.toordinal(), as_of.toordinal(), position),
+    ).fetchall()
+    cells = [
+        [orjson.Fragment(p) for (p,) in _rows(conn, ("cell",), day, position, "r.payload")]
+        for day in (first.toordinal() - 1, as_of.toordinal())
+    ]
+    return orjson.dumps(
+        {
+            "position": position,
+            "decisions": [orjson.Fragment(payload) for (payload,) in decisions],
+            "cells": cells,
+        }
+    )
+
+
 FLOORS: dict[str, Floor] = {
     "matrix": matrix,
     "gaps": gaps,
     "state": state,
     "responsibilities": responsibilities,
+    "monitor": monitor,
+    "progress": progress,
 }
 
 

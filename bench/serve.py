@@ -20,12 +20,13 @@ Then, in one run:
    else its uvicorn worker children) at the first answer, once the workers are idle (their CPU
    time grew by less than 5% of a core over 2 s), and at the end;
 4. once they are idle, for each endpoint (matrix, gaps first page with limit=100, gaps whole
-   (every page of up to 10,000, following `next`), state,
-   responsibilities of one random subject), `--queries` first-time as_of dates (random, distinct,
-   within the history's effective dates, none asked before in the run) and then the same dates
-   again ("repeated"): each request timed from sending it to the last byte of its body, over
-   one persistent keep-alive connection (so, with several workers, one worker answers them
-   all); its status and body size are kept;
+   (every page of up to 10,000, following `next`), state, responsibilities of one random
+   subject, the monitor of the two years up to the date (a point a month), the progress report
+   of the half year up to it; `--only` picks some), `--queries` first-time as_of dates (random,
+   distinct, within the history's effective dates, none asked before in the run) and then the
+   same dates again ("repeated"): each request timed from sending it to the last byte of its
+   body, over one persistent keep-alive connection (so, with several workers, one worker
+   answers them all); its status and body size are kept;
 5. beside each request, in this process, the endpoint's floor for the same date
    (`bench.floors`: its rows read with plain SQL from the same database, written out with
    orjson);
@@ -75,6 +76,7 @@ from domain.events import LEDGER_STREAM_ID
 from ledger.service import Ledger
 from ledger.settings import Settings
 from ledger.storage import open_store
+from projections.progress import half_a_year_before
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-c", "from api.cli import main; main()"]
@@ -101,7 +103,11 @@ class Endpoint:
     the time and size are those of all pages together."""
 
     def url(self, as_of: date, subject: str) -> str:
-        return self.path.format(as_of=as_of.isoformat(), subject=subject)
+        return self.path.format(
+            as_of=as_of.isoformat(),
+            subject=subject,
+            half_a_year_before=half_a_year_before(as_of).isoformat(),
+        )
 
 
 ENDPOINTS = (
@@ -119,6 +125,12 @@ ENDPOINTS = (
         "/v1/responsibilities?as_of={as_of}&subject={subject}",
         "responsibilities",
         lambda subject: {"subject": subject},
+    ),
+    Endpoint("monitor (two years, monthly)", "/v1/monitor?to={as_of}", "monitor"),
+    Endpoint(
+        "progress (half a year)",
+        "/v1/progress?from={half_a_year_before}&to={as_of}",
+        "progress",
     ),
 )
 
@@ -510,6 +522,7 @@ def run(
     settle_timeout: float = 600,
     seed: int = 1,
     say: Callable[[str], None] = print,
+    only: tuple[str, ...] = (),
 ) -> Results:
     """Start a server on the ledger of `settings`, time the questions and their floors, stop it."""
     token = issue_token(settings)
@@ -527,7 +540,7 @@ def run(
         client = Client(server.port, token)
         load_before = os.getloadavg()[0]
         try:
-            results = _ask(client, settings, queries, seed, say)
+            results = _ask(client, settings, queries, seed, say, only)
         finally:
             client.close()
         results.load = {"before": load_before, "after": os.getloadavg()[0]}
@@ -540,7 +553,12 @@ def run(
 
 
 def _ask(
-    client: Client, settings: Settings, queries: int, seed: int, say: Callable[[str], None]
+    client: Client,
+    settings: Settings,
+    queries: int,
+    seed: int,
+    say: Callable[[str], None],
+    only: tuple[str, ...] = (),
 ) -> Results:
     head = int(client.json("/v1/health")["head"])
     span = effective_range(client, head)
@@ -551,6 +569,8 @@ def _ask(
     dates = random_dates(rnd, span, queries * len(ENDPOINTS))
     with floor_connection(settings) as conn:
         for i, endpoint in enumerate(ENDPOINTS):
+            if only and not endpoint.name.startswith(only):
+                continue
             asked = [(day, rnd.choice(subjects)) for day in dates[i * queries : (i + 1) * queries]]
             for label in ("first-time", "repeated"):
                 row = measure(client, conn, endpoint, label, asked)
@@ -621,6 +641,11 @@ def main() -> None:
     parser.add_argument("--start-timeout", type=float, default=600)
     parser.add_argument("--settle-timeout", type=float, default=600)
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="ask only the endpoints whose names start so (comma-separated, e.g. monitor,gaps)",
+    )
     args = parser.parse_args()
     if args.backend == "sqlite" and args.workers != 1:
         parser.error("SQLite is served by one worker")
@@ -637,6 +662,7 @@ def main() -> None:
         start_timeout=args.start_timeout,
         settle_timeout=args.settle_timeout,
         seed=args.seed,
+        only=tuple(name for name in args.only.split(",") if name),
     )
     print()
     print(markdown(results))

@@ -118,10 +118,11 @@ class Question:
             for kind, rows in by_kind.items()
         }
 
-    def state(self) -> GovernanceState:
-        """The governance on as_of as known at known_at (dictionaries in the fold's order)."""
+    def state(self, kinds: Sequence[str] = STATE_KINDS) -> GovernanceState:
+        """The governance on as_of as known at known_at (dictionaries in the fold's order); only
+        its entries of `kinds` (e.g. ("risk",): its risks), if given."""
         state = GovernanceState()
-        for kind, pairs in self.entries(STATE_KINDS).items():
+        for kind, pairs in self.entries(kinds).items():
             if kind == "anomaly":
                 state.anomalies.extend(value for _, value in pairs)
                 continue

@@ -12,7 +12,7 @@ from domain import decisions as d
 from domain.cells import Source
 from domain.knowledge import Knowledge
 from domain.vocabulary import Role
-from ledger.known import cluster
+from ledger.known import clusters
 from ledger.projector import micros_of
 from ledger.service import Ledger
 from ledger.tables import Tables
@@ -96,24 +96,34 @@ class _StoredCauses:
 
     def __init__(self, tables: Tables, position: int) -> None:
         self.tables, self.position = tables, position
+        self.removals: dict[str, tuple[list[d.RecordedDecision], Knowledge]] = {}
+        """A subject's reliefs and transfers, resolved (read once however many roles went)."""
+        self.corrected: set[str] | None = None
+        """The decisions a correction corrects (read once)."""
 
     def of(
         self, before: Matrix, after: Matrix, party: str, subject: str, role: Role
     ) -> list[Source]:
         low, high = sorted((before.as_of, after.as_of))
-        found: list[d.RecordedDecision] = []
-        for item in self._about(subject, ("responsibility.relieved", "responsibility.transferred")):
-            content = self._known(item.id).current(item.id)
+        if subject not in self.removals:
+            items = self._removals(subject, low, high)
+            known = clusters(self.tables, [i.id for i in items], self.position)
+            self.removals[subject] = (items, known)
+        items, known = self.removals[subject]
+        found: list[tuple[d.RecordedDecision, d.Decision | None]] = []
+        for item in items:
+            content = known.current(item.id)
             if content is not None and _removes(content, party, role, low, high):
-                found.append(item)
+                found.append((item, content))
         cell = before.cell(party, subject)
         granted = {str(s.decision) for s in cell.sources.get(role, ())} if cell else set()
         if granted:
             first, last = sorted((micros_of(before.known_at), micros_of(after.known_at)))
-            found += self._put_right_between(granted, first, last)
+            put_right = self._put_right_between(granted, first, last)
+            resolved = clusters(self.tables, [i.id for i in put_right], self.position)
+            found += [(item, resolved.current(item.id)) for item in put_right]
         sources: list[Source] = []
-        for item in found:
-            content = self._known(item.id).current(item.id)
+        for item, content in found:
             if content is not None:
                 sources.append(Source.of(item.id, content))
             else:
@@ -130,17 +140,31 @@ class _StoredCauses:
                 )
         return sources
 
-    def _known(self, decision_id: object) -> Knowledge:
-        return cluster(self.tables, str(decision_id), self.position)
-
-    def _about(self, subject: str, kinds: tuple[str, ...]) -> list[d.RecordedDecision]:
+    def _removals(self, subject: str, low: date, high: date) -> list[d.RecordedDecision]:
+        """The subject's reliefs and transfers that may have taken effect after `low` up to
+        `high`: dated so, or corrected (a correction may have moved them there)."""
+        if self.corrected is None:
+            self.corrected = {
+                row[0]
+                for row in self.tables.all(
+                    "SELECT DISTINCT root FROM {p}ledger_decisions"
+                    " WHERE kind = 'decision.corrected' AND position <= ?",
+                    (self.position,),
+                )
+            }
         found = self.tables.all(
-            "SELECT x.payload FROM {p}ledger_about a JOIN {p}ledger_decisions x"
-            " ON x.position = a.position WHERE a.grp = ? AND a.position <= ? AND x.kind IN (?, ?)"
+            "SELECT x.id, x.effective_on, x.payload FROM {p}ledger_about a"
+            " JOIN {p}ledger_decisions x ON x.position = a.position"
+            " WHERE a.grp = ? AND a.position <= ?"
+            " AND x.kind IN ('responsibility.relieved', 'responsibility.transferred')"
             " ORDER BY a.position",
-            (f"responsibilities:{subject}", self.position, *kinds),
+            (f"responsibilities:{subject}", self.position),
         )
-        return [d.RecordedDecision.model_validate_json(row[0]) for row in found]
+        return [
+            d.RecordedDecision.model_validate_json(payload)
+            for decision_id, day, payload in found
+            if low.toordinal() < day <= high.toordinal() or decision_id in self.corrected
+        ]
 
     def _put_right_between(
         self, granted: set[str], first: int, last: int

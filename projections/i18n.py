@@ -696,15 +696,16 @@ def _named(names: dict[str, str], field: str, value: str) -> str:
     return names.get(f"{field}:{value}", value)
 
 
-_TITLES = (
-    ("frameworks", "framework", "name"),
+TITLED = (
+    ("framework", "frameworks", "name"),
     ("criteria", "criteria", "description"),
-    ("risks", "risk", "title"),
-    ("findings", "finding", "text"),
-    ("recommendations", "recommendation", "text"),
-    ("evaluations", "evaluation", "title"),
-    ("commitments", "commitment", "promise"),
+    ("risk", "risks", "title"),
+    ("finding", "findings", "text"),
+    ("recommendation", "recommendations", "text"),
+    ("evaluation", "evaluations", "title"),
+    ("commitment", "commitments", "promise"),
 )
+"""The registers' entries by name: (kind, the state's attribute, the field that names one)."""
 
 
 def names_of(*states: GovernanceState) -> dict[str, str]:
@@ -714,9 +715,9 @@ def names_of(*states: GovernanceState) -> dict[str, str]:
     for state in states:
         found.update({p.id: p.name for p in state.parties.values()})
         found.update({s.id: s.name for s in state.subjects.values()})
-        for register, field, title in _TITLES:
+        for kind, register, title in TITLED:
             for key, entry in getattr(state, register).items():
-                found[f"{field}:{key}"] = getattr(entry, title)
+                found[f"{kind}:{key}"] = getattr(entry, title)
     return found
 
 

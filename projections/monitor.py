@@ -92,7 +92,7 @@ def point(tables: Tables, moment: Moment) -> Point:
     question = Question(tables, moment)
     counts = question.gap_page(GapFilter(), None, 1).counts
     gaps = {rule: counts.get(rule, 0) for rule in RULE_ORDER}
-    state = question.state()
+    state = question.state(("risk", "recommendation", "commitment"))
     risks: dict[str, SystemRisks] = {}
     for risk in state.risks.values():
         found = risks.setdefault(risk.system, SystemRisks())

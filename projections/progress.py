@@ -62,6 +62,8 @@ OVERDUE_RULES = frozenset(
 )
 """Gap rules that start on a date: what fell overdue or lapsed in the period."""
 _PUT_RIGHT = ("decision.corrected", "decision.retracted")
+_NAMED = ("party", "subject", *(kind for kind, _, _ in i18n.TITLED))
+"""The state's entries the report names things by (not the roles, the bulk of it)."""
 _ROLES = ("responsibility.assigned", "responsibility.relieved", "responsibility.transferred")
 
 
@@ -139,7 +141,7 @@ def progress(tables: Tables, first: date, last: date, known_at: datetime) -> Pro
     _, _, roles = diff_in(tables, before, after)
     question = Question(tables, after)
     position = question.position
-    state = question.state()
+    state = question.state(_NAMED)
     overdue = [
         gap
         for gap in question.gaps(GapFilter(rules=OVERDUE_RULES))
@@ -154,7 +156,7 @@ def progress(tables: Tables, first: date, last: date, known_at: datetime) -> Pro
         _changes(tables, first, last, position),
         overdue,
         _put_right(tables, first, last, position),
-        i18n.names_of(Question(tables, before).state(), state),
+        i18n.names_of(state),
     )
 
 
@@ -168,16 +170,20 @@ def _changes(tables: Tables, first: date, last: date, position: int) -> list[Cha
         f" AND position <= ? AND kind NOT IN ({marks})",
         (first.toordinal(), last.toordinal(), position, *meta),
     )
-    # a correction or a consent can move a decision into the period from outside it
-    moved = tables.all(
-        "SELECT DISTINCT t.root FROM {p}ledger_decisions t WHERE t.kind = 'decision.corrected'"
-        " AND t.position <= ? AND t.root IS NOT NULL"
-        " UNION SELECT DISTINCT c.target FROM {p}ledger_decisions c"
-        " WHERE c.kind = 'consent.given' AND c.position <= ? AND c.effective_on >= ?"
-        " AND c.effective_on <= ?",
-        (position, position, first.toordinal(), last.toordinal()),
+    # a consent can move a decision into the period from before it, a correction from anywhere
+    consented = tables.all(
+        "SELECT DISTINCT target FROM {p}ledger_decisions WHERE kind = 'consent.given'"
+        " AND position <= ? AND effective_on >= ? AND effective_on <= ?",
+        (position, first.toordinal(), last.toordinal()),
     )
-    roots = {row[0] for row in dated} | {row[0] for row in moved}
+    corrections = tables.all(
+        "SELECT root, payload FROM {p}ledger_decisions WHERE kind = 'decision.corrected'"
+        " AND position <= ?",
+        (position,),
+    )
+    period = (first.isoformat(), last.isoformat())
+    moved = {root for root, payload in corrections if period[0] <= _moved_to(payload) <= period[1]}
+    roots = {row[0] for row in dated} | {row[0] for row in consented} | moved
     known = clusters(tables, roots, position)
     found: list[Change] = []
     for root in sorted(roots):
@@ -195,6 +201,12 @@ def _changes(tables: Tables, first: date, last: date, position: int) -> list[Cha
         found.append(Change(area, applies.in_force_on, item, applies.decision))
     found.sort(key=lambda c: (c.on, c.recorded.position))
     return found
+
+
+def _moved_to(correction: str) -> str:
+    """The effective date (ISO) a stored correction gives the decision it corrects."""
+    moved: str = orjson.loads(correction)["decision"]["replacement"]["effective_on"]
+    return moved
 
 
 def _put_right(tables: Tables, first: date, last: date, position: int) -> list[PutRight]:
@@ -483,9 +495,7 @@ def _md_cell(cell: Cell) -> str:
     return "; ".join(_md_cell(c) for c in cell)
 
 
-def progress_body(
-    report: Progress, lang: str, link: str | None = None, level: int = 2
-) -> Markup:
+def progress_body(report: Progress, lang: str, link: str | None = None, level: int = 2) -> Markup:
     """The report's sections as HTML, for a page or a document (`level`: of their headings)."""
     return Markup(  # noqa: S704 - what an autoescaping template wrote
         _templates.get_template("_progress.html").render(
