@@ -470,6 +470,24 @@ def download_progress(request: Request, fmt: str) -> Response:
     return _file(iter([content]), fmt, f"voortgang-{first}-{page.as_of}")
 
 
+@router.get("/tokens")
+def tokens_page(request: Request) -> Response:
+    """The tokens (admin only): each one's role, the parties it may record for, its life."""
+    page = _page(request)
+    if not page.principal.role.may_administer():
+        return _render(page, "error.html", 403, message=i18n.text(page.lang, "tokens.admin_only"))
+    access: AccessStore = request.app.state.access
+    with _state(request, page) as (question, state):
+        return _render(
+            page,
+            "tokens.html",
+            nav="tokens",
+            tokens=sorted(access.tokens(), key=lambda r: (not r.active, r.name)),
+            amsterdam=AMSTERDAM,
+            **_common(question, state),
+        )
+
+
 LOG_PAGE_SIZE = 50
 LOG_ORDERS = ("-effective", "effective", "-position", "position")
 """How the log can be sorted (the first is the default): by effective date or by when recorded,

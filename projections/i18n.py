@@ -190,6 +190,26 @@ TEXT: dict[str, tuple[str, str]] = {
         "Op deze datum is geen risico vastgelegd.",
         "No risk recorded on this date.",
     ),
+    "nav.tokens": ("Tokens", "Tokens"),
+    "tokens.title": ("Tokens", "Tokens"),
+    "tokens.lead": (
+        "Wie met welke rol bij het register kan, en voor welke partijen een token besluiten mag "
+        "vastleggen. Uitgeven, afbakenen en intrekken gaat met `ledger tokens` of de API.",
+        "Who can reach the ledger in which role, and for which parties a token may record "
+        "decisions. Issue, scope and revoke with `ledger tokens` or the API.",
+    ),
+    "tokens.admin_only": (
+        "Alleen een beheerderstoken ziet de tokens.",
+        "Only an admin token sees the tokens.",
+    ),
+    "tokens.name": ("Naam", "Name"),
+    "tokens.role": ("Rol", "Role"),
+    "tokens.scope": ("Mag vastleggen voor", "May record for"),
+    "tokens.any_party": ("elke partij", "any party"),
+    "tokens.not_recording": ("(leest alleen)", "(reads only)"),
+    "tokens.issued": ("Uitgegeven", "Issued"),
+    "tokens.revoked": ("Ingetrokken", "Revoked"),
+    "tokens.active": ("actief", "active"),
     "progress.title": ("Voortgangsrapportage", "Progress report"),
     "progress.heading": (
         "Voortgang governance meldkamers, {first} tot en met {last}",
@@ -468,6 +488,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "treatment": {
         "planned": ("gepland", "planned"),
         "implemented": ("ingevoerd", "implemented"),
+    },
+    "token_role": {
+        "admin": ("beheerder", "admin"),
+        "secretariat": ("secretariaat", "secretariat"),
+        "evaluator": ("evaluator", "evaluator"),
     },
     "response": {
         "endorsed": ("onderschreven", "endorsed"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.pages import COOKIE
 from ledger.access import AccessStore, Role
 from ledger.settings import Settings
 from tests.api.test_http_helpers import Api, api, basics, body, party  # noqa: F401
@@ -111,3 +112,26 @@ def test_the_command_line_issues_scopes_and_lists_scopes(settings: Settings) -> 
     assert bad.exit_code == 2 and "not a party id" in bad.output
     unknown = runner.invoke(app, ["tokens", "scope", "nobody", "--party", "smb"], env=env)
     assert unknown.exit_code == 1
+
+
+def test_the_tokens_page_shows_each_tokens_scope_to_an_admin_only(api: Api) -> None:
+    api.batch([*basics(), party("lms", kind="agency")])
+    api.access.issue("lms-team", Role.SECRETARIAT, by="test", parties=["lms"])
+    api.access.issue("oud", Role.EVALUATOR, by="test")
+    api.access.revoke("oud", by="test")
+    api.client.cookies.set(COOKIE, api.tokens["admin"])
+    page = api.client.get("/tokens", params={"lang": "en"})
+    assert page.status_code == 200, page.text[:300]
+    rows = page.text.split('data-testid="tokens"', 1)[1].split("</table>", 1)[0]
+    lms = rows.split('<th scope="row">lms-team</th>', 1)[1].split("</tr>", 1)[0]
+    assert "<td>secretariat</td>" in lms and "<td>LMS</td>" in lms  # the party by its name
+    anyone = rows.split('<th scope="row">secretariat-1</th>', 1)[1].split("</tr>", 1)[0]
+    assert "any party" in anyone
+    gone = rows.split('<th scope="row">oud</th>', 1)[1].split("</tr>", 1)[0]
+    assert "reads only" in gone and "· test" in gone.split("</td>")[-2]  # revoked, and by whom
+    assert 'href="/tokens?lang=en"' in page.text  # in the admin's menu
+    # an evaluator neither sees it in the menu nor may open it
+    api.client.cookies.set(COOKIE, api.tokens["evaluator"])
+    refused = api.client.get("/tokens", params={"lang": "en"})
+    assert refused.status_code == 403 and "Only an admin token sees the tokens" in refused.text
+    assert 'href="/tokens' not in api.client.get("/", params={"lang": "en"}).text
