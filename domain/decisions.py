@@ -11,8 +11,8 @@ group of the state it changes (`group`, and the field naming the group's `key`),
 its stored event (`event`) and a realistic `example`. Everything else is derived from these
 classes: the stored event classes (`domain.events`), the HTTP API's body schema and examples,
 the objects a decision touches. Adding a kind: its class here (and in `SubstantiveDecision`),
-its fold (`domain.governance`), its rules (`domain.invariants`), its labels (`projections.i18n`), and
-a test.
+its fold (`domain.governance`), its rules (`domain.invariants`), its labels
+(`projections.i18n`), and a test.
 """
 
 from __future__ import annotations

@@ -29,9 +29,7 @@ def cluster(tables: Tables, root: UUID | str, upto: int | None = None) -> Knowle
     return clusters(tables, [root], upto)
 
 
-def clusters(
-    tables: Tables, roots: Iterable[UUID | str], upto: int | None = None
-) -> Knowledge:
+def clusters(tables: Tables, roots: Iterable[UUID | str], upto: int | None = None) -> Knowledge:
     """The same for many decisions at once (a few queries per 500 of them)."""
     payloads: dict[str, str] = {}
     frontier = [str(root) for root in roots]
