@@ -42,7 +42,8 @@ from domain.errors import NotFound
 from domain.governance import CommitmentState, GovernanceState
 from domain.vocabulary import SLUG_PATTERN, SPOOFING
 from ledger.access import AccessStore, Principal, Role
-from ledger.integrity import proof_for
+from ledger.integrity import chain_hash, proof_for
+from ledger.known import put_right
 from ledger.service import DecisionFilter, Ledger
 from projections import i18n
 from projections.answers import Moment, Question
@@ -553,13 +554,13 @@ def decision_log(request: Request) -> Response:
         question = Question(tables, page.moment)
         state = question.state()
         names = i18n.names_of(state)
-        put_right = views.put_right(tables, [item.id for item in found])
+        settled = put_right(tables, [item.id for item in found])
         kinds = views.kinds_present(question)
     return _render(
         page,
         "log.html",
         nav="log",
-        items=[views.log_item(item, names, page.lang, put_right) for item in found],
+        items=[views.log_item(item, names, page.lang, settled) for item in found],
         total=total,
         number=number,
         pages=pages,
@@ -612,7 +613,7 @@ def decision(request: Request, decision_id: str) -> Response:
         current=views.content(view.current)
         if view.current is not None and view.corrections
         else None,
-        chain_hash=views.chain_hash(ledger, view.recorded.position),
+        chain_hash=chain_hash(ledger, view.recorded.position),
         summary=i18n.summary(view.recorded.decision, names, page.lang),
         names=names,
     )

@@ -12,17 +12,14 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import ProgrammingError
 from markupsafe import Markup, escape
 
 from domain import decisions as d
 from domain.cells import Source
-from domain.events import LEDGER_STREAM_ID
 from domain.gaps import Gap
 from domain.governance import GovernanceState, Party, Subject
-from ledger.chain import chained
+from ledger.known import put_right
 from ledger.projector import micros_of, moment_of
-from ledger.service import Ledger
 from ledger.tables import Tables
 from projections.answers import Question
 from projections.diff import CellChange
@@ -208,19 +205,6 @@ def content(decision: d.Decision) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in data.items() if k not in ENVELOPE]
 
 
-def chain_hash(ledger: Ledger, position: int) -> str | None:
-    """The hash-chain value stored with the decision's event (hex), if the store keeps one."""
-    try:
-        recorder = chained(ledger.store.recorder)
-    except ProgrammingError:  # a store without a chain has no hash to show
-        return None
-    notification_id = recorder.notification_id_of(LEDGER_STREAM_ID, position)
-    if notification_id is None:
-        return None
-    _, hashes = recorder.select_page(notification_id - 1, notification_id, 1)
-    return next((h.hex() for nid, h in hashes if nid == notification_id), None)
-
-
 # --- the timeline ------------------------------------------------------------------------------
 
 FAMILY_COLOURS = {  # Okabe-Ito, dark enough on white for a 3:1 graphical contrast
@@ -245,27 +229,6 @@ class TimelineItem:
     summary: str
     retracted: bool
     corrected: bool
-
-
-def put_right(tables: Tables, ids: Iterable[UUID] | None = None) -> tuple[set[str], set[str]]:
-    """(retracted, corrected): which decisions (of `ids`, or all) a later one retracted or
-    corrected, as far as the ledger knows now."""
-    query = (
-        "SELECT kind, target, root FROM {p}ledger_decisions"
-        " WHERE kind IN ('decision.retracted', 'decision.corrected')"
-    )
-    params: list[Any] = []
-    if ids is not None:
-        wanted = [str(i) for i in ids]
-        if not wanted:
-            return set(), set()
-        marks = ",".join("?" * len(wanted))
-        query += f" AND (target IN ({marks}) OR root IN ({marks}))"
-        params = wanted * 2
-    found = tables.all(query, params)
-    retracted = {target for kind, target, _ in found if kind == "decision.retracted"}
-    corrected = {root for kind, _, root in found if kind == "decision.corrected"}
-    return retracted, corrected
 
 
 def timeline_items(

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, ProgrammingError
 
 from domain.decisions import RecordedDecision
 from domain.errors import DomainError, NotFound
@@ -453,3 +453,17 @@ def resting_on(ledger: Ledger, sha256: str, document_id: str) -> list[tuple[Reco
                 break
             after = page[-1].position
     return [found[position] for position in sorted(found)]
+
+
+def chain_hash(ledger: Ledger, position: int) -> str | None:
+    """The hash-chain value stored with the event of the decision at `position` (hex), if the
+    store keeps one: it fixes everything recorded up to it."""
+    try:
+        recorder = chained(ledger.store.recorder)
+    except ProgrammingError:  # a store without a chain has no hash to show
+        return None
+    notification_id = recorder.notification_id_of(LEDGER_STREAM_ID, position)
+    if notification_id is None:
+        return None
+    _, hashes = recorder.select_page(notification_id - 1, notification_id, 1)
+    return next((h.hex() for nid, h in hashes if nid == notification_id), None)

@@ -90,3 +90,24 @@ class StoreKnown:
 
     def current(self, decision_id: UUID) -> d.Decision | None:
         return cluster(self.tables, decision_id).current(decision_id)
+
+
+def put_right(tables: Tables, ids: Iterable[UUID] | None = None) -> tuple[set[str], set[str]]:
+    """(retracted, corrected): which decisions (of `ids`, or all) a later one retracted or
+    corrected, as far as the ledger knows now."""
+    query = (
+        "SELECT kind, target, root FROM {p}ledger_decisions"
+        " WHERE kind IN ('decision.retracted', 'decision.corrected')"
+    )
+    params: list[Any] = []
+    if ids is not None:
+        wanted = [str(i) for i in ids]
+        if not wanted:
+            return set(), set()
+        marks = ",".join("?" * len(wanted))
+        query += f" AND (target IN ({marks}) OR root IN ({marks}))"
+        params = wanted * 2
+    found = tables.all(query, params)
+    retracted = {target for kind, target, _ in found if kind == "decision.retracted"}
+    corrected = {root for kind, _, root in found if kind == "decision.corrected"}
+    return retracted, corrected

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 
 from markupsafe import Markup
 
 from domain import decisions as d
 from domain.governance import GovernanceState
+from domain.vocabulary import AMSTERDAM
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -210,6 +212,77 @@ TEXT: dict[str, tuple[str, str]] = {
     "tokens.issued": ("Uitgegeven", "Issued"),
     "tokens.revoked": ("Ingetrokken", "Revoked"),
     "tokens.active": ("actief", "active"),
+    "pack.title": (
+        "Evaluatiepakket governance meldkamers",
+        "Evaluation pack: the control rooms' governance",
+    ),
+    "pack.cover": ("Voorblad", "Cover"),
+    "pack.contents": ("Inhoud", "Contents"),
+    "pack.as_of": ("Peildatum", "As of"),
+    "pack.known_at": ("Zoals bekend op", "As known at"),
+    "pack.head": ("Ledger-positie", "Ledger position"),
+    "pack.chain_hash": ("Ketenhash op die positie", "Chain hash at that position"),
+    "pack.chain_hash.note": (
+        "Legt alles vast wat tot die positie is vastgelegd; `ledger verify` en een getekend "
+        "checkpoint tonen dat er niets aan is veranderd.",
+        "Fixes everything recorded up to that position; `ledger verify` and a signed checkpoint "
+        "show that nothing in it changed.",
+    ),
+    "pack.compared_with": ("Vergeleken met", "Compared with"),
+    "pack.period": ("Voortgang over", "Progress over"),
+    "pack.made_at": ("Gemaakt op", "Made on"),
+    "pack.counts": (
+        "{decisions} besluiten tot de peildatum, {gaps} lacunes",
+        "{decisions} decisions up to the as-of date, {gaps} gaps",
+    ),
+    "pack.responsibilities": ("Verantwoordelijkheden per onderwerp", "Responsibilities by subject"),
+    "pack.responsibilities.lead": (
+        "Wie welke rol heeft voor elk onderwerp op de peildatum (RACI en toezicht). * na een "
+        "naam: de rol berust op een afgeleid besluit (een aanname). ⚠: het onderwerp heeft een "
+        "lacune.",
+        "Who holds which role for each subject on the as-of date (RACI and oversight). * after a "
+        "name: the role rests on an inferred decision (an assumption). ⚠: the subject has a gap.",
+    ),
+    "pack.nobody": ("niemand", "nobody"),
+    "pack.changes": ("Wat er veranderde", "What changed"),
+    "pack.gaps": ("Lacunes", "Gaps"),
+    "pack.gaps.lead": (
+        "Waar de borging van verantwoordelijkheden tekortschiet, met de reden.",
+        "Where the anchoring of responsibilities falls short, with the reason.",
+    ),
+    "pack.risks": ("Risico's", "Risks"),
+    "pack.recommendations": ("Aanbevelingen", "Recommendations"),
+    "pack.commitments": ("Toezeggingen", "Commitments"),
+    "pack.decisions": ("Besluiten tot de peildatum", "Decisions up to the as-of date"),
+    "pack.decisions.lead": (
+        "Elk besluit zoals het nu luidt (met correcties), met zijn bron en motivering.",
+        "Every decision as it reads now (with its corrections), with its source and rationale.",
+    ),
+    "pack.col.rule": ("Lacune", "Gap"),
+    "pack.col.about": ("Betreft", "About"),
+    "pack.col.since": ("Sinds", "Since"),
+    "pack.col.explanation": ("Toelichting", "Explanation"),
+    "pack.col.risk": ("Risico", "Risk"),
+    "pack.col.system": ("Systeem", "System"),
+    "pack.col.level": ("Niveau", "Level"),
+    "pack.col.treatments": ("Maatregelen", "Treatments"),
+    "pack.col.accepted": ("Restrisico aanvaard", "Residual risk accepted"),
+    "pack.col.recommendation": ("Aanbeveling", "Recommendation"),
+    "pack.col.response": ("Reactie", "Response"),
+    "pack.col.owner": ("Eigenaar", "Owner"),
+    "pack.col.due": ("Uiterlijk", "Due"),
+    "pack.col.status": ("Stand", "Status"),
+    "pack.col.commitment": ("Toezegging", "Commitment"),
+    "pack.col.by": ("Door", "By"),
+    "pack.col.kept": ("Nagekomen", "Kept"),
+    "pack.col.date": ("Datum", "Date"),
+    "pack.col.decision": ("Besluit", "Decision"),
+    "pack.col.source": ("Bron", "Source"),
+    "pack.col.rationale": ("Motivering", "Rationale"),
+    "pack.overdue": ("te laat", "overdue"),
+    "pack.open": ("open", "open"),
+    "pack.closed": ("gesloten", "closed"),
+    "pack.review_by": ("herbeoordelen vóór {day}", "review by {day}"),
     "progress.title": ("Voortgangsrapportage", "Progress report"),
     "progress.heading": (
         "Voortgang governance meldkamers, {first} tot en met {last}",
@@ -781,3 +854,26 @@ def source_ref(source: str, document: d.SourceDocument | None = None) -> Markup:
     return Markup('<a href="{}" rel="external noopener" class="publication">{}</a>').format(
         url, source
     )
+
+
+_MONTHS = {
+    "nl": (
+        "januari", "februari", "maart", "april", "mei", "juni",
+        "juli", "augustus", "september", "oktober", "november", "december",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def long_date(day: date, lang: str) -> str:
+    """A date in words: 3 februari 2022 / 3 February 2022."""
+    return f"{day.day} {_MONTHS['en' if lang == 'en' else 'nl'][day.month - 1]} {day.year}"
+
+
+def long_moment(moment: datetime, lang: str) -> str:
+    """A moment in words, in Amsterdam's time: 3 februari 2022, 17:00."""
+    local = moment.astimezone(AMSTERDAM)
+    return f"{long_date(local.date(), lang)}, {local:%H:%M}"
