@@ -173,23 +173,24 @@ def gaps(
 
 @app.command()
 def report(
-    output: Annotated[str, typer.Option("--output", "-o", help="FILE.xlsx or FILE.html")],
+    output: Annotated[str, typer.Option("--output", "-o", help="FILE.pdf, FILE.html or FILE.xlsx")],
     as_of: AsOf = None,
     known_at: KnownAt = None,
     compare: Annotated[
         str | None, typer.Option(help="Also show the changes since this date")
     ] = None,
+    lang: Annotated[str, typer.Option(help="nl or en (the PDF and HTML document)")] = "nl",
 ) -> None:
     """The evaluation pack: matrix, changes, gaps, risks, recommendations, commitments, log."""
     from projections.report import build_pack, render_pack
 
     fmt = output.rsplit(".", 1)[-1].lower()
-    if fmt not in ("xlsx", "html"):
-        err.print("[red]error[/red]: -o must end in .xlsx or .html")
+    if fmt not in ("xlsx", "html", "pdf") or lang not in ("nl", "en"):
+        err.print("[red]error[/red]: -o must end in .pdf, .html or .xlsx; --lang is nl or en")
         raise typer.Exit(2)
     moment = _moment(as_of, known_at)
     earlier = _moment(compare, known_at) if compare else None
-    _write(render_pack(build_pack(_open(), moment, earlier), fmt), output)
+    _write(render_pack(build_pack(_open(), moment, earlier), fmt, lang), output)
 
 
 @app.command()

@@ -93,9 +93,9 @@ def _negotiate(fmt: str | None, accept: str | None, allowed: tuple[str, ...]) ->
 
 def _attachment(content: Iterator[bytes], fmt: str, name: str) -> Response:
     """The answer as it is made (a large CSV a line at a time, a workbook a chunk of its file
-    at a time); CSV and XLSX as a download."""
+    at a time); CSV, XLSX and PDF as a download."""
     headers = {}
-    if fmt in ("xlsx", "csv"):
+    if fmt in ("xlsx", "csv", "pdf"):
         headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return StreamingResponse(content, media_type=MEDIA_TYPES[fmt], headers=headers)
 
@@ -284,10 +284,10 @@ def get_gaps(
         **READ,
         200: {
             "description": "The evaluation pack.",
-            "content": {MEDIA_TYPES["xlsx"]: {}, "text/html": {}},
+            "content": {MEDIA_TYPES["xlsx"]: {}, "text/html": {}, "application/pdf": {}},
         },
     },
-    summary="The evaluation pack (XLSX or HTML)",
+    summary="The evaluation pack (XLSX, HTML or PDF)",
 )
 def get_report(
     _: ReaderDep,
@@ -302,14 +302,20 @@ def get_report(
             json_schema_extra=DATE_SCHEMA,
         ),
     ] = None,
-    format: Annotated[str, Query(pattern="^(xlsx|html)$")] = "xlsx",
+    format: Annotated[
+        Literal["xlsx", "html", "pdf"],
+        Query(description="A workbook, or a document (HTML, PDF) for a committee"),
+    ] = "xlsx",
+    lang: Annotated[
+        Literal["nl", "en"], Query(description="The document's language (HTML, PDF)")
+    ] = "nl",
 ) -> Response:
     """One file with the matrix, changes, gaps, risks, recommendations, commitments and log."""
     moment = Moment(as_of, known_at)
     earlier = (
         Moment(_moment_param("compare", compare, parse_as_of, None), known_at) if compare else None
     )
-    content = stream_pack(build_pack(ledger, moment, earlier), format)
+    content = stream_pack(build_pack(ledger, moment, earlier), format, lang)
     return _attachment(content, format, f"evaluatiepakket-{as_of}")
 
 

@@ -637,6 +637,7 @@ def downloads(request: Request) -> Response:
     files = [
         ("downloads.matrix_csv", "/downloads/matrix.csv"),
         ("downloads.matrix_xlsx", "/downloads/matrix.xlsx"),
+        ("downloads.pack_pdf", "/downloads/evaluation-pack.pdf"),
         ("downloads.pack_xlsx", "/downloads/evaluation-pack.xlsx"),
         ("downloads.pack_html", "/downloads/evaluation-pack.html"),
     ]
@@ -673,9 +674,11 @@ def download_matrix(request: Request, fmt: str) -> Response:
 @router.get("/downloads/evaluation-pack.{fmt}")
 def download_pack(request: Request, fmt: str) -> Response:
     page = _page(request)
-    if fmt not in ("xlsx", "html"):
+    if fmt not in ("xlsx", "html", "pdf"):
         return _render(page, "error.html", 404, message=f"evaluation-pack.{fmt}")
-    content = stream_pack(build_pack(_ledger(request), page.moment), fmt)
+    compare = _log_date(request, "compare")
+    earlier = Moment(compare, page.known_at) if compare else None
+    content = stream_pack(build_pack(_ledger(request), page.moment, earlier), fmt, page.lang)
     return _file(content, fmt, f"evaluatiepakket-{page.as_of}")
 
 

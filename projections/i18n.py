@@ -230,6 +230,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "pack.compared_with": ("Vergeleken met", "Compared with"),
     "pack.period": ("Voortgang over", "Progress over"),
+    "pack.until": ("tot en met", "to"),
     "pack.made_at": ("Gemaakt op", "Made on"),
     "pack.counts": (
         "{decisions} besluiten tot de peildatum, {gaps} lacunes",
@@ -487,6 +488,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Matrix (Excel, with sources and gaps)",
     ),
     "downloads.pack_xlsx": ("Evaluatiepakket (Excel)", "Evaluation pack (Excel)"),
+    "downloads.pack_pdf": ("Evaluatiepakket (PDF)", "Evaluation pack (PDF)"),
     "downloads.pack_html": ("Evaluatiepakket (HTML)", "Evaluation pack (HTML)"),
     # errors
     "error.title": ("Er ging iets mis", "Something went wrong"),

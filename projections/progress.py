@@ -497,9 +497,14 @@ def _md_cell(cell: Cell) -> str:
 
 def progress_body(report: Progress, lang: str, link: str | None = None, level: int = 2) -> Markup:
     """The report's sections as HTML, for a page or a document (`level`: of their headings)."""
+    return sections_html(sections(report, lang, link), lang, level)
+
+
+def sections_html(found: list[Section], lang: str, level: int = 2) -> Markup:
+    """Titled tables as HTML (`level`: of their headings)."""
     return Markup(  # noqa: S704 - what an autoescaping template wrote
         _templates.get_template("_sections.html").render(
-            sections=sections(report, lang, link), t=i18n.translator(lang), level=level
+            sections=found, t=i18n.translator(lang), level=level
         )
     )
 
