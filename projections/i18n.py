@@ -231,6 +231,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "pack.compared_with": ("Vergeleken met", "Compared with"),
     "pack.period": ("Voortgang over", "Progress over"),
     "pack.until": ("tot en met", "to"),
+    "pack.sheet.progress": ("Voortgang", "Progress"),
+    "pack.sheet.responsibilities": ("Per onderwerp", "By subject"),
+    "pack.sheet.risks": ("Risico's", "Risks"),
+    "pack.sheet.recommendations": ("Aanbevelingen", "Recommendations"),
+    "pack.sheet.commitments": ("Toezeggingen", "Commitments"),
+    "pack.sheet.decisions": ("Besluiten", "Decisions"),
     "pack.made_at": ("Gemaakt op", "Made on"),
     "pack.counts": (
         "{decisions} besluiten tot de peildatum, {gaps} lacunes",

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from domain.decisions import RecordedDecision
 from domain.gaps import Gap
@@ -25,7 +26,6 @@ from ledger.integrity import chain_hash
 from ledger.service import Ledger
 from projections import i18n
 from projections.answers import Moment, Question
-from projections.diff import CellChange, matrix_diff
 from projections.exports import _templates, matrix_sheets
 from projections.matrix import ROLE_ORDER, Matrix
 from projections.progress import (
@@ -42,6 +42,8 @@ from projections.progress import (
 )
 from projections.spreadsheet import BOLD, cell, chunks, row, saved, workbook
 
+WRAP = Alignment(wrap_text=True, vertical="top")
+
 
 @dataclass
 class Pack:
@@ -51,7 +53,6 @@ class Pack:
     ledger_head: int
     matrix: Matrix
     gaps: list[Gap]
-    changes: list[CellChange]
     log: list[RecordedDecision]
     made_at: datetime
     progress: Progress
@@ -74,9 +75,6 @@ def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) ->
         if compare is not None and compare.as_of < moment.as_of:
             first = compare.as_of + timedelta(days=1)
         changed = progress(tables, first, moment.as_of, moment.known_at)
-    changes: list[CellChange] = []
-    if compare is not None:
-        _, _, changes = matrix_diff(ledger, compare, moment)
     return Pack(
         moment,
         compare,
@@ -84,7 +82,6 @@ def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) ->
         position,
         matrix,
         gaps,
-        changes,
         log,
         datetime.now().astimezone(),
         changed,
@@ -93,199 +90,88 @@ def build_pack(ledger: Ledger, moment: Moment, compare: Moment | None = None) ->
     )
 
 
-def _risk_rows(pack: Pack) -> list[list[Any]]:
-    rows = []
-    for risk in pack.state.risks.values():
-        acceptance = risk.acceptance_in_force()
-        latest = risk.assessments[-1] if risk.assessments else None
-        rows.append(
-            [
-                risk.id,
-                risk.title,
-                risk.system,
-                risk.identified_on,
-                latest.level.value if latest else "",
-                latest.criteria if latest else "",
-                "; ".join(f"{t.measure} ({t.status})" for t in risk.treatments),
-                ", ".join(acceptance.accepted_by) if acceptance else "",
-                acceptance.criteria if acceptance else "",
-                acceptance.review_by if acceptance else "",
-            ]
-        )
-    return rows
-
-
-def _recommendation_rows(pack: Pack) -> list[list[Any]]:
-    return [
-        [
-            r.id,
-            r.text,
-            r.issued_on,
-            r.response or "",
-            r.owner or "",
-            r.due_on or "",
-            r.status,
-            r.progress[-1].text if r.progress else "",
-        ]
-        for r in pack.state.recommendations.values()
-    ]
-
-
-def _commitment_rows(pack: Pack) -> list[list[Any]]:
-    return [
-        [
-            c.id,
-            c.promise,
-            ", ".join(c.made_by),
-            c.due_on,
-            c.kept_on or "",
-            "ja" if c.kept_on is None and c.due_on < pack.moment.as_of else "nee",
-        ]
-        for c in pack.state.commitments.values()
-    ]
-
-
-def _log_rows(pack: Pack) -> list[list[Any]]:
-    return [
-        [
-            item.position,
-            item.recorded_at.replace(tzinfo=None),
-            item.decision.effective_on,
-            item.kind,
-            ", ".join(item.decision.decided_by),
-            item.decision.source,
-            item.recorded_by,
-            str(item.id),
-        ]
-        for item in pack.log
-    ]
-
-
-SHEETS: dict[str, tuple[list[str], Any]] = {
-    "Risico's": (
-        [
-            "risico",
-            "titel",
-            "systeem",
-            "geïdentificeerd",
-            "niveau",
-            "criteria beoordeling",
-            "maatregelen",
-            "rest-risico aanvaard door",
-            "criteria aanvaarding",
-            "herzien vóór",
-        ],
-        _risk_rows,
-    ),
-    "Aanbevelingen": (
-        [
-            "id",
-            "tekst",
-            "uitgebracht",
-            "reactie",
-            "eigenaar",
-            "deadline",
-            "status",
-            "laatste voortgang",
-        ],
-        _recommendation_rows,
-    ),
-    "Toezeggingen": (
-        ["id", "toezegging", "door", "uiterlijk", "nagekomen", "te laat"],
-        _commitment_rows,
-    ),
-    "Besluiten": (
-        [
-            "positie",
-            "vastgelegd (UTC)",
-            "ingangsdatum",
-            "soort",
-            "besloten door",
-            "bron",
-            "vastgelegd door",
-            "id",
-        ],
-        _log_rows,
-    ),
-}
-
-
-def pack_xlsx(pack: Pack) -> IO[bytes]:
-    """The pack as a workbook (written as it is made), in a file read from its start."""
+def pack_xlsx(pack: Pack, lang: str = "nl") -> IO[bytes]:
+    """The pack as a workbook (written as it is made), in a file read from its start: the
+    cover, the matrix sheets, the progress, and a sheet for each register of the document."""
+    t = i18n.translator(lang)
     book = workbook()
-    cover = book.create_sheet("Voorblad")
-    cover.column_dimensions["A"].width = 28
-    cover.column_dimensions["B"].width = 60
-    cover.append(
-        [cell(cover, "Evaluatiepakket governance meldkamers", font=Font(bold=True, size=14))]
-    )
+    cover = book.create_sheet(t("pack.cover"))
+    cover.column_dimensions["A"].width = 30
+    cover.column_dimensions["B"].width = 70
+    cover.append([cell(cover, t("pack.title"), font=Font(bold=True, size=14))])
     cover.append([])
-    for label, value in _cover(pack):
+    for label, value in _cover(pack, lang, words=False):
         cover.append([cell(cover, label, font=BOLD), cell(cover, value)])
     matrix_sheets(book, pack.matrix, pack.gaps)
-    if pack.compared_with is not None:
-        sheet = book.create_sheet("Wijzigingen")
-        sheet.append(
-            row(sheet, ["partij", "onderwerp", "wijziging", "voor", "na", "oorzaak"], font=BOLD)
-        )
-        for c in pack.changes:
-            causes = "; ".join(f"{s.source} ({s.kind}, {s.effective_on})" for s in c.causes)
-            sheet.append(row(sheet, [c.party, c.subject, c.change, c.before, c.after, causes]))
-    _progress_sheet(book, pack.progress)
-    for title, (header, rows) in SHEETS.items():
-        sheet = book.create_sheet(title)
-        sheet.freeze_panes = "A2"
-        sheet.append(row(sheet, header, font=BOLD))
-        for values in rows(pack):
-            sheet.append(row(sheet, values))
+    _progress_sheet(book, pack.progress, lang)
+    for section in _document_sections(pack, lang, i18n.names_of(pack.state)):
+        if section.key != "gaps":  # (the matrix sheets have them)
+            _section_sheet(book, t(f"pack.sheet.{section.key}"), section)
     return saved(book)
 
 
-def _progress_sheet(book: Any, report: Progress) -> None:
+def _section_sheet(book: Any, title: str, section: Section) -> None:
+    """A section as a sheet: its header bold and frozen, each column as wide as its text
+    needs (at most 60 characters, longer text wrapped)."""
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    rows = [[cell_text(value) for value in values] for values in section.rows]
+    for index, header in enumerate(section.header, start=1):
+        longest = max([len(header), *(len(r[index - 1]) for r in rows[:500])])
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, longest + 2))
+    sheet.append(row(sheet, section.header, font=BOLD))
+    for values in rows:
+        sheet.append(row(sheet, values, alignment=WRAP))
+
+
+def _progress_sheet(book: Any, report: Progress, lang: str) -> None:
     """The progress report on one sheet: each section a bold title, its header and its rows."""
-    sheet = book.create_sheet("Voortgang")
-    sheet.append(row(sheet, [f"Voortgang {report.first} tot en met {report.last}"], font=BOLD))
-    for section in sections(report, "nl"):
+    t = i18n.translator(lang)
+    sheet = book.create_sheet(t("pack.sheet.progress"))
+    for index, width in enumerate((24, 50, 40, 30, 30, 40), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    heading = t("progress.heading", first=report.first, last=report.last)
+    sheet.append(row(sheet, [heading], font=BOLD))
+    for section in sections(report, lang):
         sheet.append([])
         sheet.append(row(sheet, [f"{section.title} ({len(section.rows)})"], font=BOLD))
         if section.rows:
             sheet.append(row(sheet, section.header, font=BOLD))
         for values in section.rows:
-            sheet.append(row(sheet, [cell_text(v) for v in values]))
+            sheet.append(row(sheet, [cell_text(v) for v in values], alignment=WRAP))
 
 
-def _cover(pack: Pack) -> list[tuple[str, Any]]:
-    rows: list[tuple[str, Any]] = [
-        ("peildatum (as_of)", pack.moment.as_of.isoformat()),
-        ("zoals bekend op (known_at)", pack.moment.known_at.isoformat()),
-        ("ledger-positie (head)", pack.ledger_head),
-        ("besluiten tot de peildatum", len(pack.log)),
-        ("lacunes", len(pack.gaps)),
-        ("gemaakt op", pack.made_at.isoformat(timespec="seconds")),
+def _cover(pack: Pack, lang: str, words: bool) -> list[tuple[str, Any]]:
+    """The cover's lines: dates and moments in words (a document) or as values (a workbook)."""
+    t = i18n.translator(lang)
+
+    def when(value: date) -> str:
+        return i18n.long_date(value, lang) if words else value.isoformat()
+
+    def moment(value: datetime) -> str:
+        return i18n.long_moment(value, lang) if words else value.isoformat(timespec="seconds")
+
+    found: list[tuple[str, Any]] = [
+        (t("pack.as_of"), when(pack.moment.as_of)),
+        (t("pack.known_at"), moment(pack.moment.known_at)),
+        (t("pack.head"), f"{pack.ledger_head:,}".replace(",", ".") if words else pack.ledger_head),
+        (t("pack.chain_hash"), pack.chain_hash or "—"),
+        (
+            t("pack.period"),
+            f"{when(pack.progress.first)} {t('pack.until')} {when(pack.progress.last)}",
+        ),
+        (t("pack.made_at"), moment(pack.made_at)),
     ]
     if pack.compared_with is not None:
-        rows.insert(2, ("vergeleken met", pack.compared_with.as_of.isoformat()))
-    return rows
+        found.insert(4, (t("pack.compared_with"), when(pack.compared_with.as_of)))
+    return found
 
 
 def pack_html(pack: Pack, lang: str = "nl") -> str:
     """The pack as one HTML document for a committee (what its PDF is printed from)."""
     t = i18n.translator(lang)
     names = i18n.names_of(pack.state)
-    cover = [
-        (t("pack.as_of"), i18n.long_date(pack.moment.as_of, lang)),
-        (t("pack.known_at"), i18n.long_moment(pack.moment.known_at, lang)),
-        (t("pack.head"), f"{pack.ledger_head:,}".replace(",", ".")),
-        (t("pack.chain_hash"), pack.chain_hash or "—"),
-        (
-            t("pack.period"),
-            f"{i18n.long_date(pack.progress.first, lang)} {t('pack.until')} "
-            f"{i18n.long_date(pack.progress.last, lang)}",
-        ),
-        (t("pack.made_at"), i18n.long_moment(pack.made_at, lang)),
-    ]
-    if pack.compared_with is not None:
-        cover.insert(4, (t("pack.compared_with"), i18n.long_date(pack.compared_with.as_of, lang)))
+    cover = _cover(pack, lang, words=True)
     registers = _document_sections(pack, lang, names)
     return _templates.get_template("report.html").render(
         pack=pack,
@@ -404,6 +290,7 @@ def _document_sections(pack: Pack, lang: str, names: dict[str, str]) -> list[Sec
                 who(content.decided_by),
                 Link(content.source, url or i18n.publication_url(content.source)),
                 content.rationale or "",
+                str(item.position),
             ]
         )
 
@@ -450,7 +337,7 @@ def _document_sections(pack: Pack, lang: str, names: dict[str, str]) -> list[Sec
             "decisions",
             t("pack.decisions"),
             t("pack.decisions.lead"),
-            [col("date"), col("decision"), col("by"), col("source"), col("rationale")],
+            [col("date"), col("decision"), col("by"), col("source"), col("rationale"), "#"],
             decisions,
         ),
     ]
@@ -464,7 +351,7 @@ def render_pack(pack: Pack, fmt: str, lang: str = "nl") -> bytes:
 def stream_pack(pack: Pack, fmt: str, lang: str = "nl") -> Iterator[bytes]:
     """The pack in `fmt` (xlsx, html or pdf), a piece at a time."""
     if fmt == "xlsx":
-        return chunks(pack_xlsx(pack))
+        return chunks(pack_xlsx(pack, lang))
     if fmt == "html":
         return iter([pack_html(pack, lang).encode()])
     if fmt == "pdf":

@@ -68,14 +68,22 @@ def test_report_writes_an_evaluation_pack(demo: Settings, tmp_path: Path) -> Non
     assert book.sheetnames[:2] == ["Voorblad", "Matrix"]
     assert {
         "Lacunes",
-        "Wijzigingen",
+        "Voortgang",
+        "Per onderwerp",
         "Risico's",
         "Aanbevelingen",
         "Toezeggingen",
         "Besluiten",
     } <= set(book.sheetnames)
     cover = {row[0]: row[1] for row in book["Voorblad"].iter_rows(min_row=3, values_only=True)}
-    assert cover["peildatum (as_of)"] == "2022-04-15" and cover["ledger-positie (head)"] == 101
+    assert cover["Peildatum"] == "2022-04-15" and cover["Ledger-positie"] == 101
+    assert cover["Vergeleken met"] == "2021-06-01"
+    progress = [r[0] for r in book["Voortgang"].iter_rows(values_only=True)]
+    assert progress[0] == "Voortgang governance meldkamers, 2021-06-02 tot en met 2022-04-15"
+    decisions = book["Besluiten"]
+    assert decisions.column_dimensions["B"].width == 60  # long text: wide, and wrapped
+    header = [c.value for c in next(decisions.iter_rows(max_row=1))]
+    assert header == ["Datum", "Besluit", "Door", "Bron", "Motivering", "#"]
     html = tmp_path / "pack.html"
     assert runner.invoke(app, ["report", "--as-of", "2022-04-15", "-o", str(html)]).exit_code == 0
     assert "Evaluatiepakket" in html.read_text()
