@@ -19,7 +19,7 @@ import orjson
 
 from domain.cells import ROLE_ORDER, Cell, Source
 from domain.governance import Party, Subject
-from domain.vocabulary import Basis, Role
+from domain.vocabulary import Basis, PartyKind, Role, SubjectKind
 
 __all__ = ["ROLE_ORDER", "CellRow", "Matrix", "MatrixFilter", "assemble", "column_order"]
 
@@ -134,19 +134,32 @@ def subtree(subjects: dict[str, Subject], root: str) -> set[str]:
     return found
 
 
-def column_order(subjects: Iterable[Subject], all_subjects: dict[str, Subject]) -> list[Subject]:
-    """Group columns by kind, then by parent path, so siblings stand together."""
+SUBJECT_KINDS = tuple(SubjectKind)
+"""The order of the subjects' kinds in the matrix: systems, domains, control rooms, processes."""
+PARTY_KINDS = tuple(PartyKind)
+"""The order of the parties' kinds: the ministers, the disciplines and the korpschef who manages
+the control rooms, the board, the agencies and programmes, then oversight, evaluation, audit,
+parliament, suppliers and others."""
 
-    def path(subject: Subject) -> tuple[str, ...]:
-        chain, seen = [subject.id], {subject.id}
+
+def column_order(subjects: Iterable[Subject], all_subjects: dict[str, Subject]) -> list[Subject]:
+    """The subject tree, depth first: each top subject (by kind, then name) followed by the
+    subjects below it, so a parent stands before its children and siblings together."""
+
+    def path(subject: Subject) -> tuple[Subject, ...]:
+        chain, seen = [subject], {subject.id}
         parent = subject.parent
         while parent is not None and parent in all_subjects and parent not in seen:
-            chain.append(parent)
+            chain.append(all_subjects[parent])
             seen.add(parent)
             parent = all_subjects[parent].parent
         return tuple(reversed(chain))
 
-    return sorted(subjects, key=lambda s: (s.kind.value, path(s)))
+    def key(subject: Subject) -> tuple[int, tuple[tuple[str, str], ...]]:
+        chain = path(subject)
+        return SUBJECT_KINDS.index(chain[0].kind), tuple((s.name.lower(), s.id) for s in chain)
+
+    return sorted(subjects, key=key)
 
 
 def assemble(
@@ -179,7 +192,7 @@ def assemble(
         shown_parties = [
             p for p in shown_parties if p.discipline and p.discipline.value in only.disciplines
         ]
-    shown_parties.sort(key=lambda p: (p.kind.value, p.name.lower(), p.id))
+    shown_parties.sort(key=lambda p: (PARTY_KINDS.index(p.kind), p.name.lower(), p.id))
     party_ids = {p.id for p in shown_parties}
     subject_ids = {s.id for s in shown_subjects}
     return Matrix(
