@@ -9,32 +9,18 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.http import create_app
 from api.pages import COOKIE
-from ledger.access import Role
-from ledger.demo import load_demo
 from ledger.integrity import verify_report
 from ledger.settings import Settings
 
 WHEN = {"as_of": "2022-04-15", "compare": "2021-06-01"}
-
-
-@pytest.fixture
-def demo_api(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    load_demo(app.state.ledger)
-    token = app.state.access.issue("wodc", Role.EVALUATOR, by="test")
-    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
-        yield client
 
 
 def _text(pdf: bytes) -> str:

@@ -6,27 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.http import create_app
 from api.pages import COOKIE
-from ledger.access import Role
-from ledger.demo import load_demo
 from ledger.settings import Settings
-
-
-@pytest.fixture
-def demo_api(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    load_demo(app.state.ledger)
-    token = app.state.access.issue("wodc", Role.EVALUATOR, by="test")
-    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
-        yield client
 
 
 def test_every_point_is_the_gap_report_and_the_registers_of_its_date(

@@ -13,36 +13,22 @@ before they were recorded, none of that.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pypdf
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.http import create_app
 from api.pages import COOKIE
 from domain.decisions import DECISION_CLASSES, Decision, decode_decision
-from ledger.access import Role
-from ledger.demo import load_demo
 from ledger.service import Ledger
 from ledger.settings import Settings
 from projections.progress import Progress, progress
 from tests.builders import party, subject
 
 LETTERS = {"from": "2021-09-23", "to": "2022-02-03"}
-
-
-@pytest.fixture
-def demo_api(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    load_demo(app.state.ledger)
-    token = app.state.access.issue("wodc", Role.EVALUATOR, by="test")
-    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
-        yield client
 
 
 def test_between_the_two_letters_the_inspectorate_reported_and_the_minister_responded(
