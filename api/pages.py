@@ -435,12 +435,9 @@ def progress_page(request: Request) -> Response:
     """The progress report from `from` (default: half a year earlier) to the as-of date, as
     known at known_at."""
     page = _page(request)
-    last = page.as_of
-    first = _log_date(request, "from") or half_a_year_before(last)
-    if first > last:
-        raise BadParameter("from", f"{first} > {last}")
+    first = _period_start(request, page)
     with _ledger(request).reading() as tables:
-        report = progress(tables, first, last, page.known_at)
+        report = progress(tables, first, page.as_of, page.known_at)
         question = Question(tables, page.moment)
         state = question.state()
     return _render(
@@ -455,15 +452,21 @@ def progress_page(request: Request) -> Response:
     )
 
 
+def _period_start(request: Request, page: Page) -> date:
+    """The first day of the progress report's period (`from`; default half a year back)."""
+    first = _log_date(request, "from") or half_a_year_before(page.as_of)
+    if first > page.as_of:
+        raise BadParameter("from", f"{first} > {page.as_of}")
+    return first
+
+
 @router.get("/downloads/progress.{fmt}")
 def download_progress(request: Request, fmt: str) -> Response:
     """The progress report as a file: Markdown, HTML or PDF, in the page's language."""
     page = _page(request)
     if fmt not in ("md", "html", "pdf"):
         return _render(page, "error.html", 404, message=f"progress.{fmt}")
-    first = _log_date(request, "from") or half_a_year_before(page.as_of)
-    if first > page.as_of:
-        raise BadParameter("from", f"{first} > {page.as_of}")
+    first = _period_start(request, page)
     with _ledger(request).reading() as tables:
         report = progress(tables, first, page.as_of, page.known_at)
     link = str(request.base_url).rstrip("/") + "/decisions/{}"
