@@ -53,8 +53,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "apply": ("Toon", "Show"),
     "slider": ("Tijdlijn van het register", "The ledger's timeline"),
     "slider.help": (
-        "Schuif om de peildatum te kiezen; loslaten toont de toestand op die datum",
-        "Slide to choose the as-of date; releasing shows the state on that date",
+        "Schuif om de peildatum te kiezen; loslaten (of Enter na de pijltjestoetsen) toont de "
+        "toestand op die datum",
+        "Slide to choose the as-of date; releasing it (or Enter after the arrow keys) shows the "
+        "state on that date",
     ),
     "head": ("registerpositie", "ledger position"),
     "signed_in_as": ("Aangemeld als", "Signed in as"),

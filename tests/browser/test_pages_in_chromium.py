@@ -166,7 +166,13 @@ def test_the_overview_slider_moves_the_as_of_date(page: Page, shots: Path) -> No
     _save(page, shots, "overview")
     slider = page.locator("#as-of-slider")
     slider.focus()
-    page.keyboard.press("Home")  # the first day of the ledger
+    page.keyboard.press("Home")  # the first day of the ledger ...
+    page.keyboard.press("ArrowRight")  # ... and one after: shown, the page stays
+    expect(page.locator("#slider-value")).to_have_text("2018-01-01")
+    page.wait_for_timeout(500)  # (time enough for a navigation to begin)
+    assert f"as_of={AFTER}" in page.url
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")  # go there
     page.wait_for_url(re.compile("as_of=2017-12-31"))
     expect(page.get_by_test_id("as-of")).to_have_text("2017-12-31")
     for path in ("/timeline", "/risks", "/recommendations", "/commitments", "/downloads"):

@@ -3,8 +3,11 @@
   "use strict";
 
   // The overview's slider chooses the as-of date: show it while sliding, go there on release.
+  // Keys move it a day (PageUp/PageDown a month, Home/End to the ends) without leaving the
+  // page; Enter goes to the date shown.
   var slider = document.getElementById("as-of-slider");
   if (slider) {
+    var byKeys = false;
     var start = new Date(slider.dataset.start + "T00:00:00Z");
     var out = document.getElementById("slider-value");
     var field = document.getElementById("as_of");
@@ -18,10 +21,18 @@
       if (field) { field.value = day; }
       slider.setAttribute("aria-valuetext", day);
     });
-    slider.addEventListener("change", function () {
+    var go = function () {
       var form = document.getElementById("moment-form");
       if (field) { field.value = dayOf(); }
       if (form) { form.submit(); }
+    };
+    slider.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); go(); return; }
+      byKeys = true;
+    });
+    slider.addEventListener("pointerdown", function () { byKeys = false; });
+    slider.addEventListener("change", function () {
+      if (!byKeys) { go(); }
     });
   }
 
