@@ -200,3 +200,27 @@ def test_the_decision_log_is_filtered_to_the_smbs_decisions_of_2022(
     _save(page, shots, "log", full_page=True)
     page.locator('table[data-testid="log"] tbody tr a[href^="/decisions/"]').first.click()
     expect(page.get_by_test_id("chain-hash")).to_have_text(re.compile("^[0-9a-f]{64}$"))
+
+
+def test_on_a_phone_the_answer_starts_in_the_first_half_of_the_screen(
+    browser: Browser, served: Server, shots: Path
+) -> None:
+    """At 390 x 844 px (a phone) the header, the menu (one line, scrolled sideways) and the two
+    dates leave most of the screen to the answer, and no page is wider than the screen."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=served.url, locale="nl-NL"
+    )
+    try:
+        phone = context.new_page()
+        for path in ("/", "/matrix", "/besluiten", "/voortgang", "/commitments"):
+            phone.goto(f"{path}?as_of={AFTER}")
+            heading = phone.locator("main h1").bounding_box()
+            menu = phone.locator("nav.main-nav ul").bounding_box()
+            assert heading is not None and menu is not None
+            assert heading["y"] < 844 * 0.5, (path, heading)
+            assert menu["height"] < 50, (path, menu)  # one line
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 391, (path, width)  # wide tables scroll inside their own box
+        _save(phone, shots, "matrix-phone")
+    finally:
+        context.close()
