@@ -224,3 +224,25 @@ def test_on_a_phone_the_answer_starts_in_the_first_half_of_the_screen(
         _save(phone, shots, "matrix-phone")
     finally:
         context.close()
+
+
+def test_at_1280_pixels_the_registers_tables_fit_without_scrolling(
+    browser: Browser, served: Server
+) -> None:
+    """The registers' tables (not the matrix, which scrolls by design) wrap their long cells
+    and fit a 1,280-px window."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=served.url, locale="nl-NL"
+    )
+    try:
+        wide = context.new_page()
+        for path in ("/commitments", "/recommendations", "/risks", "/besluiten", "/voortgang"):
+            wide.goto(f"{path}?as_of=2022-04-15")
+            overflowing = wide.evaluate(
+                """() => [...document.querySelectorAll('main table')].map(t => [
+                    t.parentElement.clientWidth, t.getBoundingClientRect().width
+                  ]).filter(([room, width]) => width > room + 1)"""
+            )
+            assert overflowing == [], (path, overflowing)
+    finally:
+        context.close()
