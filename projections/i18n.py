@@ -288,7 +288,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "pack.col.decision": ("Besluit", "Decision"),
     "pack.col.source": ("Bron", "Source"),
     "pack.col.rationale": ("Motivering", "Rationale"),
-    "pack.overdue": ("te laat", "overdue"),
+    "pack.overdue": ("over tijd", "overdue"),
     "pack.open": ("open", "open"),
     "pack.closed": ("gesloten", "closed"),
     "pack.review_by": ("herbeoordelen vóór {day}", "review by {day}"),

@@ -246,3 +246,28 @@ def test_at_1280_pixels_the_registers_tables_fit_without_scrolling(
             assert overflowing == [], (path, overflowing)
     finally:
         context.close()
+
+
+def test_an_evaluator_finds_the_overdue_commitment_and_reads_the_packs_cover(
+    page: Page, shots: Path, tmp_path: Path
+) -> None:
+    """On 15 April 2022 the Q1-2022 commitment (the C2000 chain's exploration) is overdue; the
+    evaluation pack, downloaded as PDF from the downloads page, says on its cover what it is."""
+    import pypdf
+
+    page.goto("/?as_of=2022-04-15")
+    page.get_by_role("link", name="Toezeggingen", exact=True).click()
+    overdue = page.locator("tr.overdue")
+    expect(overdue).to_have_count(1)
+    expect(overdue).to_contain_text("eerste kwartaal van 2022")
+    expect(overdue.get_by_test_id("overdue")).to_have_text("over tijd")
+    _save(page, shots, "commitments-overdue")
+    page.get_by_role("link", name="Downloads", exact=True).click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Evaluatiepakket (PDF)").click()
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    assert target.name == "evaluatiepakket-2022-04-15.pdf"
+    cover = " ".join(pypdf.PdfReader(target).pages[0].extract_text().split())
+    assert cover.startswith("Evaluatiepakket governance meldkamers Peildatum 15 april 2022")
+    assert "Ledger-positie 101" in cover
