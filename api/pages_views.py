@@ -290,7 +290,8 @@ def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: An
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="timeline-chart" role="img" aria-labelledby="timeline-chart-title">',
+        # a group, not an image: each dot is a link to its decision, reached by Tab
+        f'class="timeline-chart" role="group" aria-labelledby="timeline-chart-title">',
         f'<title id="timeline-chart-title">{escape(text(lang, "timeline.chart"))}</title>',
     ]
     for year in range(start.year, end.year + 1):
@@ -324,7 +325,8 @@ def timeline_svg(items: Sequence[TimelineItem], as_of: date, lang: str, link: An
             f"{item.summary} [{item.recorded.decision.source}]"
         )
         parts.append(
-            f'<a href="{escape(link(f"/decisions/{item.recorded.id}"))}" class="dot">'
+            f'<a href="{escape(link(f"/decisions/{item.recorded.id}"))}" class="dot" '
+            f'aria-label="{escape(tip)}">'
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{fill}" stroke="{colour}" '
             f'stroke-width="1.5"/><title>{escape(tip)}</title></a>'
         )

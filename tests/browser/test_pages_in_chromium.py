@@ -271,3 +271,46 @@ def test_an_evaluator_finds_the_overdue_commitment_and_reads_the_packs_cover(
     cover = " ".join(pypdf.PdfReader(target).pages[0].extract_text().split())
     assert cover.startswith("Evaluatiepakket governance meldkamers Peildatum 15 april 2022")
     assert "Ledger-positie 101" in cover
+
+
+PAGES = (
+    "/",
+    "/matrix",
+    "/matrix?compare=2021-01-01",
+    "/timeline",
+    "/besluiten",
+    "/monitor",
+    "/voortgang",
+    "/risks",
+    "/recommendations",
+    "/commitments",
+    "/downloads",
+)
+
+
+def test_every_page_passes_axe_in_both_languages(page: Page) -> None:
+    """axe-core (WCAG 2.1 A and AA rules) over every page, Dutch and English, on the demo's day:
+    no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found: list[str] = []
+    for lang in ("nl", "en"):
+        for path in (*PAGES, f"/decisions/{_first_decision(page)}"):
+            join = "&" if "?" in path else "?"
+            page.goto(f"{path}{join}as_of=2022-02-03&lang={lang}")
+            results = axe.run(
+                page,
+                options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}},
+            )
+            for violation in results.response["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    where = [n["target"] for n in violation["nodes"][:3]]
+                    found.append(f"{lang} {path}: {violation['id']} {where}")
+    assert found == [], "\n".join(found)
+
+
+def _first_decision(page: Page) -> str:
+    page.goto("/besluiten?as_of=2022-02-03")
+    href = page.locator("a[href^='/decisions/']").first.get_attribute("href") or ""
+    return href.split("/decisions/", 1)[1].split("?", 1)[0]
