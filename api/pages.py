@@ -89,11 +89,12 @@ class SignInRequired(Exception):
 
 
 class BadParameter(Exception):
-    """A query parameter of a page is not valid (answered with a 422 page)."""
+    """A query parameter of a page is not valid (answered with a 422 page that names it and
+    says why, in the page's language: `key` is the reason's label, `values` fill it in)."""
 
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
-        self.name, self.message = name, message
+    def __init__(self, name: str, key: str, **values: object) -> None:
+        super().__init__(f"{name}: {key} {values}")
+        self.name, self.key, self.values = name, key, values
 
 
 # --- who is asking -----------------------------------------------------------------------------
@@ -199,12 +200,12 @@ def _page(request: Request) -> Page:
     known_text = request.query_params.get("known_at") or ""
     try:
         as_of = parse_as_of(as_of_text) if as_of_text else today()
-    except ValueError as error:
-        raise BadParameter("as_of", str(error)) from None
+    except ValueError:
+        raise BadParameter("as_of", "error.not_a_date", value=as_of_text) from None
     try:
         known_at = parse_known_at(known_text) if known_text else datetime.now().astimezone()
-    except (ValueError, OverflowError) as error:
-        raise BadParameter("known_at", str(error)) from None
+    except (ValueError, OverflowError):
+        raise BadParameter("known_at", "error.not_a_moment", value=known_text) from None
     with _ledger(request).reading() as tables:
         span = views.span_of(tables, known_at)
     return Page(request, principal, lang, as_of, known_at, bool(known_text), span)
@@ -280,8 +281,8 @@ def matrix(request: Request) -> Response:
     if compare_text:
         try:
             compare = parse_as_of(compare_text)
-        except ValueError as error:
-            raise BadParameter("compare", str(error)) from None
+        except ValueError:
+            raise BadParameter("compare", "error.not_a_date", value=compare_text) from None
     with ledger.reading() as tables:
         question = Question(tables, page.moment)
         state = question.state()
@@ -404,13 +405,13 @@ def monitor_page(request: Request) -> Response:
     first = _log_date(request, "from") or two_years_before(last)
     step = request.query_params.get("step") or "month"
     if step not in ("month", "quarter", "year"):
-        raise BadParameter("step", "month, quarter, year")
+        raise BadParameter("step", "error.one_of", choices="month, quarter, year")
     if first > last:
-        raise BadParameter("from", f"{first} > {last}")
+        raise BadParameter("from", "error.after", first=first, last=last)
     try:
         days = period_ends(first, last, cast(Step, step))
-    except ValueError as error:
-        raise BadParameter("step", str(error)) from None
+    except ValueError:
+        raise BadParameter("step", "error.too_many_points") from None
     with _ledger(request).reading() as tables:
         points = [point(tables, Moment(day, page.known_at)) for day in days]
         question = Question(tables, page.moment)
@@ -456,7 +457,7 @@ def _period_start(request: Request, page: Page) -> date:
     """The first day of the progress report's period (`from`; default half a year back)."""
     first = _log_date(request, "from") or half_a_year_before(page.as_of)
     if first > page.as_of:
-        raise BadParameter("from", f"{first} > {page.as_of}")
+        raise BadParameter("from", "error.after", first=first, last=page.as_of)
     return first
 
 
@@ -502,8 +503,8 @@ def _log_date(request: Request, name: str) -> date | None:
     text = request.query_params.get(name) or ""
     try:
         return parse_as_of(text) if text else None
-    except ValueError as error:
-        raise BadParameter(name, str(error)) from None
+    except ValueError:
+        raise BadParameter(name, "error.not_a_date", value=text) from None
 
 
 def _log_filter(request: Request, page: Page) -> DecisionFilter:
@@ -522,7 +523,7 @@ def _log_filter(request: Request, page: Page) -> DecisionFilter:
         until = known  # as known at a moment: only what was recorded by then
     text = (params.get("q") or "").strip()
     if SPOOFING.search(text) or any(ord(c) < 32 for c in text):
-        raise BadParameter("q", i18n.text(page.lang, "log.bad_text"))
+        raise BadParameter("q", "log.bad_text")
     return DecisionFilter(
         kinds=kinds or ((kind,) if kind else ()),
         party=party if party is None or _SLUG.match(party) else "~",
@@ -542,11 +543,11 @@ def decision_log(request: Request) -> Response:
     match = _log_filter(request, page)
     order = request.query_params.get("sort") or LOG_ORDERS[0]
     if order not in LOG_ORDERS:
-        raise BadParameter("sort", ", ".join(LOG_ORDERS))
+        raise BadParameter("sort", "error.one_of", choices=", ".join(LOG_ORDERS))
     try:
         number = max(1, int(request.query_params.get("page") or 1))
     except ValueError:
-        raise BadParameter("page", "1, 2, 3, …") from None
+        raise BadParameter("page", "error.page_number") from None
     total = ledger.count(match)
     pages = max(1, -(-total // LOG_PAGE_SIZE))
     number = min(number, pages)
@@ -667,7 +668,7 @@ def download_matrix(request: Request, fmt: str) -> Response:
     # CSV as Excel reads it in the page's language: `;` (and a BOM) in Dutch, unless `sep` says
     sep = request.query_params.get("sep") or (";" if page.lang == "nl" else ",")
     if sep not in (",", ";"):
-        raise BadParameter("sep", ", ;")
+        raise BadParameter("sep", "error.one_of", choices=", ;")
     with _ledger(request).reading() as tables:
         question = Question(tables, page.moment)
         content = stream_matrix(question.matrix(), fmt, question.gaps(), cast(CsvSeparator, sep))
@@ -768,7 +769,8 @@ def _on_bad_parameter(request: Request, error: Exception) -> Response:
     assert isinstance(error, BadParameter)
     lang = i18n.language(request.query_params.get("lang"))
     page = Page(request, viewer(request), lang, today(), datetime.now().astimezone(), False)
-    message = f"{i18n.text(lang, 'error.bad_date')} ({error.name}): {error.message}"
+    said = i18n.text(lang, error.key, **error.values)
+    message = f"{i18n.text(lang, 'error.bad_value', name=error.name)}: {said}"
     return _render(page, "error.html", 422, message=message)
 
 

@@ -500,7 +500,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "downloads.pack_html": ("Evaluatiepakket (HTML)", "Evaluation pack (HTML)"),
     # errors
     "error.title": ("Er ging iets mis", "Something went wrong"),
-    "error.bad_date": ("Ongeldige datum", "Invalid date"),
+    "error.bad_value": ("Ongeldige waarde voor {name}", "Invalid value for {name}"),
+    "error.not_a_date": (
+        "'{value}' is geen datum (JJJJ-MM-DD)",
+        "'{value}' is not a date (YYYY-MM-DD)",
+    ),
+    "error.not_a_moment": (
+        "'{value}' is geen datum (JJJJ-MM-DD) of moment (JJJJ-MM-DDTUU:MM, met of zonder "
+        "seconden en tijdzone)",
+        "'{value}' is not a date (YYYY-MM-DD) or a moment (YYYY-MM-DDTHH:MM, with or without "
+        "seconds and time zone)",
+    ),
+    "error.after": ("{first} ligt na {last}", "{first} lies after {last}"),
+    "error.one_of": ("kies uit {choices}", "choose one of {choices}"),
+    "error.page_number": ("een paginanummer: 1, 2, 3, …", "a page number: 1, 2, 3, …"),
+    "error.too_many_points": (
+        "te veel datums voor één monitor (ten hoogste 400); kies een grotere stap",
+        "too many dates for one monitor (at most 400); choose a larger step",
+    ),
     "span.empty": (
         "Er is nog geen besluit vastgelegd.",
         "No decision has been recorded yet.",

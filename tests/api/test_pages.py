@@ -245,7 +245,31 @@ def test_dutch_is_the_default_and_the_switch_keeps_the_other_parameters(pages: P
 def test_a_bad_date_is_answered_with_a_422_page(pages: Pages) -> None:
     response = pages.client.get("/matrix", params={"as_of": "3 februari"})
     assert response.status_code == 422
-    assert "as_of" in response.text
+    assert "Ongeldige waarde voor as_of: &#39;3 februari&#39; is geen datum (JJJJ-MM-DD)" in (
+        response.text
+    )
+
+
+def test_a_pages_errors_speak_its_language_wholly(pages: Pages) -> None:
+    """Each refusal names the parameter and says why, all of it in the page's language."""
+    cases = {
+        ("/matrix", "known_at", "gisteren"): (
+            "is geen datum (JJJJ-MM-DD) of moment",
+            "is not a date (YYYY-MM-DD) or a moment",
+        ),
+        ("/monitor", "step", "week"): ("kies uit month, quarter, year", "choose one of month"),
+        ("/besluiten", "page", "twee"): ("een paginanummer", "a page number"),
+        ("/voortgang", "from", "2030-01-01"): ("2030-01-01 ligt na", "2030-01-01 lies after"),
+        ("/downloads/matrix.csv", "sep", "|"): ("kies uit , ;", "choose one of , ;"),
+    }
+    for (path, name, value), (dutch, english) in cases.items():
+        for lang, said, title in (
+            ("nl", dutch, "Ongeldige waarde voor"),
+            ("en", english, "Invalid value for"),
+        ):
+            answer = pages.client.get(path, params={name: value, "lang": lang, "as_of": AFTER})
+            assert answer.status_code == 422, (path, lang)
+            assert f"{title} {name}: " in answer.text and said in answer.text, (path, lang)
 
 
 def test_without_a_token_a_page_redirects_to_the_sign_in(pages: Pages) -> None:
