@@ -2,7 +2,7 @@
 
 A single PostgreSQL write of more than about 8 MB once waited for good in psycopg's pipeline
 (and held the lock every writer needs); the ledger writes in bounded chunks inside one
-transaction. Here: a batch of ~20 MB recorded at once, its export (~21 MB) restored, and a
+transaction. Here: a batch of ~25 MB recorded at once, its export (~26 MB) restored, and a
 restore killed with SIGKILL halfway, which leaves nothing behind.
 """
 
@@ -25,8 +25,8 @@ from tests.tools.processes import ROOT, ledger_command, ledger_env
 
 pytestmark = pytest.mark.slow
 
-COUNT = 5_000
-"""Decisions of ~4 KB each (a rationale of 4,000 characters): ~20 MB in one write."""
+COUNT = 6_300
+"""Decisions of ~4 KB each (a rationale of 4,000 characters): ~25 MB in one write."""
 
 
 def _promises() -> list[Decision]:
@@ -52,7 +52,7 @@ def _settings_beside(settings: Settings, name: str, tmp_path: Path) -> Settings:
     return Settings(database_url=url, data_dir=tmp_path / name)
 
 
-def test_a_20_mb_batch_and_its_restore_complete_whole(settings: Settings, tmp_path: Path) -> None:
+def test_a_25_mb_batch_and_its_restore_complete_whole(settings: Settings, tmp_path: Path) -> None:
     ledger = Ledger(settings)
     try:
         ledger.record(b.basics(), recorded_by="test")
@@ -61,7 +61,7 @@ def test_a_20_mb_batch_and_its_restore_complete_whole(settings: Settings, tmp_pa
         export = tmp_path / "backup.jsonl"
         with export.open("wb") as out:
             write_export(ledger, out)
-        assert export.stat().st_size > 20_000_000
+        assert export.stat().st_size > 25_000_000
     finally:
         ledger.close()
     copy_settings = _settings_beside(settings, "copy", tmp_path)
