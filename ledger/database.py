@@ -32,8 +32,6 @@ class Dialect:
     """What differs between SQLite and PostgreSQL."""
 
     prefix = ""
-    bytewise = ""
-    """What follows a text column to compare and order it by code point, as Python does."""
 
     def sql(self, text: str) -> str:
         raise NotImplementedError
@@ -67,7 +65,6 @@ class Dialect:
         columns: str,
         where: str,
         params: Sequence[Any],
-        tail: str = "",
     ) -> list[Any]:
         raise NotImplementedError
 
@@ -109,7 +106,6 @@ class SqliteDialect(Dialect):
         columns: str,
         where: str,
         params: Sequence[Any],
-        tail: str = "",
     ) -> list[Any]:
         codes = sorted(KIND_CODES[k] for k in kinds)
         condition = (
@@ -120,14 +116,12 @@ class SqliteDialect(Dialect):
             condition += f" AND b.kind_lo IN ({','.join(str(c) for c in codes)})"
         query = (
             f"SELECT {columns} FROM ledger_row_boxes b JOIN ledger_rows r ON r.id = b.id"  # noqa: S608
-            f" WHERE {condition}" + (f" AND ({where})" if where else "") + f" {tail}"
+            f" WHERE {condition}" + (f" AND ({where})" if where else "")
         )
         return tables.all(query, [codes[0], codes[-1], day, day, position, position, *params])
 
 
 class PostgresDialect(Dialect):
-    bytewise = ' COLLATE "C"'  # (the database's own collation may be a language's)
-
     def __init__(self, schema: str) -> None:
         self.prefix = SQL("{}.").format(Identifier(schema)).as_string(None)
 
@@ -156,7 +150,6 @@ class PostgresDialect(Dialect):
         columns: str,
         where: str,
         params: Sequence[Any],
-        tail: str = "",
     ) -> list[Any]:
         query = (
             f"SELECT {columns} FROM unnest(?::smallint[]) AS k(kc) CROSS JOIN LATERAL"  # noqa: S608
@@ -164,7 +157,6 @@ class PostgresDialect(Dialect):
             f"point(?::bigint, k.kc::float8 * {KIND_SPAN} + ?::int),"
             f" point(?::bigint, k.kc::float8 * {KIND_SPAN} + ?::int))) AS r"
             + (f" WHERE {where}" if where else "")
-            + f" {tail}"
         )
         codes = sorted(KIND_CODES[k] for k in kinds)
         return tables.all(query, [codes, position, day, position, day, *params])

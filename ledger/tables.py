@@ -525,17 +525,10 @@ class Tables:
         columns: str = _ROW_SELECT,
         where: str = "",
         params: Sequence[Any] = (),
-        tail: str = "",
     ) -> list[Any]:
         """`columns` of the rows of `kinds` valid on `day` as known at `position` (and matching
-        `where`, a condition on the rows `r`), in no particular order unless `tail` (a GROUP
-        BY, ORDER BY or LIMIT clause; its parameters last in `params`) says one."""
-        return self._dialect.in_force(self, kinds, day, position, columns, where, params, tail)
-
-    @property
-    def bytewise(self) -> str:
-        """What follows a text column in SQL to compare and order it as Python compares str."""
-        return self._dialect.bytewise
+        `where`, a condition on the rows `r`), in no particular order."""
+        return self._dialect.in_force(self, kinds, day, position, columns, where, params)
 
     def in_group(
         self,

@@ -30,12 +30,7 @@ from ledger.tables import STATE_KINDS, Tables
 from projections.matrix import CellRow, Matrix, MatrixFilter, assemble
 
 """The kinds of rows a state is made of."""
-ABOUT_RULES = {
-    about: tuple(rule for rule in RULE_ORDER if RULE_ABOUT[rule] == about)
-    for about in set(RULE_ABOUT.values())
-}
-"""What a gap is about (subject, party, ...) -> its rules, in the report's order."""
-SUBJECT_RULES = ABOUT_RULES["subject"]
+SUBJECT_RULES = tuple(rule for rule in RULE_ORDER if RULE_ABOUT[rule] == "subject")
 """The gap rules about a subject (marked in the matrix's columns)."""
 
 _DECODE: dict[str, TypeAdapter[Any]] = {
@@ -94,14 +89,9 @@ class Question:
         return self.position
 
     def rows(
-        self,
-        kinds: Sequence[str],
-        columns: str,
-        where: str = "",
-        params: Sequence[Any] = (),
-        tail: str = "",
+        self, kinds: Sequence[str], columns: str, where: str = "", params: Sequence[Any] = ()
     ) -> list[Any]:
-        return self.tables.in_force(kinds, self.day, self.position, columns, where, params, tail)
+        return self.tables.in_force(kinds, self.day, self.position, columns, where, params)
 
     # --- the state ---
 
@@ -261,43 +251,32 @@ class Question:
         """The gaps in the report's order, after the cursor `after`, at most `limit`; and how
         many gaps each rule has (under the filter's other conditions)."""
         only = only or GapFilter()
-        where: list[str] = []
-        params: list[Any] = []
+        where, params = [], []
         if only.subject is not None:
             where.append("r.subject = ?")
             params.append(only.subject)
         if only.party is not None:
             where.append("r.party LIKE ?")
             params.append(f"% {only.party} %")
+        found = self.rows(("gap",), "r.entity, r.tag, r.payload", " AND ".join(where), params)
         if only.about is not None:
-            about = ABOUT_RULES.get(only.about, ())
-            where.append(_among("r.tag", len(about)))
-            params += about
-        counted = self.rows(
-            ("gap",), "r.tag, count(*)", " AND ".join(where), params, "GROUP BY r.tag"
-        )
-        counts = {rule: int(count) for rule, count in counted}
+            found = [row for row in found if RULE_ABOUT[row[1]] == only.about]
+        counts: dict[str, int] = {}
+        for _, rule, _ in found:
+            counts[rule] = counts.get(rule, 0) + 1
         if only.rules is not None:
-            listed = sorted(only.rules)
-            where.append(_among("r.tag", len(listed)))
-            params += listed
+            found = [row for row in found if row[1] in only.rules]
+        found.sort(key=lambda row: row[0])
         start = _decode_cursor(after)
-        entity = f"r.entity{self.tables.bytewise}"
         if start is not None:
-            where.append(f"{entity} > ?")
-            params.append(start)
-        tail = f"ORDER BY {entity}"
-        if limit is not None:
-            tail += " LIMIT ?"
-            params.append(limit + 1)
-        found = self.rows(("gap",), "r.entity, r.payload", " AND ".join(where), params, tail)
+            found = [row for row in found if row[0] > start]
         page = found if limit is None else found[:limit]
         more = limit is not None and len(found) > limit
         return GapPage(
-            [payload.encode() for _, payload in page],
+            [payload.encode() for _, _, payload in page],
             {rule: counts[rule] for rule in RULE_ORDER if rule in counts},
             _encode_cursor(page[-1][0]) if more and page else None,
-            [entity for entity, _ in page],
+            [entity for entity, _, _ in page],
         )
 
     def gaps(self, only: GapFilter | None = None) -> list[Gap]:
@@ -319,11 +298,6 @@ class Question:
                 (self.position,),
             )
         ]
-
-
-def _among(column: str, count: int) -> str:
-    """`column` is one of `count` parameters (never true for none)."""
-    return f"{column} IN ({','.join('?' * count)})" if count else "1 = 0"
 
 
 def _decoded(kind: str, rows: list[Any]) -> list[Any]:
