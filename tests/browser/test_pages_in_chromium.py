@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -207,11 +208,7 @@ def test_on_a_phone_the_answer_starts_in_the_first_half_of_the_screen(
 ) -> None:
     """At 390 x 844 px (a phone) the header, the menu (one line, scrolled sideways) and the two
     dates leave most of the screen to the answer, and no page is wider than the screen."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, base_url=served.url, locale="nl-NL"
-    )
-    try:
-        phone = context.new_page()
+    with _window(browser, served, 390, 844) as phone:
         for path in ("/", "/matrix", "/besluiten", "/voortgang", "/commitments"):
             phone.goto(f"{path}?as_of={AFTER}")
             heading = phone.locator("main h1").bounding_box()
@@ -222,8 +219,6 @@ def test_on_a_phone_the_answer_starts_in_the_first_half_of_the_screen(
             width = phone.evaluate("document.documentElement.scrollWidth")
             assert width <= 391, (path, width)  # wide tables scroll inside their own box
         _save(phone, shots, "matrix-phone")
-    finally:
-        context.close()
 
 
 def test_at_1280_pixels_the_registers_tables_fit_without_scrolling(
@@ -231,11 +226,7 @@ def test_at_1280_pixels_the_registers_tables_fit_without_scrolling(
 ) -> None:
     """The registers' tables (not the matrix, which scrolls by design) wrap their long cells
     and fit a 1,280-px window."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, base_url=served.url, locale="nl-NL"
-    )
-    try:
-        wide = context.new_page()
+    with _window(browser, served, 1280, 900) as wide:
         for path in ("/commitments", "/recommendations", "/risks", "/besluiten", "/voortgang"):
             wide.goto(f"{path}?as_of=2022-04-15")
             overflowing = wide.evaluate(
@@ -244,6 +235,16 @@ def test_at_1280_pixels_the_registers_tables_fit_without_scrolling(
                   ]).filter(([room, width]) => width > room + 1)"""
             )
             assert overflowing == [], (path, overflowing)
+
+
+@contextmanager
+def _window(browser: Browser, served: Server, width: int, height: int) -> Iterator[Page]:
+    """A page in a window of this size (Dutch, on the served demo)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, base_url=served.url, locale="nl-NL"
+    )
+    try:
+        yield context.new_page()
     finally:
         context.close()
 
