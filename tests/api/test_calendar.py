@@ -98,3 +98,21 @@ def test_a_calendar_needs_a_valid_token(feed: tuple[TestClient, str]) -> None:
     assert client.get("/v1/calendar.ics", headers=_basic("not-a-token")).status_code == 401
     assert client.get("/v1/calendar.ics", headers={"Authorization": "Basic %%%"}).status_code == 401
     assert client.get("/v1/calendar.ics", headers=_basic(token, user="")).status_code == 200
+
+
+def test_a_second_reader_reads_the_same_calendar(feed: tuple[TestClient, str]) -> None:
+    """vobject, another iCalendar implementation than the one that writes the feed, reads the
+    same events with the same dates and summaries; every line ends in CRLF and is folded at 75
+    octets, as RFC 5545 asks."""
+    import vobject
+
+    client, token = feed
+    answer = client.get("/v1/calendar.ics", params={"as_of": LETTER}, headers=_basic(token))
+    body = answer.content
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b"" and all(b"\n" not in line for line in lines)
+    assert all(len(line) <= 75 for line in lines)
+    parsed = vobject.readOne(body.decode())
+    theirs = {str(e.uid.value): (e.dtstart.value, str(e.summary.value)) for e in parsed.vevent_list}
+    ours = {uid: (e["start"], e["summary"]) for uid, e in _events(answer).items()}
+    assert theirs == ours and len(ours) >= 5
