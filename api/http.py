@@ -615,7 +615,7 @@ def _items(ledger: Ledger, day: date, moment: datetime, kind: str, group: str) -
         if kind == "recommendation":
             item["status"] = value.status
         elif kind == "commitment":
-            item["overdue"] = value.kept_on is None and value.due_on < day
+            item["overdue"] = value.overdue(day)
         item["version"] = versions.get(f"{group}:{entity}", 0)
         items.append(item)
     return {

@@ -383,10 +383,7 @@ class CommitmentView:
 def commitments(request: Request) -> Response:
     page = _page(request)
     with _state(request, page) as (question, state):
-        found = [
-            CommitmentView(c, c.kept_on is None and c.due_on < page.as_of)
-            for c in state.commitments.values()
-        ]
+        found = [CommitmentView(c, c.overdue(page.as_of)) for c in state.commitments.values()]
         found.sort(key=lambda c: (not c.overdue, c.commitment.due_on))
         return _render(
             page,

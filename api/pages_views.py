@@ -39,7 +39,7 @@ def counts(
 ) -> list[tuple[str, int, str]]:
     """(label key, number, tone) for the overview's tiles; tone 'warn' draws attention."""
     as_of = question.moment.as_of
-    overdue = sum(1 for c in state.commitments.values() if c.kept_on is None and c.due_on < as_of)
+    overdue = sum(1 for c in state.commitments.values() if c.overdue(as_of))
     open_recs = sum(1 for r in state.recommendations.values() if r.status == "open")
     accepted = sum(1 for r in state.risks.values() if r.acceptance_in_force() is not None)
     return [

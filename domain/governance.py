@@ -178,6 +178,10 @@ class Recommendation:
     def status(self) -> str:
         return "closed" if self.closed_on is not None else "open"
 
+    def overdue(self, on: date) -> bool:
+        """Whether it is still open on `on` after the date it was due."""
+        return self.closed_on is None and self.due_on is not None and self.due_on < on
+
 
 @dataclass(slots=True)
 class Evaluation:
@@ -201,6 +205,10 @@ class CommitmentState:
     kept_on: date | None = None
     how: str | None = None
     decisions: list[UUID] = field(default_factory=list)
+
+    def overdue(self, on: date) -> bool:
+        """Whether it is not kept on `on`, after the date it was due."""
+        return self.kept_on is None and self.due_on < on
 
 
 @dataclass

@@ -869,13 +869,18 @@ def publication_url(source: str) -> str | None:
     return None
 
 
-def source_ref(source: str, document: d.SourceDocument | None = None) -> Markup:
-    """A source as shown: its text, a link to where the document is published (its address,
-    else its official identifier, else a publication its text names), if any."""
+def source_url(source: str, document: d.SourceDocument | None = None) -> str | None:
+    """Where a source's document is published: its address, else its official identifier's
+    page, else that of a publication its text names (None: nowhere known)."""
     url = None
     if document is not None:
         url = document.url or (OFFICIAL.format(document.id) if document.id else None)
-    url = url or publication_url(source)
+    return url or publication_url(source)
+
+
+def source_ref(source: str, document: d.SourceDocument | None = None) -> Markup:
+    """A source as shown: its text, a link to where the document is published, if known."""
+    url = source_url(source, document)
     if url is None:
         return Markup("{}").format(source)
     return Markup('<a href="{}" rel="external noopener" class="publication">{}</a>').format(

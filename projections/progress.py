@@ -319,9 +319,7 @@ def sections(report: Progress, lang: str, link: str | None = None) -> list[Secti
         return Link(text, link.format(decision_id) if link else None)
 
     def source(decision: d.Decision) -> Link:
-        document = decision.document
-        url = document.url if document is not None and document.url else None
-        return Link(decision.source, url or i18n.publication_url(decision.source))
+        return Link(decision.source, i18n.source_url(decision.source, decision.document))
 
     def by(decision: d.Decision) -> str:
         return ", ".join(names.get(p, p) for p in decision.decided_by)

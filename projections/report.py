@@ -257,7 +257,7 @@ def _document_sections(pack: Pack, lang: str, names: dict[str, str]) -> list[Sec
             t("pack.closed")
             if r.closed_on is not None
             else t("pack.overdue")
-            if r.due_on is not None and r.due_on < as_of
+            if r.overdue(as_of)
             else t("pack.open"),
         ]
         for r in pack.state.recommendations.values()
@@ -268,7 +268,7 @@ def _document_sections(pack: Pack, lang: str, names: dict[str, str]) -> list[Sec
             who(c.made_by),
             day(c.due_on),
             day(c.kept_on),
-            t("pack.overdue") if c.kept_on is None and c.due_on < as_of else "",
+            t("pack.overdue") if c.overdue(as_of) else "",
         ]
         for c in pack.state.commitments.values()
     ]
@@ -282,13 +282,12 @@ def _document_sections(pack: Pack, lang: str, names: dict[str, str]) -> list[Sec
             said += f" ({label('kind', 'decision.corrected')})"
         if content.basis == "inferred":
             said += f" ({t('basis.inferred')})"
-        url = content.document.url if content.document is not None else None
         decisions.append(
             [
                 content.effective_on.isoformat(),
                 said,
                 who(content.decided_by),
-                Link(content.source, url or i18n.publication_url(content.source)),
+                Link(content.source, i18n.source_url(content.source, content.document)),
                 content.rationale or "",
                 str(item.position),
             ]

@@ -52,8 +52,7 @@ def state_view(
         ],
         "evaluations": _plain(list(state.evaluations.values())),
         "commitments": [
-            {**_plain(c), "overdue": c.kept_on is None and c.due_on < as_of}
-            for c in state.commitments.values()
+            {**_plain(c), "overdue": c.overdue(as_of)} for c in state.commitments.values()
         ],
         "consents": _plain(state.consents),
         "anomalies": _plain(state.anomalies),
