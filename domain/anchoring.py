@@ -1,10 +1,11 @@
 """Whether a subject's responsibilities are anchored, and since when they have not been.
 
-Three conditions on the roles held for one subject, each a gap of the report
-(`domain.gaps`):
+Conditions on the roles held for one subject itself (not inherited), of which the gap rules of
+`domain.gaps` are made:
 - `no_accountable`: nobody is accountable;
 - `several_accountable`: more than one party is accountable;
-- `no_responsible`: a party is accountable, but nobody is responsible for carrying it out.
+- `no_responsible`: a party is accountable, but nobody is responsible for carrying it out;
+- `nobody_responsible`: nobody is responsible (what a subject below may inherit).
 
 They depend only on how many parties are accountable and how many responsible. A gap says
 since when it holds: the first day of the unbroken run, up to the date asked about, on which its
@@ -15,7 +16,7 @@ subject's responsibilities), so the gap report needs no walk through history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -37,12 +38,19 @@ def accountable_alone(accountable: int, responsible: int) -> bool:
     return accountable > 0 and responsible == 0
 
 
+def nobody_responsible(accountable: int, responsible: int) -> bool:
+    return responsible == 0
+
+
 CONDITIONS: dict[str, Condition] = {
     "no_accountable": nobody_accountable,
     "several_accountable": several_accountable,
     "no_responsible": accountable_alone,
+    "nobody_responsible": nobody_responsible,
 }
-"""The gap rule each condition raises -> the condition."""
+"""Each condition whose runs are kept -> the condition. The first three are the gap rules of
+the same names; `nobody_responsible` is what a subject below reads of a subject above (whether
+it could inherit a responsible party, `domain.inheritance`)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,12 @@ class Anchoring:
 
     accountable: int = 0
     responsible: int = 0
-    since: dict[str, date] = field(default_factory=lambda: {"no_accountable": EARLIEST_DATE})
+    since: dict[str, date] = field(
+        default_factory=lambda: {
+            "no_accountable": EARLIEST_DATE,
+            "nobody_responsible": EARLIEST_DATE,
+        }
+    )
     """Condition -> first day of its run. Before any decision nobody was accountable, "since
     always"."""
 
@@ -76,6 +89,22 @@ NEVER_DECIDED = Anchoring()
 
 Interval = tuple[date, date | None]
 """[from, to) in valid time; None: open."""
+
+
+def inherited_holding(
+    chain: Sequence[Mapping[str, Sequence[Interval]]], party: str, as_of: date
+) -> list[tuple[date, date]]:
+    """The days up to `as_of` on which `party` held a role for a subject, directly or by
+    inheritance (`domain.inheritance`), given for the subject and each subject above it in turn
+    each party's intervals of holding the role for it directly."""
+    # the days on which no subject nearer (so far) had a holder of its own:
+    free = [(EARLIEST_DATE, date.fromordinal(as_of.toordinal() + 1))]
+    found: list[tuple[date, date]] = []
+    for held in chain:
+        found += _intersection(free, _union(held.get(party, ()), as_of))
+        anyone = _union([i for intervals in held.values() for i in intervals], as_of)
+        free = _difference(free, anyone)
+    return sorted(found)
 
 
 def last_held_by_all(histories: Sequence[Sequence[Interval]], as_of: date) -> date:
@@ -123,4 +152,23 @@ def _intersection(
             i += 1
         else:
             j += 1
+    return found
+
+
+def _difference(
+    first: list[tuple[date, date]], second: list[tuple[date, date]]
+) -> list[tuple[date, date]]:
+    """The days of `first` not in `second` (both disjoint and sorted)."""
+    found: list[tuple[date, date]] = []
+    for start, end in first:
+        for cut_start, cut_end in second:
+            if cut_end <= start or cut_start >= end:
+                continue
+            if cut_start > start:
+                found.append((start, cut_start))
+            start = max(start, cut_end)
+            if start >= end:
+                break
+        if start < end:
+            found.append((start, end))
     return found

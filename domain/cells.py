@@ -3,12 +3,14 @@ when, and the decisions (with their sources) behind each.
 
 `cell_of` is the one definition: the read model derives a cell whenever a party's roles for a
 subject change (`ledger.timeline`), the replay from the state it folds (`projections.oracle`).
+A role held for a subject above (`domain.inheritance`) joins the cell when a question is
+answered, marked with the subject it comes from (`Cell.inherited`, `with_inherited`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -65,10 +67,16 @@ class Cell:
     roles: tuple[Role, ...]
     since: dict[Role, date]
     sources: dict[Role, tuple[Source, ...]]
+    inherited: Mapping[Role, str] = field(default_factory=dict)
+    """Each role held by inheritance -> the subject above it is held for."""
 
     @property
     def letters(self) -> str:
-        return "".join(role.letter for role in self.roles)
+        """The roles' letters; an inherited one in brackets, e.g. `(A)R`."""
+        return "".join(self._mark(role, role.letter) for role in self.roles)
+
+    def _mark(self, role: Role, letter: str) -> str:
+        return f"({letter})" if role in self.inherited else letter
 
     def inferred(self, role: Role) -> bool:
         """Whether the role rests on a decision inferred from its source (an assumption)."""
@@ -76,8 +84,11 @@ class Cell:
 
     @property
     def marked_letters(self) -> str:
-        """The letters, each role that rests on an inference followed by `*`."""
-        return "".join(role.letter + ("*" if self.inferred(role) else "") for role in self.roles)
+        """The letters, each role that rests on an inference followed by `*`: `(A*)R`."""
+        return "".join(
+            self._mark(role, role.letter + ("*" if self.inferred(role) else ""))
+            for role in self.roles
+        )
 
     def json(self) -> dict[str, Any]:
         """The cell as the matrix lists it: each role refers to its decisions by id."""
@@ -92,6 +103,7 @@ class Cell:
                     "since": self.since[role].isoformat(),
                     "basis": (Basis.INFERRED if self.inferred(role) else Basis.STATED).value,
                     "decisions": [str(s.decision) for s in self.sources[role]],
+                    **({"inherited_from": self.inherited[role]} if role in self.inherited else {}),
                 }
                 for role in self.roles
             ],
@@ -120,3 +132,19 @@ def cell_of(holdings: Iterable[Holding], source: Callable[[UUID], Source | None]
             h.role: tuple(s for i in h.decisions if (s := source(i)) is not None) for h in ordered
         },
     )
+
+
+def with_inherited(
+    cell: Cell | None, party: str, subject: str, roles: Iterable[tuple[Role, str, Cell, date]]
+) -> Cell:
+    """The party's cell for the subject (None: it holds nothing there itself) with the roles
+    it holds by inheritance: (role, the subject above, the party's cell there, the day the
+    subject was registered — an inherited role holds from then at the earliest)."""
+    found = cell or Cell(party, subject, (), {}, {})
+    since, sources, inherited = dict(found.since), dict(found.sources), dict(found.inherited)
+    for role, ancestor, above, registered_on in roles:
+        since[role] = max(above.since[role], registered_on)
+        sources[role] = above.sources[role]
+        inherited[role] = ancestor
+    ordered = tuple(sorted(since, key=lambda role: _RANK[role]))
+    return replace(found, roles=ordered, since=since, sources=sources, inherited=inherited)

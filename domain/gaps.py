@@ -18,13 +18,19 @@ it concerns. The report lists them in `RULE_ORDER`, each rule's gaps by what the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.anchoring import NEVER_DECIDED, Anchoring
+from domain.anchoring import (
+    NEVER_DECIDED,
+    Anchoring,
+    Interval,
+    inherited_holding,
+    last_held_by_all,
+)
 from domain.governance import (
     CommitmentState,
     Criteria,
@@ -34,8 +40,8 @@ from domain.governance import (
     Risk,
     Subject,
 )
+from domain.inheritance import chain
 from domain.knowledge import Knowledge
-from domain.vocabulary import Role
 
 RULE_ORDER = (
     "no_accountable",
@@ -163,14 +169,18 @@ class Facts(Protocol):
         """Whether the date asked about is `day` or later."""
         ...
 
+    @property
+    def on(self) -> date:
+        """The date asked about, for reading beside a history (`accountable_history`); a
+        condition on the date itself is asked through `reached`."""
+        ...
+
     def subject(self, subject: str) -> Subject | None: ...
     def party(self, party: str) -> Party | None: ...
     def risk(self, risk: str) -> Risk | None: ...
     def criteria(self, criteria: str) -> Criteria | None: ...
     def recommendation(self, recommendation: str) -> Recommendation | None: ...
     def commitment(self, commitment: str) -> CommitmentState | None: ...
-
-    def holding(self, party: str, subject: str, role: Role) -> Holding | None: ...
 
     def anchoring(self, subject: str) -> Anchoring | None:
         """How many parties are accountable and responsible for the subject, and since when
@@ -193,9 +203,9 @@ class Facts(Protocol):
         """Whether acceptance criteria in force apply to the subject."""
         ...
 
-    def not_accountable_since(self, subject: str, parties: tuple[str, ...]) -> date:
-        """The first day of the unbroken run, up to the date asked about, in which at least
-        one of the parties was not accountable for the subject (none of them is, then)."""
+    def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
+        """Each party that was ever accountable for the subject itself, up to the date asked
+        about -> the intervals of valid time in which it was."""
         ...
 
     def waiting(self, decision: UUID) -> Waiting | None:
@@ -211,26 +221,33 @@ class Facts(Protocol):
 
 
 def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
-    """Nobody accountable; several accountable; accountable but nobody responsible."""
+    """Nobody accountable, for the subject nor above it; several accountable; accountable but
+    nobody responsible, for the subject nor above it (`domain.inheritance`)."""
     subject = f.subject(subject_id)
     if subject is None:
         return []
-    anchoring = f.anchoring(subject_id) or NEVER_DECIDED
+    above = [f.anchoring(s) or NEVER_DECIDED for s in _chain(f, subject_id)]
+    anchoring = above[0]
     gaps: list[Gap] = []
-    if anchoring.accountable == 0:
+    if not any(a.accountable for a in above):
+        since = max(a.since["no_accountable"] for a in above)
         gaps.append(
             Gap(
                 "no_accountable",
                 "subject",
                 subject_id,
-                max(subject.registered_on, anchoring.since["no_accountable"]),
-                f"nobody is accountable for {subject.name}",
+                max(subject.registered_on, since),
+                f"nobody is accountable for {subject.name}"
+                + (", nor for a subject it is part of" if len(above) > 1 else ""),
                 tuple(subject.decisions),
-                f"niemand is eindverantwoordelijk voor {subject.name}",
+                f"niemand is eindverantwoordelijk voor {subject.name}"
+                + (", noch voor een onderwerp waar het onder valt" if len(above) > 1 else ""),
                 subject=subject_id,
             )
         )
         return gaps
+    if anchoring.accountable == 0:
+        return gaps  # inherited: the subject above answers for it
     accountable = f.accountable(subject_id)
     parties = tuple(h.party for h in accountable)
     decisions = tuple(i for h in accountable for i in h.decisions)
@@ -249,13 +266,16 @@ def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
                 parties=parties,
             )
         )
-    if anchoring.responsible == 0:
+    if not any(a.responsible for a in above):
+        since = max(
+            [anchoring.since["no_responsible"], *(a.since["nobody_responsible"] for a in above[1:])]
+        )
         gaps.append(
             Gap(
                 "no_responsible",
                 "subject",
                 subject_id,
-                anchoring.since["no_responsible"],
+                since,
                 f"{subject.name} has an accountable party but nobody responsible",
                 decisions,
                 f"{subject.name} heeft een eindverantwoordelijke, maar niemand die het uitvoert",
@@ -264,6 +284,33 @@ def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
             )
         )
     return gaps
+
+
+def _chain(f: Facts, subject: str) -> list[str]:
+    """The subject and the subjects above it, nearest first (`domain.inheritance`)."""
+
+    def parent_of(found: str) -> str | None:
+        registered = f.subject(found)
+        parent = None if registered is None else registered.parent
+        return parent if parent is not None and f.subject(parent) is not None else None
+
+    return chain(subject, parent_of)
+
+
+def _accountable_for(f: Facts, subject: str) -> set[str]:
+    """The parties accountable for the subject, directly or by inheritance."""
+    for found in _chain(f, subject):
+        anchoring = f.anchoring(found)
+        if anchoring is not None and anchoring.accountable:
+            return {h.party for h in f.accountable(found)}
+    return set()
+
+
+def _not_accountable_since(f: Facts, subject: str, parties: tuple[str, ...], on: date) -> date:
+    """The first day of the unbroken run, up to `on`, in which at least one of the parties was
+    not accountable for the subject, directly or by inheritance."""
+    histories = [f.accountable_history(s) for s in _chain(f, subject)]
+    return last_held_by_all([inherited_holding(histories, p, on) for p in parties], on)
 
 
 # --- a dissolved party's roles --------------------------------------------------------------
@@ -326,11 +373,10 @@ def risk_gaps(f: Facts, risk_id: str) -> list[Gap]:
                     parties=accepted_by,
                 )
             )
-        outsiders = tuple(
-            sorted(p for p in accepted_by if f.holding(p, system, Role.ACCOUNTABLE) is None)
-        )
+        entitled = _accountable_for(f, system)
+        outsiders = tuple(sorted(p for p in accepted_by if p not in entitled))
         if outsiders:
-            since = max(acceptance.on, f.not_accountable_since(system, outsiders))
+            since = max(acceptance.on, _not_accountable_since(f, system, outsiders, f.on))
             names = ", ".join(outsiders)
             gaps.append(
                 Gap(

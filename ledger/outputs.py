@@ -19,12 +19,12 @@ accountable roles for c2000").
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.anchoring import Anchoring, last_held_by_all
+from domain.anchoring import Anchoring, Interval
 from domain.gaps import SCOPES, Gap, Identified, Scope, Waiting
 from domain.governance import (
     CommitmentState,
@@ -34,9 +34,7 @@ from domain.governance import (
     Recommendation,
     Risk,
     Subject,
-    entity_of,
 )
-from domain.vocabulary import Role
 from ledger.known import cluster
 from ledger.tables import OPEN_DAY, Row, Tables, Value
 from ledger.timeline import Key, Point, decode, dumps, rewrite
@@ -191,6 +189,10 @@ class TimelineFacts:
         self._changes_on(ordinal)
         return self.day >= ordinal
 
+    @property
+    def on(self) -> date:
+        return date.fromordinal(self.day)
+
     def subject(self, subject: str) -> Subject | None:
         found: Subject | None = self._entry("subject", subject)
         return found
@@ -213,10 +215,6 @@ class TimelineFacts:
 
     def commitment(self, commitment: str) -> CommitmentState | None:
         found: CommitmentState | None = self._entry("commitment", commitment)
-        return found
-
-    def holding(self, party: str, subject: str, role: Role) -> Holding | None:
-        found: Holding | None = self._entry("holding", entity_of("holding", (party, subject, role)))
         return found
 
     def anchoring(self, subject: str) -> Anchoring | None:
@@ -242,27 +240,24 @@ class TimelineFacts:
     def covered(self, subject: str) -> bool:
         return bool(self._lookup(f"coverage/{subject}", kind="coverage", subject=subject))
 
-    def not_accountable_since(self, subject: str, parties: tuple[str, ...]) -> date:
-        histories = []
-        for party in parties:
-            entity = entity_of("holding", (party, subject, Role.ACCOUNTABLE))
-            rows = self._load(
-                f"row/holding/{entity}",
-                lambda entity=entity: self._rows(  # type: ignore[misc]
-                    self.tables.open_rows(kind="holding", entities=[entity])
-                ).get(entity, []),
-                whole=True,
-            )
-            intervals = []
-            for start, end, _ in rows:
+    def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
+        rows = self._load(
+            f"accountable/{subject}",
+            lambda: self._rows(
+                self.tables.open_rows(kind="holding", subject=subject, tag="accountable")
+            ),
+            whole=True,
+        )
+        found: dict[str, list[Interval]] = {}
+        for timeline in rows.values():
+            for start, end, holding in timeline:
                 for boundary in (start, end):
                     if boundary < OPEN_DAY:
                         self._changes_on(boundary)
-                intervals.append(
+                found.setdefault(holding.party, []).append(
                     (date.fromordinal(start), None if end >= OPEN_DAY else date.fromordinal(end))
                 )
-            histories.append(intervals)
-        return last_held_by_all(histories, date.fromordinal(self.day))
+        return found
 
     def waiting(self, decision: UUID) -> Waiting | None:
         found: Waiting | None = self._load(

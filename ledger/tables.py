@@ -39,7 +39,7 @@ from domain.governance import ENTRIES
 if TYPE_CHECKING:
     from ledger.database import Dialect
 
-MODEL = 7
+MODEL = 8
 """The version of the tables and of what they hold; tables of another version are made again
 (new tables and indexes created) and built again from the events when the ledger is opened.
 Raise it with any change to the schema or to what a row holds."""

@@ -23,11 +23,12 @@ from pydantic import TypeAdapter
 from domain import decisions as d
 from domain.gaps import RULE_ABOUT, RULE_ORDER, Gap
 from domain.governance import ENTRIES, Anomaly, GovernanceState, key_of
+from domain.inheritance import chain, registered_parent
 from domain.vocabulary import Role
 from ledger.projector import micros_of
 from ledger.service import Ledger
 from ledger.tables import STATE_KINDS, Tables
-from projections.matrix import CellRow, Matrix, MatrixFilter, assemble
+from projections.matrix import CellRow, Matrix, MatrixFilter, assemble, inherit
 
 """The kinds of rows a state is made of."""
 SUBJECT_RULES = tuple(rule for rule in RULE_ORDER if RULE_ABOUT[rule] == "subject")
@@ -173,13 +174,35 @@ class Question:
             found = self.rows(("cell",), columns)
         return [CellRow(p, s, letters, payload, extra) for p, s, letters, payload, extra in found]
 
+    def held(self, party: str | None = None, subject: str | None = None) -> list[CellRow]:
+        """The cells in force, with the roles held by inheritance (of one party, or one
+        subject, if given)."""
+        subjects = {key: value for key, value in self.entries(("subject",))["subject"]}
+        parents = {s.id: s.parent for s in subjects.values()}
+        if not any(parent in parents for parent in parents.values()):
+            return self.cells(party, subject)  # no subject is below another
+        if subject is not None:
+            found = [
+                row
+                for above in chain(subject, registered_parent(parents))
+                for row in self.cells(None, above)
+            ]
+        else:
+            found = self.cells()
+        return [
+            row
+            for row in inherit(found, subjects)
+            if (party is None or row.party == party) and (subject is None or row.subject == subject)
+        ]
+
     def responsibilities(
         self, party: str | None = None, subject: str | None = None, role: Role | None = None
     ) -> list[dict[str, Any]]:
-        """Every role held, with its since, decisions and their sources, by subject, role and
-        party (the version: the last position about the subject's responsibilities)."""
+        """Every role held (inherited ones with the subject they come from), with its since,
+        decisions and their sources, by subject, role and party (the version: the last
+        position about the subject's responsibilities)."""
         items = []
-        for row in self.cells(party, subject):
+        for row in self.held(party, subject):
             cell = orjson.loads(row.json)
             sources = orjson.loads("{" + row.sources + "}")
             for held in cell["roles"]:
@@ -191,6 +214,7 @@ class Question:
                         "subject": row.subject,
                         "role": held["role"],
                         "since": held["since"],
+                        **{k: held[k] for k in ("inherited_from",) if k in held},
                         "decisions": held["decisions"],
                         "sources": [{"decision": i, **sources[i]} for i in held["decisions"]],
                     }

@@ -91,8 +91,8 @@ def diff_in(
 
 class _StoredCauses:
     """What removed a role, as known at `position`: reliefs and transfers that took effect in
-    between, and corrections or retractions recorded in between that touched the decisions
-    which had granted the role."""
+    between (for the subject above, if the role was inherited), and corrections or retractions
+    recorded in between that touched the decisions which had granted the role."""
 
     def __init__(self, tables: Tables, position: int) -> None:
         self.tables, self.position = tables, position
@@ -105,17 +105,18 @@ class _StoredCauses:
         self, before: Matrix, after: Matrix, party: str, subject: str, role: Role
     ) -> list[Source]:
         low, high = sorted((before.as_of, after.as_of))
-        if subject not in self.removals:
-            items = self._removals(subject, low, high)
+        cell = before.cell(party, subject)
+        held_for = subject if cell is None else cell.inherited.get(role, subject)
+        if held_for not in self.removals:
+            items = self._removals(held_for, low, high)
             known = clusters(self.tables, [i.id for i in items], self.position)
-            self.removals[subject] = (items, known)
-        items, known = self.removals[subject]
+            self.removals[held_for] = (items, known)
+        items, known = self.removals[held_for]
         found: list[tuple[d.RecordedDecision, d.Decision | None]] = []
         for item in items:
             content = known.current(item.id)
             if content is not None and _removes(content, party, role, low, high):
                 found.append((item, content))
-        cell = before.cell(party, subject)
         granted = {str(s.decision) for s in cell.sources.get(role, ())} if cell else set()
         if granted:
             first, last = sorted((micros_of(before.known_at), micros_of(after.known_at)))

@@ -8,7 +8,7 @@ rows and columns to show and puts them in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -17,11 +17,22 @@ from uuid import UUID
 
 import orjson
 
-from domain.cells import ROLE_ORDER, Cell, Source
+from domain.cells import ROLE_ORDER, Cell, Source, with_inherited
 from domain.governance import Party, Subject
+from domain.inheritance import sources_of_roles
 from domain.vocabulary import Basis, PartyKind, Role, SubjectKind
 
-__all__ = ["ROLE_ORDER", "CellRow", "Matrix", "MatrixFilter", "assemble", "column_order"]
+__all__ = [
+    "ROLE_ORDER",
+    "CellRow",
+    "Matrix",
+    "MatrixFilter",
+    "assemble",
+    "column_order",
+    "inherit",
+]
+
+_ROLE_OF_LETTER = {role.letter: role for role in Role}
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,7 @@ class CellRow:
         return cls(
             cell.party,
             cell.subject,
-            cell.letters,
+            cell.marked_letters,
             orjson.dumps(cell.json()).decode(),
             orjson.dumps(cell.sources_json()).decode()[1:-1],
         )
@@ -85,7 +96,44 @@ class CellRow:
                 Role(r["role"]): tuple(_source(i, sources[i]) for i in r["decisions"])
                 for r in data["roles"]
             },
+            {Role(r["role"]): r["inherited_from"] for r in data["roles"] if "inherited_from" in r},
         )
+
+    @property
+    def roles(self) -> set[Role]:
+        """The roles it holds (read from its letters)."""
+        return {_ROLE_OF_LETTER[c] for c in self.letters if c in _ROLE_OF_LETTER}
+
+
+def inherit(cells: Iterable[CellRow], subjects: Mapping[str, Subject]) -> list[CellRow]:
+    """The cells of the roles held for each subject (`cells`) with the roles held by inheritance
+    down the tree of `subjects` added (`domain.inheritance`)."""
+    cells = list(cells)
+    parents = {s.id: s.parent for s in subjects.values()}
+    if not any(parent in parents for parent in parents.values()):
+        return cells  # no subject is below another
+    by_subject: dict[str, list[CellRow]] = {}
+    held: dict[str, set[Role]] = {}
+    for row in cells:
+        by_subject.setdefault(row.subject, []).append(row)
+        held.setdefault(row.subject, set()).update(row.roles)
+    added: dict[tuple[str, str], list[tuple[Role, str, Cell, date]]] = {}
+    for subject, inherited in sources_of_roles(parents, held).items():
+        registered_on = subjects[subject].registered_on
+        for role, ancestor in inherited.items():
+            for above in by_subject[ancestor]:
+                if role in above.roles:
+                    entry = (role, ancestor, above.cell, registered_on)
+                    added.setdefault((above.party, subject), []).append(entry)
+    if not added:
+        return cells
+    own = {(row.party, row.subject): row for row in cells}
+    for (party, subject), roles in added.items():
+        mine = own.get((party, subject))
+        own[(party, subject)] = CellRow.of(
+            with_inherited(None if mine is None else mine.cell, party, subject, roles)
+        )
+    return list(own.values())
 
 
 def _source(decision: str, data: dict[str, Any]) -> Source:
@@ -174,16 +222,17 @@ def assemble(
     only: MatrixFilter | None = None,
 ) -> Matrix:
     """The matrix of the parties, subjects and cells in force: the parties that are active or
-    hold a role, the subjects, each filtered by `only`, in order; the cells of those shown."""
+    hold a role, the subjects, each filtered by `only`, in order; the cells of those shown,
+    with the roles held by inheritance."""
     only = only or MatrixFilter()
     all_subjects = {s.id: s for s in subjects}
+    cells = inherit(cells, all_subjects)
     shown_subjects = list(all_subjects.values())
     if only.subject_kinds is not None:
         shown_subjects = [s for s in shown_subjects if s.kind.value in only.subject_kinds]
     if only.subtree is not None:
         keep = subtree(all_subjects, only.subtree)
         shown_subjects = [s for s in shown_subjects if s.id in keep]
-    cells = list(cells)
     holding = {c.party for c in cells}
     shown_parties = [p for p in parties if p.active() or p.id in holding]
     if only.party_kinds is not None:

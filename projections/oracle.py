@@ -20,7 +20,7 @@ from functools import partial
 from uuid import UUID
 
 from domain import decisions as d
-from domain.anchoring import CONDITIONS, Anchoring, Condition
+from domain.anchoring import CONDITIONS, Anchoring, Condition, Interval
 from domain.cells import Cell, Source, cell_of
 from domain.gaps import Gap, Identified, Scope, Waiting, gaps_of
 from domain.governance import (
@@ -77,14 +77,18 @@ class RoleHistory:
             start = on
         return start if not holds(0, 0) else EARLIEST_DATE
 
-    def run_without(self, parties: tuple[str, ...]) -> date:
-        """The same, for "at least one of `parties` is not accountable"."""
-        start = EARLIEST_DATE
-        for on, accountable, _ in reversed(self.days):
-            if all(p in accountable for p in parties):
-                return start
-            start = on
-        return EARLIEST_DATE
+    def accountable(self) -> dict[str, list[Interval]]:
+        """Each party ever accountable -> the intervals in which it was."""
+        found: dict[str, list[Interval]] = {}
+        held: dict[str, date] = {}
+        for on, accountable, _ in self.days:
+            for party in set(held) - accountable:
+                found.setdefault(party, []).append((held.pop(party), on))
+            for party in accountable - set(held):
+                held[party] = on
+        for party, start in held.items():
+            found.setdefault(party, []).append((start, None))
+        return found
 
 
 @dataclass
@@ -98,9 +102,6 @@ class ReplayedAnchoring:
 
     def since(self, subject: str, condition: str) -> date:
         return self.history(subject).run_start(CONDITIONS[condition])
-
-    def not_accountable_since(self, subject: str, parties: tuple[str, ...]) -> date:
-        return self.history(subject).run_without(parties)
 
     def history(self, subject: str) -> RoleHistory:
         found = self._histories.get(subject)
@@ -161,6 +162,10 @@ class StateFacts:
     def reached(self, day: date) -> bool:
         return self.as_of >= day
 
+    @property
+    def on(self) -> date:
+        return self.as_of
+
     def subject(self, subject: str) -> Subject | None:
         return self.state.subjects.get(subject)
 
@@ -178,9 +183,6 @@ class StateFacts:
 
     def commitment(self, commitment: str) -> CommitmentState | None:
         return self.state.commitments.get(commitment)
-
-    def holding(self, party: str, subject: str, role: Role) -> Holding | None:
-        return self.state.holdings.get((party, subject, role))
 
     def anchoring(self, subject: str) -> Anchoring | None:
         held = [h for h in self.state.holdings.values() if h.subject == subject]
@@ -211,8 +213,8 @@ class StateFacts:
     def covered(self, subject: str) -> bool:
         return any(subject in c.scope for c in self.state.criteria.values())
 
-    def not_accountable_since(self, subject: str, parties: tuple[str, ...]) -> date:
-        return self.anchorings.not_accountable_since(subject, parties)
+    def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
+        return self.anchorings.history(subject).accountable()
 
     def waiting(self, decision: UUID) -> Waiting | None:
         return Waiting.of(self.knowledge, decision)
@@ -279,6 +281,33 @@ def matrix(
         gap_subjects=gap_subjects,
         only=only,
     )
+
+
+def held(state: GovernanceState) -> dict[tuple[str, str, Role], str | None]:
+    """Every role held on the state's date, down the subject tree as `domain.inheritance`
+    defines it, walked plainly: (party, subject, role) -> None if decided for the subject
+    itself, else the subject above it that it is held for."""
+    found: dict[tuple[str, str, Role], str | None] = {
+        (h.party, h.subject, h.role): None for h in state.holdings.values()
+    }
+    for subject in state.subjects.values():
+        for role in Role:
+            if any(h.subject == subject.id and h.role is role for h in state.holdings.values()):
+                continue
+            seen, above = {subject.id}, subject.parent
+            while above is not None and above in state.subjects and above not in seen:
+                holders = [
+                    h.party
+                    for h in state.holdings.values()
+                    if h.subject == above and h.role is role
+                ]
+                for party in holders:
+                    found[(party, subject.id, role)] = above
+                if holders:
+                    break
+                seen.add(above)
+                above = state.subjects[above].parent
+    return found
 
 
 def _source(knowledge: Knowledge, decision_id: UUID) -> Source | None:

@@ -17,9 +17,13 @@ PARTIES = ("smb", "korpschef", "minister-jenv")
 
 def test_a_run_that_breaks_and_resumes_within_one_day_never_broke() -> None:
     runs = NEVER_DECIDED
-    assert runs.since == {"no_accountable": EARLIEST_DATE}  # nobody, since always
+    # nobody, since always
+    assert runs.since == {"no_accountable": EARLIEST_DATE, "nobody_responsible": EARLIEST_DATE}
     runs = runs.on(date(2021, 3, 1), 1, 0)  # an accountable party, nobody responsible
-    assert runs.since == {"no_responsible": date(2021, 3, 1)}
+    assert runs.since == {
+        "no_responsible": date(2021, 3, 1),
+        "nobody_responsible": EARLIEST_DATE,
+    }
     runs = runs.on(date(2021, 4, 1), 1, 1)
     assert runs.since == {}
     # relieved and assigned again the same day: the day ends anchored as it began

@@ -285,6 +285,8 @@ def build(step: Step, recorded: list[d.RecordedDecision], ledger: Ledger) -> d.D
         replacement["party"] = party
     if c == 1 and "subject" in replacement and replacement["kind"] != "subject.registered":
         replacement["subject"] = subject
+    if c == 2 and replacement["kind"] == "subject.registered":  # moved in the tree
+        replacement["parent"] = subject if subject != replacement["subject"] else None
     if replacement.get("review_by") is not None and replacement["review_by"] <= on:
         replacement["review_by"] = _on(day + 30)
     try:
@@ -298,6 +300,10 @@ def build(step: Step, recorded: list[d.RecordedDecision], ledger: Ledger) -> d.D
 def prelude(history: list[Step]) -> list[d.Decision]:
     """The SMB, then the parties and subjects, registered on dates the history chooses."""
     days = [step[3] % 20 for step in history] + [0] * 7
+    parents = TREES[history[0][5] % len(TREES)] if history else TREES[0]
+    for i, parent in enumerate(parents):  # a parent registered first
+        if parent is not None:
+            days[4 + i] = max(days[4 + i], days[4 + SUBJECTS.index(parent)])
     return [
         _decision(
             "party.registered",
@@ -325,10 +331,17 @@ def prelude(history: list[Step]) -> list[d.Decision]:
                 name=s.upper(),
                 subject_kind="system",
                 effective_on=_on(days[4 + i]),
+                parent=parents[i],
             )
             for i, s in enumerate(SUBJECTS)
         ),
     ]
+
+
+TREES = ((None, None, None), (None, "s0", "s0"), (None, "s0", "s1"))
+"""The subjects' parents in a history's prelude: none; one level; a chain of three. A parent
+must be registered on the child's date; corrections and retractions then move a parent's
+registration after its child's, take it away, or put a subject under another (a cycle)."""
 
 
 def record_history(

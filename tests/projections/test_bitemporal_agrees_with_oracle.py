@@ -96,12 +96,26 @@ def assert_answers_agree(ledger: Ledger, as_of: date, known_at: datetime) -> Non
         if kinds:
             only = MatrixFilter(party_kinds=frozenset(kinds[:1]))
             assert question.matrix(only) == oracle.matrix(right, knowledge, moment, only)
-        # who holds which role, with sources
+        # who holds which role, down the subject tree, in the matrix and in `responsibilities`
+        roles = {(p, s, r.value): above for (p, s, r), above in oracle.held(right).items()}
         held = question.responsibilities()
         assert [(h["party"], h["subject"], h["role"]) for h in held] == sorted(
-            ((h.party, h.subject, h.role.value) for h in right.holdings.values()),
-            key=lambda k: (k[1], k[2], k[0]),
+            roles, key=lambda k: (k[1], k[2], k[0])
         )
+        assert {
+            (h["party"], h["subject"], h["role"]): h.get("inherited_from") for h in held
+        } == roles
+        shown = {
+            (p, s, role["role"]): role.get("inherited_from")
+            for (p, s), row in question.matrix().cells.items()
+            for role in orjson.loads(row.json)["roles"]
+        }
+        assert shown == {
+            k: v for k, v in roles.items() if k[0] in right.parties and k[1] in right.subjects
+        }
+        for subject in {s for _, s, _ in roles}:
+            one = question.responsibilities(subject=subject)
+            assert [h for h in held if h["subject"] == subject] == one
 
 
 def assert_gap_pages_agree(question: Question, gaps: list[Gap]) -> None:
@@ -175,8 +189,20 @@ def _record_and_compare(settings: Settings, history: list[Step], data: st.DataOb
         assert reads.rows_known_now(ledger) == before
         for item in recorded[8:]:
             event(item.kind)
-        if oracle.state(recorded, LATEST_DATE, recorded[-1].recorded_at).anomalies:
+        last = oracle.state(recorded, LATEST_DATE, recorded[-1].recorded_at)
+        if last.anomalies:
             event("has anomalies")
+        if any(above is not None for above in oracle.held(last).values()):
+            event("a role held by inheritance")
+        for subject in last.subjects.values():
+            if subject.parent is not None and subject.parent not in last.subjects:
+                event("a parent not registered")
+            seen, above = {subject.id}, subject.parent
+            while above in last.subjects and above not in seen:
+                seen.add(above)
+                above = last.subjects[above].parent
+            if above in seen:
+                event("a cycle in the subject tree")
 
 
 def _examples(settings: Settings, share: float = 1.0) -> hypothesis_settings:
