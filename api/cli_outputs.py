@@ -216,6 +216,7 @@ def who(
         typer.echo(
             f"  {answer['party']} — {answer['role']} voor {answer['subject']}, "
             f"sinds {answer['since']}"
+            + (f" (geërfd van {answer['inherited_from']})" if "inherited_from" in answer else "")
         )
         for s in answer["sources"]:
             typer.echo(

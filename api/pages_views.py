@@ -174,6 +174,7 @@ def grid(matrix: Matrix, before: Matrix | None = None, changes: Sequence[CellCha
                         "letter": role.letter,
                         "since": cell.since[role],
                         "inferred": cell.inferred(role),
+                        "inherited_from": cell.inherited.get(role),
                         "sources": list(cell.sources[role]),
                     }
                     for role in cell.roles

@@ -218,7 +218,9 @@ def matrix_sheets(book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = ()) -> N
                 cells.append(cell(sheet, None, border=border, alignment=centred, **marked))
                 continue
             note = "\n".join(
-                f"{role.letter} sinds {found.since[role]}: "
+                f"{role.letter} sinds {found.since[role]}"
+                + (f", geërfd van {found.inherited[role]}" if role in found.inherited else "")
+                + ": "
                 + "; ".join(
                     f"{s.source} ({s.kind}, {s.effective_on}{', afgeleid' if s.inferred else ''})"
                     for s in found.sources[role]

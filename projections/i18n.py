@@ -141,6 +141,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "* na een letter: rol berust op een afgeleid besluit (een aanname)",
         "* after a letter: the role rests on an inferred decision (an assumption)",
     ),
+    "matrix.legend.inherited": (
+        "(A): rol geërfd van een bovenliggend onderwerp",
+        "(A): role inherited from a subject above",
+    ),
+    "matrix.inherited": ("geërfd van {subject}", "inherited from {subject}"),
+    "matrix.inherited.title": (
+        "Geldt hier omdat niemand deze rol voor dit onderwerp zelf heeft; de besluiten gaan over "
+        "het bovenliggende onderwerp",
+        "Holds here because nobody holds this role for this subject itself; the decisions are "
+        "about the subject above",
+    ),
     "matrix.sources": ("Besluiten en bronnen", "Decisions and sources"),
     "matrix.close": ("Sluiten", "Close"),
     "compare.title": ("Vergelijken", "Compare"),
@@ -247,12 +258,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "pack.responsibilities": ("Verantwoordelijkheden per onderwerp", "Responsibilities by subject"),
     "pack.responsibilities.lead": (
         "Wie welke rol heeft voor elk onderwerp op de peildatum (RACI en toezicht). * na een "
-        "naam: de rol berust op een afgeleid besluit (een aanname). ⚠: het onderwerp heeft een "
-        "lacune.",
+        "naam: de rol berust op een afgeleid besluit (een aanname). (geërfd): de rol geldt hier "
+        "omdat een bovenliggend onderwerp hem heeft en dit onderwerp zelf niemand. ⚠: het "
+        "onderwerp heeft een lacune.",
         "Who holds which role for each subject on the as-of date (RACI and oversight). * after a "
-        "name: the role rests on an inferred decision (an assumption). ⚠: the subject has a gap.",
+        "name: the role rests on an inferred decision (an assumption). (inherited): the role "
+        "holds here because a subject above has it and nobody holds it for this subject itself. "
+        "⚠: the subject has a gap.",
     ),
     "pack.nobody": ("niemand", "nobody"),
+    "pack.inherited": ("geërfd", "inherited"),
     "pack.changes": ("Wat er veranderde", "What changed"),
     "pack.gaps": ("Lacunes", "Gaps"),
     "pack.gaps.lead": (

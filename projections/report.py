@@ -216,7 +216,11 @@ def _document_sections(pack: Pack, lang: str, names: dict[str, str]) -> list[Sec
         row: list[Cell] = [subject.name + (" ⚠" if marks else "")]
         for role in ROLE_ORDER:
             held = [
-                Link(party.name + ("*" if cell.inferred(role) else ""))
+                Link(
+                    party.name
+                    + ("*" if cell.inferred(role) else "")
+                    + (f" ({t('pack.inherited')})" if role in cell.inherited else "")
+                )
                 for party in pack.matrix.parties
                 if (cell := pack.matrix.cell(party.id, subject.id)) is not None
                 and role in cell.roles
