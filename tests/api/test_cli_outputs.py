@@ -76,7 +76,7 @@ def test_report_writes_an_evaluation_pack(demo: Settings, tmp_path: Path) -> Non
         "Besluiten",
     } <= set(book.sheetnames)
     cover = {row[0]: row[1] for row in book["Voorblad"].iter_rows(min_row=3, values_only=True)}
-    assert cover["Peildatum"] == "2022-04-15" and cover["Ledger-positie"] == 101
+    assert cover["Peildatum"] == "2022-04-15" and cover["Ledger-positie"] == 114
     assert cover["Vergeleken met"] == "2021-06-01"
     progress = [r[0] for r in book["Voortgang"].iter_rows(values_only=True)]
     assert progress[0] == "Voortgang governance meldkamers, 2021-06-02 tot en met 2022-04-15"

@@ -40,13 +40,13 @@ def test_the_pdf_pack_reads_as_a_document(demo_api: TestClient, tmp_path: Path) 
     # the cover: the two times in words, the position and the chain hash it rests on
     head = verify_report(demo_api.app.state.ledger)
     assert "Peildatum 15 april 2022" in text and "Vergeleken met 1 juni 2021" in text
-    assert "Ledger-positie 101" in text and head["head_hash"] in text
-    assert "101 besluiten tot de peildatum" in text
+    assert "Ledger-positie 114" in text and head["head_hash"] in text
+    assert "105 besluiten tot de peildatum" in text
     # the contents, with page numbers, then the chapters in words, not codes
     contents = text.split("Inhoud", 1)[1].split("Verantwoordelijkheden per onderwerp (", 1)[0]
     assert "Wat er veranderde" in contents and "Besluiten tot de peildatum" in contents
     assert "no_accountable" not in text and "commitment_overdue" not in text
-    assert "niemand is eindverantwoordelijk voor C2000" in text
+    assert "niemand is eindverantwoordelijk voor De meldkamers" in text
     # the Q1-2022 commitment on the C2000 chain was not kept by 15 April 2022
     commitments = text.rsplit("Toezeggingen (", 1)[1].split("Besluiten tot de peildatum", 1)[0]
     q1 = commitments.split("is in het eerste kwartaal van 2022 afgerond.", 1)[1][:80]

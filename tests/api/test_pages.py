@@ -179,7 +179,7 @@ def test_the_timeline_filters_by_party_subject_and_kind(pages: Pages) -> None:
     every = pages.get("/timeline")
     assert "<svg" in every
     count = lambda html: int(re.search(r'timeline-count">(\d+)', html).group(1))  # type: ignore[union-attr]  # noqa: E731
-    assert count(every) == 101
+    assert count(every) == 114
     smb = pages.get("/timeline", party="smb")
     roles = pages.get("/timeline", party="smb", kind="responsibility")
     assigned = pages.get("/timeline", party="smb", kind="responsibility.assigned")

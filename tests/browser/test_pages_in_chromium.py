@@ -271,7 +271,37 @@ def test_an_evaluator_finds_the_overdue_commitment_and_reads_the_packs_cover(
     assert target.name == "evaluatiepakket-2022-04-15.pdf"
     cover = " ".join(pypdf.PdfReader(target).pages[0].extract_text().split())
     assert cover.startswith("Evaluatiepakket governance meldkamers Peildatum 15 april 2022")
-    assert "Ledger-positie 101" in cover
+    assert "Ledger-positie 114" in cover
+
+
+def test_who_was_accountable_for_c2000_on_1_march_2021_as_known_then_and_now(
+    page: Page, shots: Path
+) -> None:
+    """As known then, nobody was accountable for C2000 (the matrix flags the column and the gap
+    says why); as known now, the minister is, by inheritance from the control-room systems, on
+    a decision recorded after the letter of 3 February 2022 (an inference, and marked so)."""
+    minister_c2000 = page.locator('td.cell[data-cell="minister-jenv--c2000"]')
+    page.goto("/matrix?as_of=2021-03-01&known_at=2021-03-01")
+    expect(page.get_by_test_id("known-at")).to_contain_text("2021")
+    expect(minister_c2000).not_to_have_attribute("data-letters", re.compile("."))
+    expect(minister_c2000).to_have_class(re.compile("in-gap"))
+    page.goto("/?as_of=2021-03-01&known_at=2021-03-01")
+    expect(page.locator("body")).to_contain_text(
+        "niemand is eindverantwoordelijk voor C2000 (missiekritisch communicatiesysteem)"
+    )
+    # Known now: the same date, the minister, inherited from the subject above.
+    page.goto("/matrix?as_of=2021-03-01")
+    expect(minister_c2000).to_have_attribute("data-letters", "(A)")
+    minister_c2000.locator("summary").click()
+    popover = page.locator("details.cell-details[open] .popover")
+    inherited = popover.locator(".badge-inherited")
+    expect(inherited).to_have_text("geërfd van Meldkamersystemen")
+    expect(popover.locator(".badge-inferred").first).to_be_visible()
+    expect(popover.locator(".sources li").first).to_contain_text("Kamerstuk 25124-109")
+    _save(page, shots, "matrix-inherited")
+    popover.locator(".sources a").first.click()
+    expect(page.locator("main")).to_contain_text("Meldkamersystemen")
+    expect(page.locator("main")).to_contain_text("2022-02-03")  # recorded after the letter
 
 
 PAGES = (

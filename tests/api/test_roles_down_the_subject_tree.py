@@ -1,0 +1,83 @@
+"""Roles down the subject tree, asked over HTTP on the demo (both backends): who was accountable
+for C2000 on 1 March 2021, as known then and as known now; the matrix in every format marks the
+inherited role; the gap rules count it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+MARCH_2021 = {"as_of": "2021-03-01"}
+THEN = {**MARCH_2021, "known_at": "2021-03-01"}
+
+
+def test_c2000_had_nobody_accountable_as_known_then_and_the_minister_as_known_now(
+    demo_api: TestClient,
+) -> None:
+    asked = {"subject": "c2000", "role": "accountable"}
+    then = demo_api.get("/v1/responsibilities", params={**THEN, **asked})
+    assert then.status_code == 200, then.text
+    assert then.json()["items"] == []
+    gaps = demo_api.get("/v1/gaps", params={**THEN, "subject": "c2000"}).json()["gaps"]
+    assert [g["rule"] for g in gaps if g["about"] == "subject"] == ["no_accountable"]
+    assert "nor for a subject it is part of" in gaps[0]["message"]
+
+    now = demo_api.get("/v1/responsibilities", params={**MARCH_2021, **asked}).json()["items"]
+    assert [(i["party"], i["inherited_from"], i["since"]) for i in now] == [
+        ("minister-jenv", "meldkamersystemen", "2017-12-31")
+    ]
+    (source,) = now[0]["sources"]
+    assert (source["kind"], source["basis"]) == ("responsibility.assigned", "inferred")
+    decision = demo_api.get(f"/v1/decisions/{source['decision']}").json()
+    assert decision["current"]["subject"] == "meldkamersystemen"
+    assert decision["decision"]["recorded_at"] > "2022-02-03"  # recorded after the letter
+    gaps = demo_api.get("/v1/gaps", params={**MARCH_2021, "subject": "c2000"}).json()["gaps"]
+    assert [g["rule"] for g in gaps if g["about"] == "subject"] == []
+
+
+def test_a_subject_with_its_own_holder_does_not_inherit(demo_api: TestClient) -> None:
+    """The SMB is accountable for the C2000 chain's security itself (from 2022-01-19): the
+    minister's accountability for the systems above does not reach it; the centre and the
+    periphery of C2000, which have no accountable party of their own, inherit the minister."""
+    held = demo_api.get(
+        "/v1/responsibilities", params={"as_of": "2022-02-03", "role": "accountable"}
+    ).json()["items"]
+    accountable = {i["subject"]: (i["party"], i.get("inherited_from")) for i in held}
+    assert accountable["c2000-ketenbeveiliging"] == ("smb", None)
+    assert accountable["c2000-centraal"] == ("minister-jenv", "meldkamersystemen")
+    assert accountable["meldkamersystemen"] == ("minister-jenv", None)
+    # a subject of another tree inherits nothing from it
+    assert "continuiteit" not in accountable
+
+
+def test_the_matrix_marks_inherited_roles_in_every_format(demo_api: TestClient) -> None:
+    matrix = demo_api.get("/v1/matrix", params=MARCH_2021).json()
+    cell = next(
+        c for c in matrix["cells"] if (c["party"], c["subject"]) == ("minister-jenv", "c2000")
+    )
+    assert cell["letters"] == "(A)"
+    assert cell["roles"][0]["inherited_from"] == "meldkamersystemen"
+    text = demo_api.get("/v1/matrix", params={**MARCH_2021, "format": "csv", "sep": ","}).text
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    column = rows[0].index("c2000")
+    minister = next(row for row in rows if row[0] == "minister-jenv")
+    assert minister[column] == "(A*)"
+    markdown = demo_api.get("/v1/matrix", params={**MARCH_2021, "format": "md"}).text
+    assert "(A*)" in markdown
+    then = demo_api.get("/v1/matrix", params={**THEN}).json()
+    assert not [c for c in then["cells"] if c["subject"] == "c2000"]
+
+
+def test_an_acceptance_by_the_party_accountable_by_inheritance_has_authority(
+    demo_api: TestClient,
+) -> None:
+    """On 1 June 2022 the minister's acceptance for C2000's centre (accountable there by
+    inheritance) raises no authority gap; the korpschef's for the chain does."""
+    gaps = demo_api.get(
+        "/v1/gaps", params={"as_of": "2022-06-01", "rule": "acceptance_without_authority"}
+    ).json()["gaps"]
+    assert [(g["id"], g["parties"], g["since"]) for g in gaps] == [
+        ("c2000-keten-onvolledig-beveiligd", ["korpschef"], "2022-04-01")
+    ]
