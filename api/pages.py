@@ -296,6 +296,7 @@ def matrix(request: Request) -> Response:
         nav="matrix",
         grid=shown,
         compare=compare,
+        turned=request.query_params.get("turned") == "1",
         legend=views.legend(),
         **_common(question, state),
     )

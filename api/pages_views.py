@@ -18,6 +18,7 @@ from domain import decisions as d
 from domain.cells import Source
 from domain.gaps import Gap
 from domain.governance import GovernanceState, Party, Subject
+from domain.inheritance import chain, registered_parent
 from ledger.known import put_right
 from ledger.projector import micros_of, moment_of
 from ledger.tables import Tables
@@ -142,6 +143,10 @@ class Grid:
     gap_subjects: dict[str, list[str]]
     changes: list[CellChange]
     counted: dict[str, int]
+    depth: dict[str, int] = field(default_factory=dict)
+    """How many subjects shown stand above each subject (its indent)."""
+    band: dict[str, int] = field(default_factory=dict)
+    """0 or 1, alternating from one top subject's tree to the next."""
 
 
 T = TypeVar("T", Party, Subject)
@@ -189,7 +194,15 @@ def grid(matrix: Matrix, before: Matrix | None = None, changes: Sequence[CellCha
         kind: sum(1 for c in changes if c.change == kind)
         for kind in ("added", "removed", "changed")
     }
-    return Grid(subjects, rows, matrix.gap_subjects, list(changes), counted)
+    parents = {s.id: s.parent for s in subjects}
+    parent_of = registered_parent(parents)
+    depth = {s.id: len(chain(s.id, parent_of)) - 1 for s in subjects}
+    band: dict[str, int] = {}
+    tops: dict[str, int] = {}  # (in tree order: a top subject, then those below it)
+    for subject in subjects:
+        top = chain(subject.id, parent_of)[-1]
+        band[subject.id] = tops.setdefault(top, len(tops)) % 2
+    return Grid(subjects, rows, matrix.gap_subjects, list(changes), counted, depth, band)
 
 
 def legend() -> list[tuple[str, str, str]]:

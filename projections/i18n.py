@@ -112,6 +112,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "gap.decisions": ("Besluiten", "Decisions"),
     # matrix
     "matrix.title": ("Verantwoordelijkhedenmatrix", "Responsibility matrix"),
+    "matrix.lead.turned": (
+        "Onderwerpen (rijen, elk onder het onderwerp waar het onder valt) en partijen "
+        "(kolommen). Activeer een cel om de besluiten en bronnen erachter te zien.",
+        "Subjects (rows, each under the subject it is part of) and parties (columns). Activate a "
+        "cell to see the decisions and sources behind it.",
+    ),
     "matrix.lead": (
         "Partijen (rijen) en onderwerpen (kolommen). Activeer een cel om de besluiten en bronnen "
         "erachter te zien.",
@@ -146,6 +152,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "(A): role inherited from a subject above",
     ),
     "matrix.inherited": ("geërfd van {subject}", "inherited from {subject}"),
+    "matrix.turn": ("Onderwerpen als rijen", "Subjects as rows"),
+    "matrix.turn.back": ("Partijen als rijen", "Parties as rows"),
+    "matrix.part_of": ("valt onder {parent}", "part of {parent}"),
     "matrix.inherited.title": (
         "Geldt hier omdat niemand deze rol voor dit onderwerp zelf heeft; de besluiten gaan over "
         "het bovenliggende onderwerp",

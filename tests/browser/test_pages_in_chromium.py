@@ -304,9 +304,32 @@ def test_who_was_accountable_for_c2000_on_1_march_2021_as_known_then_and_now(
     expect(page.locator("main")).to_contain_text("2022-02-03")  # recorded after the letter
 
 
+def test_the_matrix_turns_subjects_into_rows_under_their_parents(page: Page, shots: Path) -> None:
+    page.goto(f"/matrix?as_of={AFTER}")
+    page.get_by_test_id("turn").click()
+    page.wait_for_url(re.compile("turned=1"))
+    rows = page.locator("table.matrix.turned tbody th.subject-row")
+    names = [" ".join(text.split()) for text in rows.all_inner_texts()]
+    top = next(i for i, n in enumerate(names) if n.startswith("Meldkamersystemen"))
+    assert "valt onder Meldkamersystemen: C2000" in names[top + 1]  # right under its parent
+    expect(rows.nth(top + 1)).to_have_class(re.compile("depth-1"))
+    cell = page.locator('td.cell[data-cell="minister-jenv--c2000"]')
+    expect(cell).to_have_attribute("data-letters", "(A)")
+    expect(cell).to_have_class(re.compile("inherited"))
+    _save(page, shots, "matrix-turned", full_page=True)
+    # The date form keeps the layout; the switch turns it back.
+    page.get_by_label("Peildatum", exact=True).fill(BEFORE)
+    page.get_by_role("button", name="Toon").click()
+    page.wait_for_url(re.compile(f"as_of={BEFORE}"))
+    expect(page.locator("table.matrix.turned")).to_have_count(1)
+    page.get_by_test_id("turn").click()
+    expect(page.locator("table.matrix.turned")).to_have_count(0)
+
+
 PAGES = (
     "/",
     "/matrix",
+    "/matrix?turned=1",
     "/matrix?compare=2021-01-01",
     "/timeline",
     "/besluiten",
