@@ -277,18 +277,28 @@ def matrix(request: Request) -> Response:
     page = _page(request)
     ledger = _ledger(request)
     compare_text = request.query_params.get("compare") or ""
+    compare_known_text = request.query_params.get("compare_known_at") or ""
     compare: date | None = None
+    compare_known_at = page.known_at
     if compare_text:
         try:
             compare = parse_as_of(compare_text)
         except ValueError:
             raise BadParameter("compare", "error.not_a_date", value=compare_text) from None
+    if compare_known_text:
+        try:
+            compare_known_at = parse_known_at(compare_known_text)
+        except (ValueError, OverflowError):
+            raise BadParameter(
+                "compare_known_at", "error.not_a_moment", value=compare_known_text
+            ) from None
+        compare = compare or page.as_of
     with ledger.reading() as tables:
         question = Question(tables, page.moment)
         state = question.state()
         shown = views.grid(question.matrix()) if compare is None else None
     if compare is not None:
-        before, after, changes = matrix_diff(ledger, Moment(compare, page.known_at), page.moment)
+        before, after, changes = matrix_diff(ledger, Moment(compare, compare_known_at), page.moment)
         shown = views.grid(after, before, changes)
     return _render(
         page,
@@ -296,6 +306,7 @@ def matrix(request: Request) -> Response:
         nav="matrix",
         grid=shown,
         compare=compare,
+        compare_known=compare_known_text,
         turned=request.query_params.get("turned") == "1",
         legend=views.legend(),
         **_common(question, state),

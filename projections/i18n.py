@@ -166,6 +166,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "compare.title": ("Vergelijken", "Compare"),
     "compare.with": ("Vergelijk met peildatum", "Compare with as-of date"),
     "compare.submit": ("Vergelijk", "Compare"),
+    "compare.known_at": ("zoals bekend op", "as known at"),
+    "compare.known_at.help": (
+        "Leeg: zoals hierboven bekend. Met dezelfde peildatum: wat er sindsdien bekend werd",
+        "Empty: as known above. With the same as-of date: what became known since",
+    ),
+    "compare.as_known_on": ("(zoals bekend op {day})", "(as known on {day})"),
     "compare.off": ("Vergelijking uitzetten", "Stop comparing"),
     "compare.summary": (
         "Wijzigingen van {before} naar {after}: {added} toegevoegd, {removed} vervallen, "

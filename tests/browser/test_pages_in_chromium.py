@@ -299,6 +299,15 @@ def test_who_was_accountable_for_c2000_on_1_march_2021_as_known_then_and_now(
     expect(popover.locator(".badge-inferred").first).to_be_visible()
     expect(popover.locator(".sources li").first).to_contain_text("Kamerstuk 25124-109")
     _save(page, shots, "matrix-inherited")
+    # Compare mode shows what became known since, for the same date.
+    page.keyboard.press("Escape")
+    page.get_by_label("zoals bekend op").fill("2021-03-01")
+    page.get_by_role("button", name="Vergelijk", exact=True).click()
+    expect(page.get_by_test_id("compare-summary")).to_contain_text(
+        "Wijzigingen van 2021-03-01 (zoals bekend op 2021-03-01) naar 2021-03-01: 6 toegevoegd"
+    )
+    expect(minister_c2000).to_have_class(re.compile("change-added"))
+    minister_c2000.locator("summary").click()
     popover.locator(".sources a").first.click()
     expect(page.locator("main")).to_contain_text("Meldkamersystemen")
     expect(page.locator("main")).to_contain_text("2022-02-03")  # recorded after the letter
