@@ -1,7 +1,7 @@
 """Realistic synthetic ledger histories: ten years of control-room governance, every decision kind.
 
 `generate(n)` yields batches (one a simulated working day) of decisions: about 60 parties and
-200 subjects registered first, then responsibilities assigned, relieved and transferred,
+200 subjects (a tree three levels deep) registered first, then responsibilities assigned, relieved and transferred,
 frameworks, acceptance criteria, risks (identified, assessed, treated, accepted, withdrawn),
 findings and recommendations (responded, owned, progressed, closed), evaluations, commitments
 (made, kept), decisions that need consent and the consents, about 5% backdated (up to four
@@ -32,6 +32,12 @@ PARTIES = 60
 SUBJECTS = 200
 ROLES = ("accountable", "responsible", "consulted", "informed", "oversight")
 LEVELS = ("low", "medium", "high", "critical")
+
+
+def parent_of(subject: int) -> str | None:
+    """The subject tree: subjects 0-9 at the top, each with ten below it (10-19 under 1, ...),
+    and so on down (subject 150 under 15 under 1): three levels."""
+    return None if subject < 10 else f"subject-{subject // 10}"
 
 
 @dataclass
@@ -324,6 +330,7 @@ def generate(
             subject=f"subject-{i}",
             name=f"Systeem {i}",
             subject_kind="system",
+            parent=parent_of(i),
         )
         for i in range(SUBJECTS)
     ]
