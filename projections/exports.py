@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, Literal, get_args
 
 import orjson
-from jinja2 import Environment, PackageLoader, select_autoescape
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, PatternFill, Side
@@ -19,6 +17,7 @@ from domain.cells import Source
 from domain.gaps import Gap
 from domain.vocabulary import Role
 from projections.diff import CellChange
+from projections.document import md_escape, templates
 from projections.matrix import Matrix
 from projections.spreadsheet import BOLD, cell, chunks, csv_field, row, saved, workbook
 
@@ -49,13 +48,6 @@ ROLE_LABELS = {
 }
 INFERRED_LABEL = "* afgeleid: de bron zegt het niet letterlijk (een aanname)"
 """What a `*` after a role's letter means, in every export."""
-
-_templates = Environment(
-    loader=PackageLoader("projections", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def source_json(source: Source) -> dict[str, Any]:
@@ -129,16 +121,6 @@ def matrix_csv(matrix: Matrix, sep: CsvSeparator = ",") -> str:
     return "".join(matrix_csv_lines(matrix, sep))
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
-"""What Markdown (CommonMark and GitHub's tables) could read as markup inside a table cell."""
-
-
-def _md_escape(text: str) -> str:
-    """The text as literal Markdown: every character that could be markup backslash-escaped,
-    line breaks and tabs as spaces (a name cannot end a table cell, a row or the table)."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s", " ", text))
-
-
 def matrix_markdown(matrix: Matrix) -> str:
     lines = [
         f"# Verantwoordelijkheden per {matrix.as_of} "
@@ -146,7 +128,7 @@ def matrix_markdown(matrix: Matrix) -> str:
         "",
         "| partij | "
         + " | ".join(
-            _md_escape(s.name) + (" ⚠" if s.id in matrix.gap_subjects else "")
+            md_escape(s.name) + (" ⚠" if s.id in matrix.gap_subjects else "")
             for s in matrix.subjects
         )
         + " |",
@@ -154,17 +136,17 @@ def matrix_markdown(matrix: Matrix) -> str:
     ]
     for party in matrix.parties:
         cells = [matrix.letters(party.id, s.id) for s in matrix.subjects]
-        lines.append(f"| {_md_escape(party.name)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {md_escape(party.name)} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Legenda: " + "; ".join(ROLE_LABELS.values()) + "; ⚠ lacune; " + _md_escape(INFERRED_LABEL),
+        "Legenda: " + "; ".join(ROLE_LABELS.values()) + "; ⚠ lacune; " + md_escape(INFERRED_LABEL),
         "",
     ]
     return "\n".join(lines)
 
 
 def matrix_html(matrix: Matrix) -> str:
-    return _templates.get_template("matrix.html").render(
+    return templates.get_template("matrix.html").render(
         matrix=matrix,
         colours=ROLE_COLOURS,
         labels=ROLE_LABELS,

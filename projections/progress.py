@@ -35,7 +35,16 @@ from ledger.tables import Tables
 from projections import i18n
 from projections.answers import GapFilter, Moment, Question
 from projections.diff import CellChange, diff_in
-from projections.exports import _md_escape, _templates, change_json
+from projections.document import (
+    Cell,
+    Link,
+    Section,
+    md_escape,
+    sections_html,
+    sections_markdown,
+    templates,
+)
+from projections.exports import change_json
 from projections.timeframe import AMSTERDAM, end_of_day, start_of_day
 
 AREAS = (
@@ -290,24 +299,6 @@ def _put_right_json(item: PutRight) -> dict[str, Any]:
 FORMATS = ("json", "md", "html", "pdf")
 
 
-@dataclass(frozen=True)
-class Link:
-    text: str
-    url: str | None = None
-
-
-Cell = str | Link | list[Link]
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    lead: str
-    header: list[str]
-    rows: list[list[Cell]]
-
-
 def sections(report: Progress, lang: str, link: str | None = None) -> list[Section]:
     """What the report shows, in `lang`: a titled table per area. `link` (with `{}` for a
     decision's id) makes each decision a link to its page."""
@@ -457,40 +448,11 @@ def progress_markdown(report: Progress, lang: str, link: str | None = None) -> s
     lines = [
         f"# {t('progress.heading', first=report.first, last=report.last)}",
         "",
-        _md_escape(
-            t("progress.known", known_at=_moment(report.known_at), position=report.position)
-        ),
+        md_escape(t("progress.known", known_at=_moment(report.known_at), position=report.position)),
         "",
     ]
-    for section in sections(report, lang, link):
-        lines += [f"## {_md_escape(section.title)}", ""]
-        if section.lead:
-            lines += [_md_escape(section.lead), ""]
-        if not section.rows:
-            lines += [_md_escape(t("progress.nothing")), ""]
-            continue
-        lines.append("| " + " | ".join(_md_escape(h) for h in section.header) + " |")
-        lines.append("|" + "---|" * len(section.header))
-        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in section.rows]
-        lines.append("")
+    lines += sections_markdown(sections(report, lang, link), t("progress.nothing"))
     return "\n".join(lines)
-
-
-def cell_text(cell: Cell) -> str:
-    """A cell as plain text (a spreadsheet's)."""
-    if isinstance(cell, str):
-        return cell
-    if isinstance(cell, Link):
-        return cell.text
-    return "; ".join(c.text for c in cell)
-
-
-def _md_cell(cell: Cell) -> str:
-    if isinstance(cell, str):
-        return _md_escape(cell)
-    if isinstance(cell, Link):
-        return f"[{_md_escape(cell.text)}](<{cell.url}>)" if cell.url else _md_escape(cell.text)
-    return "; ".join(_md_cell(c) for c in cell)
 
 
 def progress_body(report: Progress, lang: str, link: str | None = None, level: int = 2) -> Markup:
@@ -498,18 +460,9 @@ def progress_body(report: Progress, lang: str, link: str | None = None, level: i
     return sections_html(sections(report, lang, link), lang, level)
 
 
-def sections_html(found: list[Section], lang: str, level: int = 2) -> Markup:
-    """Titled tables as HTML (`level`: of their headings)."""
-    return Markup(  # noqa: S704 - what an autoescaping template wrote
-        _templates.get_template("_sections.html").render(
-            sections=found, t=i18n.translator(lang), level=level
-        )
-    )
-
-
 def progress_html(report: Progress, lang: str, link: str | None = None) -> str:
     """The report as one HTML document (also what the PDF is printed from)."""
-    return _templates.get_template("progress.html").render(
+    return templates.get_template("progress.html").render(
         report=report,
         lang=lang,
         t=i18n.translator(lang),

@@ -26,19 +26,15 @@ from ledger.integrity import chain_hash
 from ledger.service import Ledger
 from projections import i18n
 from projections.answers import Moment, Question
-from projections.exports import _templates, matrix_sheets
+from projections.document import Cell, Link, Section, cell_text, sections_html, templates
+from projections.exports import matrix_sheets
 from projections.matrix import ROLE_ORDER, Matrix
 from projections.progress import (
-    Cell,
-    Link,
     Progress,
-    Section,
-    cell_text,
     half_a_year_before,
     progress,
     progress_body,
     sections,
-    sections_html,
 )
 from projections.spreadsheet import BOLD, cell, chunks, row, saved, workbook
 
@@ -173,7 +169,7 @@ def pack_html(pack: Pack, lang: str = "nl") -> str:
     names = i18n.names_of(pack.state)
     cover = _cover(pack, lang, words=True)
     registers = _document_sections(pack, lang, names)
-    return _templates.get_template("report.html").render(
+    return templates.get_template("report.html").render(
         pack=pack,
         lang=lang,
         t=t,
