@@ -47,6 +47,7 @@ ROLE_LABELS = {
     Role.OVERSIGHT: "O — oversight (toezicht)",
 }
 INFERRED_LABEL = "* afgeleid: de bron zegt het niet letterlijk (een aanname)"
+INHERITED_LABEL = "(A) geërfd: niemand heeft de rol voor dit onderwerp zelf, een bovenliggend wel"
 """What a `*` after a role's letter means, in every export."""
 
 
@@ -135,11 +136,16 @@ def matrix_markdown(matrix: Matrix) -> str:
         "|---|" + "---|" * len(matrix.subjects),
     ]
     for party in matrix.parties:
-        cells = [matrix.letters(party.id, s.id) for s in matrix.subjects]
+        cells = [md_escape(matrix.letters(party.id, s.id)) for s in matrix.subjects]
         lines.append(f"| {md_escape(party.name)} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Legenda: " + "; ".join(ROLE_LABELS.values()) + "; ⚠ lacune; " + md_escape(INFERRED_LABEL),
+        "Legenda: "
+        + "; ".join(ROLE_LABELS.values())
+        + "; ⚠ lacune; "
+        + md_escape(INFERRED_LABEL)
+        + "; "
+        + md_escape(INHERITED_LABEL),
         "",
     ]
     return "\n".join(lines)
@@ -151,6 +157,7 @@ def matrix_html(matrix: Matrix) -> str:
         colours=ROLE_COLOURS,
         labels=ROLE_LABELS,
         inferred_label=INFERRED_LABEL,
+        inherited_label=INHERITED_LABEL,
         gap_colour=GAP_COLOUR,
         Role=Role,
     )
@@ -234,6 +241,7 @@ def matrix_sheets(book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = ()) -> N
         ]
     )
     legend.append([cell(legend, "*"), cell(legend, INFERRED_LABEL[2:])])
+    legend.append([cell(legend, "(A)"), cell(legend, INHERITED_LABEL[4:])])
     legend.append([])
     legend.append(row(legend, ["peildatum", matrix.as_of.isoformat()]))
     legend.append(row(legend, ["bekend op", matrix.known_at.isoformat()]))

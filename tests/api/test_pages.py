@@ -162,7 +162,9 @@ def test_a_matrix_cell_lists_the_decisions_and_sources_behind_it(pages: Pages) -
 
 def test_the_gap_columns_are_marked(pages: Pages) -> None:
     html = pages.get("/matrix", as_of=AFTER)
-    header = re.search(r'<th scope="col" class="subject[^"]* gap" id="col-c2000">(.*?)</th>', html, re.S)
+    header = re.search(
+        r'<th scope="col" class="subject[^"]* gap" id="col-c2000">(.*?)</th>', html, re.S
+    )
     assert header is not None and "gap-flag" in header.group(1)
 
 

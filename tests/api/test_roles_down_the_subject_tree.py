@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 from fastapi.testclient import TestClient
 
 MARCH_2021 = {"as_of": "2021-03-01"}
@@ -65,7 +66,20 @@ def test_the_matrix_marks_inherited_roles_in_every_format(demo_api: TestClient) 
     minister = next(row for row in rows if row[0] == "minister-jenv")
     assert minister[column] == "(A*)"
     markdown = demo_api.get("/v1/matrix", params={**MARCH_2021, "format": "md"}).text
-    assert "(A*)" in markdown
+    assert "| \\(A\\*\\) |" in markdown and "\\(A\\) geërfd" in markdown
+    html = demo_api.get("/v1/matrix", params={**MARCH_2021, "format": "html"}).text
+    assert "(A*)" in html and "(A) geërfd" in html
+    book = openpyxl.load_workbook(
+        io.BytesIO(demo_api.get("/v1/matrix", params={**MARCH_2021, "format": "xlsx"}).content)
+    )
+    sheet = book["Matrix"]
+    heads = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    minister = next(
+        r for r in sheet.iter_rows(min_row=2) if r[0].value == "Minister van Justitie en Veiligheid"
+    )
+    marked = minister[heads.index("C2000 (missiekritisch communicatiesysteem)")]
+    assert marked.value == "(A*)" and "geërfd van meldkamersystemen" in marked.comment.text
+    assert "(A)" in [c.value for row in book["Legenda"].iter_rows() for c in row]
     then = demo_api.get("/v1/matrix", params={**THEN}).json()
     assert not [c for c in then["cells"] if c["subject"] == "c2000"]
 
