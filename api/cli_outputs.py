@@ -72,6 +72,9 @@ def matrix(
     sep: Annotated[
         str, typer.Option(help="CSV separator: ',' or ';' (Excel in Dutch; with a BOM)")
     ] = ",",
+    turned: Annotated[
+        bool, typer.Option("--turned", help="CSV, Markdown, XLSX: subjects as rows")
+    ] = False,
 ) -> None:
     """The responsibility matrix (parties x subjects, RACI + O) for a date."""
     if sep not in (",", ";"):
@@ -89,7 +92,7 @@ def matrix(
     with ledger.reading() as tables:
         question = Question(tables, moment)
         result, found = question.matrix(only), question.gaps() if format == "xlsx" else []
-    _write(render_matrix(result, format, found, cast(CsvSeparator, sep)), output)
+    _write(render_matrix(result, format, found, cast(CsvSeparator, sep), turned), output)
 
 
 @app.command()

@@ -145,6 +145,10 @@ def get_matrix(
         CsvSeparator,
         Query(description="CSV: `,` or `;` (for Excel in Dutch; the file then starts with a BOM)"),
     ] = ",",
+    turned: Annotated[
+        bool,
+        Query(description="CSV, Markdown and XLSX: subjects as rows, parties as columns."),
+    ] = False,
 ) -> Response:
     """Who holds which role for what on `as_of`, as known at `known_at`."""
     fmt = _negotiate(format, accept, FORMATS)
@@ -153,7 +157,7 @@ def get_matrix(
         question = Question(tables, Moment(as_of, known_at))
         result = question.matrix(only)
         gaps = question.gaps() if fmt == "xlsx" else []
-    content = stream_matrix(result, fmt, gaps, sep)
+    content = stream_matrix(result, fmt, gaps, sep, turned)
     return _attachment(content, fmt, f"verantwoordelijkheden-{as_of}")
 
 

@@ -647,12 +647,13 @@ def decision_proof(request: Request, decision_id: str) -> Response:
 @router.get("/downloads")
 def downloads(request: Request) -> Response:
     page = _page(request)
-    files = [
-        ("downloads.matrix_csv", "/downloads/matrix.csv"),
-        ("downloads.matrix_xlsx", "/downloads/matrix.xlsx"),
-        ("downloads.pack_pdf", "/downloads/evaluation-pack.pdf"),
-        ("downloads.pack_xlsx", "/downloads/evaluation-pack.xlsx"),
-        ("downloads.pack_html", "/downloads/evaluation-pack.html"),
+    files = [  # (its words, its path, turned: subjects as rows)
+        ("downloads.matrix_csv", "/downloads/matrix.csv", None),
+        ("downloads.matrix_xlsx", "/downloads/matrix.xlsx", None),
+        ("downloads.matrix_xlsx_turned", "/downloads/matrix.xlsx", "1"),
+        ("downloads.pack_pdf", "/downloads/evaluation-pack.pdf", None),
+        ("downloads.pack_xlsx", "/downloads/evaluation-pack.xlsx", None),
+        ("downloads.pack_html", "/downloads/evaluation-pack.html", None),
     ]
     with _state(request, page) as (question, state):
         return _render(
@@ -680,7 +681,13 @@ def download_matrix(request: Request, fmt: str) -> Response:
         raise BadParameter("sep", "error.one_of", choices=", ;")
     with _ledger(request).reading() as tables:
         question = Question(tables, page.moment)
-        content = stream_matrix(question.matrix(), fmt, question.gaps(), cast(CsvSeparator, sep))
+        content = stream_matrix(
+            question.matrix(),
+            fmt,
+            question.gaps(),
+            cast(CsvSeparator, sep),
+            turned=request.query_params.get("turned") == "1",
+        )
     return _file(content, fmt, f"verantwoordelijkheden-{page.as_of}")
 
 

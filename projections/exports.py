@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any, Literal, get_args
 
 import orjson
@@ -13,8 +14,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from domain.cells import Source
+from domain.cells import Cell, Source
 from domain.gaps import Gap
+from domain.governance import Party, Subject
 from domain.vocabulary import Role
 from projections.diff import CellChange
 from projections.document import md_escape, templates
@@ -90,10 +92,46 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def _grid(matrix: Matrix) -> Iterator[list[str]]:
-    yield ["party", *[s.id for s in matrix.subjects]]
-    for party in matrix.parties:
-        yield [party.id, *(matrix.letters(party.id, s.id) for s in matrix.subjects)]
+@dataclass(frozen=True)
+class Axes:
+    """The matrix's rows and columns: parties by subjects, or turned (subjects by parties, as
+    RACI charts usually are)."""
+
+    matrix: Matrix
+    turned: bool = False
+
+    @property
+    def rows(self) -> list[Party] | list[Subject]:
+        return self.matrix.subjects if self.turned else self.matrix.parties
+
+    @property
+    def columns(self) -> list[Party] | list[Subject]:
+        return self.matrix.parties if self.turned else self.matrix.subjects
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """What a row and a column stand for (the corner's words)."""
+        return ("subject", "party") if self.turned else ("party", "subject")
+
+    def pair(self, row: str, column: str) -> tuple[str, str]:
+        """(party, subject) of a row's and a column's ids."""
+        return (column, row) if self.turned else (row, column)
+
+    def letters(self, row: str, column: str) -> str:
+        return self.matrix.letters(*self.pair(row, column))
+
+    def cell(self, row: str, column: str) -> Cell | None:
+        return self.matrix.cell(*self.pair(row, column))
+
+    def gaps(self, entry: Party | Subject) -> list[str]:
+        """The gap rules that flag a row or column (a subject's)."""
+        return self.matrix.gap_subjects.get(entry.id, []) if isinstance(entry, Subject) else []
+
+
+def _grid(axes: Axes) -> Iterator[list[str]]:
+    yield [axes.names[0], *[c.id for c in axes.columns]]
+    for entry in axes.rows:
+        yield [entry.id, *(axes.letters(entry.id, c.id) for c in axes.columns)]
 
 
 CsvSeparator = Literal[",", ";"]
@@ -101,7 +139,9 @@ CsvSeparator = Literal[",", ";"]
 decimal comma; such a file starts with a byte-order mark, so Excel reads it as UTF-8)."""
 
 
-def matrix_csv_lines(matrix: Matrix, sep: CsvSeparator = ",") -> Iterator[str]:
+def matrix_csv_lines(
+    matrix: Matrix, sep: CsvSeparator = ",", turned: bool = False
+) -> Iterator[str]:
     """The matrix as CSV, a line at a time. A field that begins with `=`, `+`, `-`, `@`, a tab
     or a carriage return gets a single quote before it, so that no spreadsheet runs it as a
     formula (OWASP, "CSV injection"); a reader that wants the value back drops that one leading
@@ -110,34 +150,34 @@ def matrix_csv_lines(matrix: Matrix, sep: CsvSeparator = ",") -> Iterator[str]:
     writer = csv.writer(out, delimiter=sep, lineterminator="\n")
     if sep == ";":
         out.write("\ufeff")
-    for fields in _grid(matrix):
+    for fields in _grid(Axes(matrix, turned)):
         writer.writerow([csv_field(field) for field in fields])
         yield out.getvalue()
         out.seek(0)
         out.truncate()
 
 
-def matrix_csv(matrix: Matrix, sep: CsvSeparator = ",") -> str:
+def matrix_csv(matrix: Matrix, sep: CsvSeparator = ",", turned: bool = False) -> str:
     """The matrix as CSV (see `matrix_csv_lines`)."""
-    return "".join(matrix_csv_lines(matrix, sep))
+    return "".join(matrix_csv_lines(matrix, sep, turned))
 
 
-def matrix_markdown(matrix: Matrix) -> str:
+def matrix_markdown(matrix: Matrix, turned: bool = False) -> str:
+    axes = Axes(matrix, turned)
+    corner = "onderwerp" if turned else "partij"
     lines = [
         f"# Verantwoordelijkheden per {matrix.as_of} "
         f"(bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC)",
         "",
-        "| partij | "
-        + " | ".join(
-            md_escape(s.name) + (" ⚠" if s.id in matrix.gap_subjects else "")
-            for s in matrix.subjects
-        )
+        f"| {corner} | "
+        + " | ".join(md_escape(c.name) + (" ⚠" if axes.gaps(c) else "") for c in axes.columns)
         + " |",
-        "|---|" + "---|" * len(matrix.subjects),
+        "|---|" + "---|" * len(axes.columns),
     ]
-    for party in matrix.parties:
-        cells = [md_escape(matrix.letters(party.id, s.id)) for s in matrix.subjects]
-        lines.append(f"| {md_escape(party.name)} | " + " | ".join(cells) + " |")
+    for entry in axes.rows:
+        cells = [md_escape(axes.letters(entry.id, c.id)) for c in axes.columns]
+        head = md_escape(entry.name) + (" ⚠" if axes.gaps(entry) else "")
+        lines.append(f"| {head} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "Legenda: "
@@ -163,47 +203,45 @@ def matrix_html(matrix: Matrix) -> str:
     )
 
 
-def matrix_sheets(book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = ()) -> None:
+def matrix_sheets(
+    book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = (), turned: bool = False
+) -> None:
     """The matrix's sheets, written into a workbook as they are made: the matrix (frozen
-    headers, one colour per role, gap columns marked, sources as comments), a legend and (if
-    given) the gaps."""
+    headers, one colour per role, subjects with a gap marked, sources as comments; `turned`:
+    subjects as rows), a legend and (if given) the gaps."""
+    axes = Axes(matrix, turned)
     sheet = book.create_sheet("Matrix")
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     sheet.freeze_panes = "B2"
     sheet.column_dimensions["A"].width = 42
-    for col in range(2, len(matrix.subjects) + 2):
+    for col in range(2, len(axes.columns) + 2):
         sheet.column_dimensions[get_column_letter(col)].width = 6
     heads = [
         cell(
             sheet, f"per {matrix.as_of}, bekend op {matrix.known_at:%Y-%m-%d %H:%M} UTC", font=BOLD
         )
     ]
-    for subject in matrix.subjects:
-        flagged = matrix.gap_subjects.get(subject.id)
-        style: dict[str, Any] = {}
-        if flagged:
-            style["fill"] = PatternFill("solid", fgColor=GAP_COLOUR)
-            style["comment"] = Comment("Lacune: " + ", ".join(flagged), "ledger")
+    for column in axes.columns:
         heads.append(
             cell(
                 sheet,
-                subject.name,
+                column.name,
                 font=BOLD,
                 alignment=Alignment(text_rotation=60, horizontal="center"),
                 border=border,
-                **style,
+                **_flagged(axes.gaps(column)),
             )
         )
     sheet.append(heads)
     centred = Alignment(horizontal="center")
     unheld = PatternFill("solid", fgColor="FBE3D6")
-    for party in matrix.parties:
-        cells = [cell(sheet, party.name, font=BOLD, border=border)]
-        for subject in matrix.subjects:
-            found = matrix.cell(party.id, subject.id)
+    for entry in axes.rows:
+        cells = [cell(sheet, entry.name, font=BOLD, border=border, **_flagged(axes.gaps(entry)))]
+        for column in axes.columns:
+            found = axes.cell(entry.id, column.id)
             if found is None:
-                marked = {"fill": unheld} if subject.id in matrix.gap_subjects else {}
+                marked = {"fill": unheld} if axes.gaps(entry) or axes.gaps(column) else {}
                 cells.append(cell(sheet, None, border=border, alignment=centred, **marked))
                 continue
             note = "\n".join(
@@ -272,39 +310,58 @@ def matrix_sheets(book: Workbook, matrix: Matrix, gaps: Sequence[Gap] = ()) -> N
             )
 
 
-def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = ()) -> IO[bytes]:
+def _flagged(rules: list[str]) -> dict[str, Any]:
+    """A heading's style: a subject with a gap in the gap colour, the rules in a comment."""
+    if not rules:
+        return {}
+    return {
+        "fill": PatternFill("solid", fgColor=GAP_COLOUR),
+        "comment": Comment("Lacune: " + ", ".join(rules), "ledger"),
+    }
+
+
+def matrix_xlsx(matrix: Matrix, gaps: Sequence[Gap] = (), turned: bool = False) -> IO[bytes]:
     """The matrix as a styled workbook (see `matrix_sheets`), in a file read from its start."""
     book = workbook()
-    matrix_sheets(book, matrix, gaps)
+    matrix_sheets(book, matrix, gaps, turned)
     return saved(book)
 
 
 def render_matrix(
-    matrix: Matrix, fmt: str, gaps: Sequence[Gap] = (), sep: CsvSeparator = ","
+    matrix: Matrix,
+    fmt: str,
+    gaps: Sequence[Gap] = (),
+    sep: CsvSeparator = ",",
+    turned: bool = False,
 ) -> bytes:
-    """The matrix in one of FORMATS, whole."""
+    """The matrix in one of FORMATS, whole (`turned`: subjects as rows, in CSV, Markdown and
+    XLSX)."""
     if fmt == "xlsx":
-        with matrix_xlsx(matrix, gaps) as file:
+        with matrix_xlsx(matrix, gaps, turned) as file:
             return file.read()
-    return b"".join(stream_matrix(matrix, fmt, gaps, sep))
+    return b"".join(stream_matrix(matrix, fmt, gaps, sep, turned))
 
 
 def stream_matrix(
-    matrix: Matrix, fmt: str, gaps: Sequence[Gap] = (), sep: CsvSeparator = ","
+    matrix: Matrix,
+    fmt: str,
+    gaps: Sequence[Gap] = (),
+    sep: CsvSeparator = ",",
+    turned: bool = False,
 ) -> Iterator[bytes]:
     """The matrix in one of FORMATS, a piece at a time (CSV by line, XLSX by file chunk)."""
     if fmt == "csv":
-        return (line.encode() for line in matrix_csv_lines(matrix, sep))
+        return (line.encode() for line in matrix_csv_lines(matrix, sep, turned))
     if fmt == "xlsx":
-        return chunks(matrix_xlsx(matrix, gaps))
-    return iter([_render_whole(matrix, fmt)])
+        return chunks(matrix_xlsx(matrix, gaps, turned))
+    return iter([_render_whole(matrix, fmt, turned)])
 
 
-def _render_whole(matrix: Matrix, fmt: str) -> bytes:
+def _render_whole(matrix: Matrix, fmt: str, turned: bool) -> bytes:
     if fmt == "json":
         return orjson.dumps(matrix_json(matrix))
     if fmt == "md":
-        return matrix_markdown(matrix).encode()
+        return matrix_markdown(matrix, turned).encode()
     if fmt == "html":
         return matrix_html(matrix).encode()
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")

@@ -525,6 +525,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Matrix (Excel, met bronnen en lacunes)",
         "Matrix (Excel, with sources and gaps)",
     ),
+    "downloads.matrix_xlsx_turned": (
+        "Matrix per onderwerp (Excel: onderwerpen als rijen)",
+        "Matrix by subject (Excel: subjects as rows)",
+    ),
     "downloads.pack_xlsx": ("Evaluatiepakket (Excel)", "Evaluation pack (Excel)"),
     "downloads.pack_pdf": ("Evaluatiepakket (PDF)", "Evaluation pack (PDF)"),
     "downloads.pack_html": ("Evaluatiepakket (HTML)", "Evaluation pack (HTML)"),

@@ -95,3 +95,36 @@ def test_an_acceptance_by_the_party_accountable_by_inheritance_has_authority(
     assert [(g["id"], g["parties"], g["since"]) for g in gaps] == [
         ("c2000-keten-onvolledig-beveiligd", ["korpschef"], "2022-04-01")
     ]
+
+
+def test_the_matrix_turns_in_csv_markdown_and_xlsx(demo_api: TestClient) -> None:
+    """`turned=true`: subjects as rows, parties as columns, the same letters in each cell."""
+    asked = {**MARCH_2021, "format": "csv", "sep": ","}
+    plain = list(csv.reader(io.StringIO(demo_api.get("/v1/matrix", params=asked).text)))
+    turned = list(
+        csv.reader(io.StringIO(demo_api.get("/v1/matrix", params={**asked, "turned": "true"}).text))
+    )
+    assert turned[0][0] == "subject" and plain[0][0] == "party"
+    assert sorted(turned[0][1:]) == sorted(row[0] for row in plain[1:])
+    letters = {
+        (row[0], party): row[i + 1] for row in turned[1:] for i, party in enumerate(turned[0][1:])
+    }
+    assert letters == {
+        (subject, row[0]): row[i + 1] for row in plain[1:] for i, subject in enumerate(plain[0][1:])
+    }
+    assert letters[("c2000", "minister-jenv")] == "(A*)"
+    markdown = demo_api.get("/v1/matrix", params={**MARCH_2021, "format": "md", "turned": "true"})
+    assert "| onderwerp | " in markdown.text
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            demo_api.get(
+                "/v1/matrix", params={**MARCH_2021, "format": "xlsx", "turned": "true"}
+            ).content
+        )
+    )
+    rows = [[c.value for c in r] for r in book["Matrix"].iter_rows(min_row=2)]
+    c2000 = next(r for r in rows if r[0] == "C2000 (missiekritisch communicatiesysteem)")
+    heads = [c.value for c in next(book["Matrix"].iter_rows(max_row=1))]
+    assert c2000[heads.index("Minister van Justitie en Veiligheid")] == "(A*)"
+    page = demo_api.get("/downloads/matrix.xlsx", params={**MARCH_2021, "turned": "1"})
+    assert page.status_code == 200
