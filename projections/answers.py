@@ -181,12 +181,10 @@ class Question:
         parents = {s.id: s.parent for s in subjects.values()}
         if not any(parent in parents for parent in parents.values()):
             return self.cells(party, subject)  # no subject is below another
-        if subject is not None:
-            found = [
-                row
-                for above in chain(subject, registered_parent(parents))
-                for row in self.cells(None, above)
-            ]
+        if subject is not None:  # what it inherits comes down its own chain
+            line = chain(subject, registered_parent(parents))
+            subjects = {s: subjects[s] for s in line if s in subjects}
+            found = [row for above in line for row in self.cells(None, above)]
         else:
             found = self.cells()
         return [
