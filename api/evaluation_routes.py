@@ -345,7 +345,9 @@ def get_responsibilities(
     """E.g. who was accountable for C2000 on 1 March 2021, as the ledger knew it then:
     `?subject=c2000&role=accountable&as_of=2021-03-01&known_at=2021-03-01`. Each role comes with
     the decisions behind it as they were known at `known_at` (version: the last position that
-    touched `responsibilities/{subject}`)."""
+    touched `responsibilities/{subject}`). A role held for a subject above, which nobody holds
+    for the subject itself, is listed for it too, with `inherited_from` naming that subject and
+    its decisions as the sources."""
     with ledger.reading() as tables:
         question = Question(tables, Moment(as_of, known_at))
         items = question.responsibilities(party, subject, role)
