@@ -150,7 +150,9 @@ def get_matrix(
         Query(description="CSV, Markdown and XLSX: subjects as rows, parties as columns."),
     ] = False,
 ) -> Response:
-    """Who holds which role for what on `as_of`, as known at `known_at`."""
+    """Who holds which role for what on `as_of`, as known at `known_at`. A role inherited from
+    a subject above (nobody holds it for the subject itself) is in the subject's column too:
+    in brackets in the letters, `(A)`, and with `inherited_from` in the JSON."""
     fmt = _negotiate(format, accept, FORMATS)
     only = MatrixFilter.of(subject_kind, subtree, discipline, party_kind)
     with ledger.reading() as tables:
