@@ -18,7 +18,7 @@ it concerns. The report lists them in `RULE_ORDER`, each rule's gaps by what the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -40,7 +40,7 @@ from domain.governance import (
     Risk,
     Subject,
 )
-from domain.inheritance import chain
+from domain.inheritance import climb
 from domain.knowledge import Knowledge
 
 RULE_ORDER = (
@@ -222,15 +222,20 @@ class Facts(Protocol):
 
 def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
     """Nobody accountable, for the subject nor above it; several accountable; accountable but
-    nobody responsible, for the subject nor above it (`domain.inheritance`)."""
+    nobody responsible, for the subject nor above it (`domain.inheritance`). The subjects above
+    are read only when the subject itself lacks the role."""
     subject = f.subject(subject_id)
     if subject is None:
         return []
-    above = [f.anchoring(s) or NEVER_DECIDED for s in _chain(f, subject_id)]
-    anchoring = above[0]
+    anchoring = f.anchoring(subject_id) or NEVER_DECIDED
     gaps: list[Gap] = []
-    if not any(a.accountable for a in above):
-        since = max(a.since["no_accountable"] for a in above)
+    if anchoring.accountable == 0:
+        above = _above(f, subject_id)
+        if any(a.accountable for a in above):
+            return gaps  # inherited: the subject above answers for it
+        since = max(
+            [anchoring.since["no_accountable"], *(a.since["no_accountable"] for a in above)]
+        )
         gaps.append(
             Gap(
                 "no_accountable",
@@ -238,16 +243,14 @@ def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
                 subject_id,
                 max(subject.registered_on, since),
                 f"nobody is accountable for {subject.name}"
-                + (", nor for a subject it is part of" if len(above) > 1 else ""),
+                + (", nor for a subject it is part of" if above else ""),
                 tuple(subject.decisions),
                 f"niemand is eindverantwoordelijk voor {subject.name}"
-                + (", noch voor een onderwerp waar het onder valt" if len(above) > 1 else ""),
+                + (", noch voor een onderwerp waar het onder valt" if above else ""),
                 subject=subject_id,
             )
         )
         return gaps
-    if anchoring.accountable == 0:
-        return gaps  # inherited: the subject above answers for it
     accountable = f.accountable(subject_id)
     parties = tuple(h.party for h in accountable)
     decisions = tuple(i for h in accountable for i in h.decisions)
@@ -266,9 +269,12 @@ def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
                 parties=parties,
             )
         )
-    if not any(a.responsible for a in above):
+    if anchoring.responsible == 0:
+        above = _above(f, subject_id)
+        if any(a.responsible for a in above):
+            return gaps  # a responsible party inherited
         since = max(
-            [anchoring.since["no_responsible"], *(a.since["nobody_responsible"] for a in above[1:])]
+            [anchoring.since["no_responsible"], *(a.since["nobody_responsible"] for a in above)]
         )
         gaps.append(
             Gap(
@@ -286,20 +292,25 @@ def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
     return gaps
 
 
-def _chain(f: Facts, subject: str) -> list[str]:
-    """The subject and the subjects above it, nearest first (`domain.inheritance`)."""
+def _climb(f: Facts, subject: str) -> Iterator[str]:
+    """The subject and the subjects above it, nearest first, read as they are needed."""
 
     def parent_of(found: str) -> str | None:
         registered = f.subject(found)
         parent = None if registered is None else registered.parent
         return parent if parent is not None and f.subject(parent) is not None else None
 
-    return chain(subject, parent_of)
+    return climb(subject, parent_of)
+
+
+def _above(f: Facts, subject: str) -> list[Anchoring]:
+    """The anchoring of each subject above the subject, nearest first."""
+    return [f.anchoring(s) or NEVER_DECIDED for s in list(_climb(f, subject))[1:]]
 
 
 def _accountable_for(f: Facts, subject: str) -> set[str]:
     """The parties accountable for the subject, directly or by inheritance."""
-    for found in _chain(f, subject):
+    for found in _climb(f, subject):
         anchoring = f.anchoring(found)
         if anchoring is not None and anchoring.accountable:
             return {h.party for h in f.accountable(found)}
@@ -309,7 +320,7 @@ def _accountable_for(f: Facts, subject: str) -> set[str]:
 def _not_accountable_since(f: Facts, subject: str, parties: tuple[str, ...], on: date) -> date:
     """The first day of the unbroken run, up to `on`, in which at least one of the parties was
     not accountable for the subject, directly or by inheritance."""
-    histories = [f.accountable_history(s) for s in _chain(f, subject)]
+    histories = [f.accountable_history(s) for s in _climb(f, subject)]
     return last_held_by_all([inherited_holding(histories, p, on) for p in parties], on)
 
 

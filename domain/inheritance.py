@@ -26,21 +26,26 @@ What inherits, and where it counts:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from domain.vocabulary import Role
 
 
-def chain(subject: str, parent_of: Callable[[str], str | None]) -> list[str]:
-    """The subject and the subjects above it, nearest first (`parent_of`: a subject's parent,
-    if it is registered; None otherwise)."""
-    found, seen = [subject], {subject}
+def climb(subject: str, parent_of: Callable[[str], str | None]) -> Iterator[str]:
+    """The subject and the subjects above it, nearest first, each looked up only when the one
+    below has been used (`parent_of`: a subject's parent, if it is registered; else None)."""
+    seen = {subject}
+    yield subject
     parent = parent_of(subject)
     while parent is not None and parent not in seen:
-        found.append(parent)
         seen.add(parent)
+        yield parent
         parent = parent_of(parent)
-    return found
+
+
+def chain(subject: str, parent_of: Callable[[str], str | None]) -> list[str]:
+    """The subject and the subjects above it, nearest first (see `climb`)."""
+    return list(climb(subject, parent_of))
 
 
 def registered_parent(parents: Mapping[str, str | None]) -> Callable[[str], str | None]:
