@@ -42,6 +42,7 @@ from domain.governance import (
 )
 from domain.inheritance import climb
 from domain.knowledge import Knowledge
+from domain.vocabulary import EARLIEST_DATE, Role
 
 RULE_ORDER = (
     "no_accountable",
@@ -182,6 +183,10 @@ class Facts(Protocol):
     def recommendation(self, recommendation: str) -> Recommendation | None: ...
     def commitment(self, commitment: str) -> CommitmentState | None: ...
 
+    def holding(self, party: str, subject: str, role: Role) -> Holding | None:
+        """The role the party holds for the subject itself, if it does."""
+        ...
+
     def anchoring(self, subject: str) -> Anchoring | None:
         """How many parties are accountable and responsible for the subject, and since when
         each condition of `domain.anchoring` has held (None: nothing was ever decided)."""
@@ -206,6 +211,10 @@ class Facts(Protocol):
     def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
         """Each party that was ever accountable for the subject itself, up to the date asked
         about -> the intervals of valid time in which it was."""
+        ...
+
+    def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:
+        """The same for one party (what `accountable_history` gives it, read alone)."""
         ...
 
     def waiting(self, decision: UUID) -> Waiting | None:
@@ -308,19 +317,24 @@ def _above(f: Facts, subject: str) -> list[Anchoring]:
     return [f.anchoring(s) or NEVER_DECIDED for s in list(_climb(f, subject))[1:]]
 
 
-def _accountable_for(f: Facts, subject: str) -> set[str]:
-    """The parties accountable for the subject, directly or by inheritance."""
+def _entitled(f: Facts, subject: str, parties: tuple[str, ...]) -> set[str]:
+    """Those of the parties accountable for the subject, directly or by inheritance."""
     for found in _climb(f, subject):
         anchoring = f.anchoring(found)
         if anchoring is not None and anchoring.accountable:
-            return {h.party for h in f.accountable(found)}
+            return {p for p in parties if f.holding(p, found, Role.ACCOUNTABLE) is not None}
     return set()
 
 
 def _not_accountable_since(f: Facts, subject: str, parties: tuple[str, ...], on: date) -> date:
     """The first day of the unbroken run, up to `on`, in which at least one of the parties was
     not accountable for the subject, directly or by inheritance."""
-    histories = [f.accountable_history(s) for s in _climb(f, subject)]
+    line = list(_climb(f, subject))
+    own = {p: [f.accountable_intervals(p, s) for s in line] for p in parties}
+    if not all(any(intervals) for intervals in own.values()):
+        return EARLIEST_DATE  # one of them was never accountable there, directly or not
+    reach = max(max(i for i, held in enumerate(found) if held) for found in own.values())
+    histories = [f.accountable_history(s) for s in line[: reach + 1]]
     return last_held_by_all([inherited_holding(histories, p, on) for p in parties], on)
 
 
@@ -384,7 +398,7 @@ def risk_gaps(f: Facts, risk_id: str) -> list[Gap]:
                     parties=accepted_by,
                 )
             )
-        entitled = _accountable_for(f, system)
+        entitled = _entitled(f, system, accepted_by)
         outsiders = tuple(sorted(p for p in accepted_by if p not in entitled))
         if outsiders:
             since = max(acceptance.on, _not_accountable_since(f, system, outsiders, f.on))

@@ -34,7 +34,9 @@ from domain.governance import (
     Recommendation,
     Risk,
     Subject,
+    entity_of,
 )
+from domain.vocabulary import Role
 from ledger.known import cluster
 from ledger.tables import OPEN_DAY, Row, Tables, Value
 from ledger.timeline import Key, Point, decode, dumps, rewrite
@@ -217,6 +219,10 @@ class TimelineFacts:
         found: CommitmentState | None = self._entry("commitment", commitment)
         return found
 
+    def holding(self, party: str, subject: str, role: Role) -> Holding | None:
+        found: Holding | None = self._entry("holding", entity_of("holding", (party, subject, role)))
+        return found
+
     def anchoring(self, subject: str) -> Anchoring | None:
         found: Anchoring | None = self._entry("anchoring", subject)
         return found
@@ -241,23 +247,52 @@ class TimelineFacts:
         return bool(self._lookup(f"coverage/{subject}", kind="coverage", subject=subject))
 
     def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
-        rows = self._load(
-            f"accountable/{subject}",
-            lambda: self._rows(
-                self.tables.open_rows(kind="holding", subject=subject, tag="accountable")
-            ),
-            whole=True,
+        loaded: tuple[dict[str, list[Interval]], list[int]] = self._load(
+            f"accountable/{subject}", lambda: self._accountable_intervals(subject), whole=True
         )
-        found: dict[str, list[Interval]] = {}
-        for timeline in rows.values():
-            for start, end, holding in timeline:
-                for boundary in (start, end):
-                    if boundary < OPEN_DAY:
-                        self._changes_on(boundary)
-                found.setdefault(holding.party, []).append(
-                    (date.fromordinal(start), None if end >= OPEN_DAY else date.fromordinal(end))
-                )
+        found, boundaries = loaded
+        at = bisect_right(boundaries, self.day)
+        if at < len(boundaries):
+            self._changes_on(boundaries[at])
         return found
+
+    def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:
+        entity = entity_of("holding", (party, subject, Role.ACCOUNTABLE))
+        loaded: tuple[list[Interval], list[int]] = self._load(
+            f"row/holding/{entity}", lambda: self._holding_intervals(entity), whole=True
+        )
+        found, boundaries = loaded
+        at = bisect_right(boundaries, self.day)
+        if at < len(boundaries):
+            self._changes_on(boundaries[at])
+        return found
+
+    def _holding_intervals(self, entity: str) -> tuple[list[Interval], list[int]]:
+        """One holding's intervals over all valid time, and the days they start or end on."""
+        found: list[Interval] = []
+        boundaries: set[int] = set()
+        for row in self.tables.open_rows(kind="holding", entities=[entity]):
+            end = None if row.valid_to >= OPEN_DAY else date.fromordinal(row.valid_to)
+            found.append((date.fromordinal(row.valid_from), end))
+            boundaries.add(row.valid_from)
+            if end is not None:
+                boundaries.add(row.valid_to)
+        return found, sorted(boundaries)
+
+    def _accountable_intervals(self, subject: str) -> tuple[dict[str, list[Interval]], list[int]]:
+        """Each party's intervals of being accountable for the subject, over all valid time
+        (from the rows' columns: nothing decoded), and the days they start or end on."""
+        found: dict[str, list[Interval]] = {}
+        boundaries: set[int] = set()
+        for row in self.tables.open_rows(kind="holding", subject=subject, tag="accountable"):
+            end = None if row.valid_to >= OPEN_DAY else date.fromordinal(row.valid_to)
+            found.setdefault(str(row.value.party), []).append(
+                (date.fromordinal(row.valid_from), end)
+            )
+            boundaries.add(row.valid_from)
+            if end is not None:
+                boundaries.add(row.valid_to)
+        return found, sorted(boundaries)
 
     def waiting(self, decision: UUID) -> Waiting | None:
         found: Waiting | None = self._load(

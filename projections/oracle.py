@@ -184,6 +184,9 @@ class StateFacts:
     def commitment(self, commitment: str) -> CommitmentState | None:
         return self.state.commitments.get(commitment)
 
+    def holding(self, party: str, subject: str, role: Role) -> Holding | None:
+        return self.state.holdings.get((party, subject, role))
+
     def anchoring(self, subject: str) -> Anchoring | None:
         held = [h for h in self.state.holdings.values() if h.subject == subject]
         accountable = sum(1 for h in held if h.role is Role.ACCOUNTABLE)
@@ -215,6 +218,9 @@ class StateFacts:
 
     def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
         return self.anchorings.history(subject).accountable()
+
+    def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:
+        return self.accountable_history(subject).get(party, [])
 
     def waiting(self, decision: UUID) -> Waiting | None:
         return Waiting.of(self.knowledge, decision)
