@@ -247,52 +247,40 @@ class TimelineFacts:
         return bool(self._lookup(f"coverage/{subject}", kind="coverage", subject=subject))
 
     def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
-        loaded: tuple[dict[str, list[Interval]], list[int]] = self._load(
-            f"accountable/{subject}", lambda: self._accountable_intervals(subject), whole=True
+        return self._intervals(
+            f"accountable/{subject}", kind="holding", subject=subject, tag="accountable"
         )
-        found, boundaries = loaded
-        at = bisect_right(boundaries, self.day)
-        if at < len(boundaries):
-            self._changes_on(boundaries[at])
-        return found
 
     def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:
         entity = entity_of("holding", (party, subject, Role.ACCOUNTABLE))
-        loaded: tuple[list[Interval], list[int]] = self._load(
-            f"row/holding/{entity}", lambda: self._holding_intervals(entity), whole=True
+        return self._intervals(f"row/holding/{entity}", kind="holding", entities=[entity]).get(
+            party, []
         )
+
+    def _intervals(self, read: str, **where: Any) -> dict[str, list[Interval]]:
+        """Each party's intervals of valid time in the rows `where` finds, over all valid time
+        (from the rows' columns: nothing decoded; read once a sweep, under the key `read`),
+        noting the next day on which one starts or ends."""
+
+        def make() -> tuple[dict[str, list[Interval]], list[int]]:
+            found: dict[str, list[Interval]] = {}
+            boundaries: set[int] = set()
+            for row in self.tables.open_rows(**where):
+                end = None if row.valid_to >= OPEN_DAY else date.fromordinal(row.valid_to)
+                found.setdefault(str(row.value.party), []).append(
+                    (date.fromordinal(row.valid_from), end)
+                )
+                boundaries.add(row.valid_from)
+                if end is not None:
+                    boundaries.add(row.valid_to)
+            return found, sorted(boundaries)
+
+        loaded: tuple[dict[str, list[Interval]], list[int]] = self._load(read, make, whole=True)
         found, boundaries = loaded
         at = bisect_right(boundaries, self.day)
         if at < len(boundaries):
             self._changes_on(boundaries[at])
         return found
-
-    def _holding_intervals(self, entity: str) -> tuple[list[Interval], list[int]]:
-        """One holding's intervals over all valid time, and the days they start or end on."""
-        found: list[Interval] = []
-        boundaries: set[int] = set()
-        for row in self.tables.open_rows(kind="holding", entities=[entity]):
-            end = None if row.valid_to >= OPEN_DAY else date.fromordinal(row.valid_to)
-            found.append((date.fromordinal(row.valid_from), end))
-            boundaries.add(row.valid_from)
-            if end is not None:
-                boundaries.add(row.valid_to)
-        return found, sorted(boundaries)
-
-    def _accountable_intervals(self, subject: str) -> tuple[dict[str, list[Interval]], list[int]]:
-        """Each party's intervals of being accountable for the subject, over all valid time
-        (from the rows' columns: nothing decoded), and the days they start or end on."""
-        found: dict[str, list[Interval]] = {}
-        boundaries: set[int] = set()
-        for row in self.tables.open_rows(kind="holding", subject=subject, tag="accountable"):
-            end = None if row.valid_to >= OPEN_DAY else date.fromordinal(row.valid_to)
-            found.setdefault(str(row.value.party), []).append(
-                (date.fromordinal(row.valid_from), end)
-            )
-            boundaries.add(row.valid_from)
-            if end is not None:
-                boundaries.add(row.valid_to)
-        return found, sorted(boundaries)
 
     def waiting(self, decision: UUID) -> Waiting | None:
         found: Waiting | None = self._load(
