@@ -194,14 +194,14 @@ def grid(matrix: Matrix, before: Matrix | None = None, changes: Sequence[CellCha
         kind: sum(1 for c in changes if c.change == kind)
         for kind in ("added", "removed", "changed")
     }
-    parents = {s.id: s.parent for s in subjects}
-    parent_of = registered_parent(parents)
-    depth = {s.id: len(chain(s.id, parent_of)) - 1 for s in subjects}
+    parent_of = registered_parent({s.id: s.parent for s in subjects})
+    depth: dict[str, int] = {}
     band: dict[str, int] = {}
     tops: dict[str, int] = {}  # (in tree order: a top subject, then those below it)
     for subject in subjects:
-        top = chain(subject.id, parent_of)[-1]
-        band[subject.id] = tops.setdefault(top, len(tops)) % 2
+        line = chain(subject.id, parent_of)
+        depth[subject.id] = len(line) - 1
+        band[subject.id] = tops.setdefault(line[-1], len(tops)) % 2
     return Grid(subjects, rows, matrix.gap_subjects, list(changes), counted, depth, band)
 
 

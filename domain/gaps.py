@@ -209,8 +209,9 @@ class Facts(Protocol):
         ...
 
     def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
-        """Each party that was ever accountable for the subject itself, up to the date asked
-        about -> the intervals of valid time in which it was."""
+        """Each party that was ever accountable for the subject itself -> the intervals of
+        valid time in which it was (at least up to the date asked about; what lies after it is
+        not read)."""
         ...
 
     def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:

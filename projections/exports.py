@@ -49,8 +49,9 @@ ROLE_LABELS = {
     Role.OVERSIGHT: "O — oversight (toezicht)",
 }
 INFERRED_LABEL = "* afgeleid: de bron zegt het niet letterlijk (een aanname)"
-INHERITED_LABEL = "(A) geërfd: niemand heeft de rol voor dit onderwerp zelf, een bovenliggend wel"
 """What a `*` after a role's letter means, in every export."""
+INHERITED_LABEL = "(A) geërfd: niemand heeft de rol voor dit onderwerp zelf, een bovenliggend wel"
+"""What a role's letter in brackets means, in every export."""
 
 
 def source_json(source: Source) -> dict[str, Any]:
