@@ -263,6 +263,10 @@ def test_a_pages_errors_speak_its_language_wholly(pages: Pages) -> None:
         ("/besluiten", "page", "twee"): ("een paginanummer", "a page number"),
         ("/voortgang", "from", "2030-01-01"): ("2030-01-01 ligt na", "2030-01-01 lies after"),
         ("/downloads/matrix.csv", "sep", "|"): ("kies uit , ;", "choose one of , ;"),
+        ("/matrix", "compare_known_at", "toen"): (
+            "is geen datum (JJJJ-MM-DD) of moment",
+            "is not a date (YYYY-MM-DD) or a moment",
+        ),
     }
     for (path, name, value), (dutch, english) in cases.items():
         for lang, said, title in (

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from domain.errors import InvalidDecision
 from domain.governance import GovernanceState
 from domain.vocabulary import Basis, Role
 from ledger.demo import DEMO_FILE, DEMO_IDEMPOTENCY_KEY, load_demo
@@ -257,3 +259,26 @@ def test_the_demo_is_recorded_as_the_secretariat_would_have_recorded_it(demo: Le
     after = oracle.state(recorded, date(2022, 2, 3), end_of_day(date(2022, 2, 3)))
     assert all(r.response is None for r in before.recommendations.values())
     assert {r.response for r in after.recommendations.values()} == {"endorsed"}
+
+
+def test_a_demo_line_naming_no_earlier_line_is_refused_and_nothing_recorded(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A `"line:N"` reference must name an earlier line of the file; the file is checked whole
+    before anything is recorded."""
+    lines = DEMO_FILE.read_text(encoding="utf-8").splitlines()[:3]
+    forward = (
+        '{"kind": "decision.retracted", "decided_by": ["minister-jenv"], "effective_on": '
+        '"2018-01-01", "source": "test", "retracts": "line:9", "reason": "test"}'
+    )
+    scenario = tmp_path / "scenario.jsonl"
+    scenario.write_text("\n".join([*lines, forward]) + "\n", encoding="utf-8")
+    ledger = Ledger(settings)
+    try:
+        with pytest.raises(InvalidDecision) as refused:
+            load_demo(ledger, scenario)
+        (problem,) = refused.value.problems
+        assert (problem.field, problem.message) == ("line 4: retracts", "names no earlier line")
+        assert ledger.head == 0
+    finally:
+        ledger.close()
