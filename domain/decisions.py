@@ -12,7 +12,7 @@ its stored event (`event`) and a realistic `example`. Everything else is derived
 classes: the stored event classes (`domain.events`), the HTTP API's body schema and examples,
 the objects a decision touches. Adding a kind: its class here (and in `SubstantiveDecision`),
 its fold (`domain.governance`), its rules (`domain.invariants`), its labels
-(`projections.i18n`), and a test.
+(`projections/words.toml`), and a test.
 """
 
 from __future__ import annotations
