@@ -494,7 +494,10 @@ def _routes(app: FastAPI) -> None:
             "projections": projections,
             "head": head,
         }
-        return OrjsonResponse(body, status_code=200 if ok else 503)
+        if ok:
+            return OrjsonResponse(body)
+        retry = {"Retry-After": str(problems.RETRY_AFTER_SECONDS)}
+        return OrjsonResponse(body, status_code=503, headers=retry)
 
     # --- tokens (admin) ----------------------------------------------------------------
 

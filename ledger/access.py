@@ -183,9 +183,13 @@ class AccessStore:
         self._app.close()
 
     def _catch_up(self) -> None:
+        # Read outside the lock: while the database is away a read waits for it (up to
+        # DATABASE_WAIT_SECONDS), and requests queued on the lock each waited that long in turn.
+        events = list(self._app.events.get(ACCESS_STREAM_ID, gt=self._version or None))
         with self._lock:
-            for event in self._app.events.get(ACCESS_STREAM_ID, gt=self._version or None):
-                self._take_in(event)  # type: ignore[arg-type]
+            for event in events:
+                if event.originator_version > self._version:  # (not taken in meanwhile)
+                    self._take_in(event)  # type: ignore[arg-type]
 
     def _take_in(self, event: AccessEvent) -> None:
         self._version = event.originator_version

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import fcntl
+import inspect
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import MethodType
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -163,12 +166,6 @@ def open_database(settings: Settings, store: GovernanceApplication) -> Database:
         with _file_lock(settings.data_dir / ".create.lock"):
             return SqliteDatabase(str(settings.sqlite_path()), settings.lock_timeout)
     assert isinstance(recorder, ChainedPostgresApplicationRecorder)
-    # After the database went away, the pool retries connecting with a doubling back-off (1, 2,
-    # 4, 8 ... s) until it gives up; a request that then finds the pool short starts a fresh
-    # attempt at once. Giving up early bounds how long a worker goes on answering 503 after
-    # the database is back (the library's default, five minutes, let the back-off grow to a
-    # minute or more after a long outage).
-    recorder.datastore.pool.reconnect_timeout = RECONNECT_SECONDS
     with _creation_lock(settings.database_url or ""):
         return PostgresDatabase(
             recorder.datastore,
@@ -177,7 +174,7 @@ def open_database(settings: Settings, store: GovernanceApplication) -> Database:
         )
 
 
-A = TypeVar("A")
+A = TypeVar("A", bound=Application[UUID])
 
 
 def open_created(settings: Settings, open_application: Callable[[], A]) -> A:
@@ -190,7 +187,60 @@ def open_created(settings: Settings, open_application: Callable[[], A]) -> A:
             return open_application()
     with _creation_lock(settings.database_url):
         ensure_postgres_schema(settings)
-        return open_application()
+        application = open_application()
+    _outlasting_outages(application.recorder)
+    return application
+
+
+_RETRIED = ("select_events", "insert_events", "select_notifications", "max_notification_id")
+"""The methods eventsourcing's PostgreSQL recorder runs again on an OperationalError."""
+
+
+def _outlasting_outages(recorder: Any) -> None:
+    """Make a PostgreSQL store (the ledger's events, the tokens) ride out the database going
+    away (a restart, a network failure) as the settings say, not as the library does:
+
+    - The pool retries a lost connection with a doubling back-off (1, 2, 4, 8 ... s) until it
+      gives up; a request that then finds the pool short starts a fresh attempt at once.
+      Giving up after RECONNECT_SECONDS bounds how long a worker goes on answering 503 after
+      the database is back (the library's default, five minutes, let the back-off grow to a
+      minute or more after a long outage: the token store kept it, and after 150 seconds
+      away every request with a token was still refused 40 seconds after the database was
+      back).
+    - The library's recorder tries each of `_RETRIED` up to ten times on an OperationalError,
+      and each try waits up to DATABASE_WAIT_SECONDS for a connection: every request with a
+      token (checked against the token store with `select_events`) waited some 50 seconds
+      for a database that was away, not 5, before its 503. One try: the pool already checks a
+      connection before it lends it, and a client retries a 503.
+    - The pool checks a connection before it lends it, and after each one that fails the check
+      it waits longer (0, 1, 2, 4 ... s) before it tries the next: after a restart, when every
+      idle connection is dead, a request got through three or four of them in its 5 seconds
+      and was answered 503, and so the next, for 10 to 15 seconds after the database was
+      back. The first failed check now checks every idle connection (one round trip each),
+      so the dead ones are replaced at once."""
+    pool = recorder.datastore.pool
+    pool.reconnect_timeout = RECONNECT_SECONDS
+    for name in _RETRIED:
+        once = inspect.unwrap(getattr(type(recorder), name))
+        setattr(recorder, name, MethodType(once, recorder))
+    if pool._check is not None:  # (POSTGRES_PRE_PING; the pool has no public hook for it)
+        pool._check = _checking_all(weakref.ref(pool), pool._check)
+
+
+def _checking_all(
+    pool: Callable[[], Any], check_one: Callable[[Any], None]
+) -> Callable[[Any], None]:
+    """The pool's check of a connection, followed on failure by `pool().check()`."""
+
+    def check(connection: Any) -> None:
+        try:
+            check_one(connection)
+        except Exception:
+            if (alive := pool()) is not None:
+                alive.check()  # (its own check_connection, not this function: no recursion)
+            raise
+
+    return check
 
 
 @contextmanager

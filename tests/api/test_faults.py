@@ -191,6 +191,7 @@ def test_a_server_outlives_postgresql_going_away_under_load(postgres_settings: S
             reader.join(timeout=60)
             assert server.process.poll() is None  # the same server throughout
             assert health.status_code == 503 and health.json()["status"] == "unavailable"
+            assert health.headers.get("Retry-After") == "5"
             assert DATABASE_WAIT_SECONDS - 1 < waited < DATABASE_WAIT_SECONDS + 5
             assert 500 not in reads and 500 not in load.statuses, (reads, load.statuses)
             assert reads[503] + load.statuses[503] > 0  # the outage was seen ...
