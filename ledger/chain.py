@@ -48,7 +48,7 @@ from eventsourcing.sqlite import (
 )
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 GENESIS = bytes(32)
 """h(0): the hash the first event is chained to."""
@@ -345,6 +345,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, hash FROM {schema}.{chain} "
             "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id"
         ).format(schema=schema, chain=chain)
+        self._restart_numbering: Composed = SQL(
+            "SELECT setval(pg_get_serial_sequence({table}, 'notification_id'), 1, false) "
+            "WHERE NOT EXISTS (SELECT 1 FROM {schema}.{events})"
+        ).format(
+            table=Literal(SQL("{}.{}").format(schema, events).as_string(None)),
+            schema=schema,
+            events=events,
+        )
         self._select_notification_id: Composed = SQL(
             "SELECT notification_id FROM {schema}.{events} "
             "WHERE originator_id = %s AND originator_version = %s"
@@ -365,6 +373,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         head.execute(self._select_chain_head, prepare=True)
         self._pending.head = head
         PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+
+    def restart_numbering(self, curs: Cursor[Any]) -> None:
+        """If the store holds no event, number the next one 1 again. PostgreSQL does not give
+        back the numbers a rolled-back transaction took (a killed restore, say), and the hash
+        chain covers each event's number: a restore into a store such a transaction ran on
+        would chain other hashes than the ledger it restores."""
+        curs.execute(self._restart_numbering)
 
     def _fetch_ids_after_insert_events(
         self,

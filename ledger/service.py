@@ -501,6 +501,7 @@ class Ledger:
                     head,
                     "a restore writes into an empty ledger only; this one holds decisions",
                 )
+            self._store.restart_numbering(tables)
             known, projector, requests = StoreKnown(tables), Projector(tables), _Requests()
             count = 0
             with _Appender(self._store, tables) as appender:

@@ -119,6 +119,15 @@ class GovernanceApplication(Application[UUID]):
         except (sqlite3.IntegrityError, psycopg.IntegrityError) as error:
             raise IntegrityError(error) from error
 
+    def restart_numbering(self, tables: Tables) -> None:
+        """Number the next event 1 if the store holds none (inside the transaction of `tables`,
+        under its write lock): what a restore into an empty store needs to chain the same
+        hashes as the ledger it restores. SQLite numbers by its rows; PostgreSQL by a
+        sequence, which keeps the numbers a rolled-back transaction took."""
+        recorder = self.recorder
+        if isinstance(recorder, ChainedPostgresApplicationRecorder):
+            recorder.restart_numbering(tables.events_cursor)
+
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(transcoder=OrjsonTranscoder())
 

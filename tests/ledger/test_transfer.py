@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import uuid
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from domain.errors import InvalidDecision, RuleViolation
+from domain.events import LEDGER_STREAM_ID
+from ledger.integrity import chain_hash, verify_report
 from ledger.service import Ledger
 from ledger.settings import Settings
 from ledger.transfer import read_decisions, read_export, write_export
@@ -146,3 +149,46 @@ def test_restore_refuses_an_export_whose_content_breaks_the_rules(
         assert target.head == 0
     finally:
         target.close()
+
+
+def test_a_restore_after_a_rolled_back_write_chains_the_same_hashes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A write that stored events and then rolled back (a restore killed after its first
+    chunk) takes PostgreSQL's event numbers for good; the hash chain covers them, so a
+    restore into that store must number from 1 again to chain what the original chained."""
+    original = Ledger(settings)
+    try:
+        a_history(original)
+        buffer = io.BytesIO()
+        write_export(original, buffer)
+        head_hash = chain_hash(original, original.head)
+        events = [
+            original.store.mapper.to_stored_event(e)
+            for e in original.store.events.get(LEDGER_STREAM_ID)
+        ]
+    finally:
+        original.close()
+    if settings.database_url is None:
+        beside = Settings(data_dir=tmp_path / "copy")
+    else:
+        beside = Settings(database_url=settings.database_url.replace("?schema=", "?schema=c_"))
+    copy = Ledger(beside)
+    try:
+        with pytest.raises(RuntimeError):
+            _stored_then_rolled_back(copy, events[:3])
+        assert copy.head == 0
+        buffer.seek(0)
+        assert copy.restore(read_export(buffer)) == len(events)
+        assert verify_report(copy)["ok"] is True
+        assert chain_hash(copy, copy.head) == head_hash
+    finally:
+        copy.close()
+        if beside.database_url is not None:
+            _drop_schema(beside.database_url.split("schema=", 1)[1])
+
+
+def _stored_then_rolled_back(ledger: Ledger, events: list[Any]) -> None:
+    with ledger.db.write() as tables:
+        ledger.store.insert_in(tables, events)
+        raise RuntimeError("killed")
