@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-large lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest -q
+
+# CI's large check, after `make test` (~30 min, needs PostgreSQL): a 100,000-decision
+# `ledger import --restore` into PostgreSQL, whole and SIGKILLed halfway (bench/large.py).
+test-large: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.large
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check domain ledger projections api tests bench tools

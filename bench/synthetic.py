@@ -47,7 +47,9 @@ class _World:
     rnd: random.Random
     parties: list[str] = field(default_factory=list)
     subjects: list[str] = field(default_factory=list)
-    holdings: set[tuple[str, str, str]] = field(default_factory=set)
+    holdings: dict[tuple[str, str, str], None] = field(default_factory=dict)
+    """(party, subject, role) held, in the order assigned (a dict: the same seed, the same
+    history, whatever the process's string hashes)."""
     risks: dict[str, bool] = field(default_factory=dict)  # risk -> an acceptance in force
     criteria: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
@@ -113,7 +115,7 @@ def _propose(w: _World, kind: str, on: date) -> d.Decision | None:
         party, subject, role = r.choice(w.parties), r.choice(w.subjects), r.choice(ROLES)
         if (party, subject, role) in w.holdings:
             return None
-        w.holdings.add((party, subject, role))
+        w.holdings[(party, subject, role)] = None
         extra: dict[str, Any] = {}
         if kind == "needs-consent":
             extra["requires_consent_of"] = [party]
@@ -126,13 +128,13 @@ def _propose(w: _World, kind: str, on: date) -> d.Decision | None:
         party, subject, role = next(
             islice(iter(w.holdings), r.randrange(min(len(w.holdings), 200)), None)
         )
-        w.holdings.discard((party, subject, role))
+        w.holdings.pop((party, subject, role), None)
         if kind == "relieve":
             return _make("responsibility.relieved", on, by, party=party, subject=subject, role=role)
         to = r.choice(w.parties)
         if to == party or (to, subject, role) in w.holdings:
             return None
-        w.holdings.add((to, subject, role))
+        w.holdings[(to, subject, role)] = None
         return _make(
             "responsibility.transferred",
             on,
@@ -276,7 +278,7 @@ def _propose(w: _World, kind: str, on: date) -> d.Decision | None:
         if len(w.parties) <= 40:
             return None
         party = w.parties.pop()
-        w.holdings = {h for h in w.holdings if h[0] != party}
+        w.holdings = {h: None for h in w.holdings if h[0] != party}
         return _make("party.dissolved", on, by, party=party)
     if kind == "consent":
         if not w.waiting:
