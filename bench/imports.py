@@ -62,12 +62,13 @@ def restore(file: Path, backend: str) -> float:
     """Seconds `ledger import --restore FILE` takes, as a process, into a fresh ledger."""
     with fresh_sqlite_dir("bench-import-") as data:
         if backend == "sqlite":
-            return _timed_restore(file, _env(data))
+            return timed_restore(file, _env(data))
         with fresh_pg_schema(prefix="bench_import") as schema:
-            return _timed_restore(file, _env(data, f"{POSTGRES_URL}?schema={schema}"))
+            return timed_restore(file, _env(data, f"{POSTGRES_URL}?schema={schema}"))
 
 
-def _timed_restore(file: Path, env: dict[str, str]) -> float:
+def timed_restore(file: Path, env: dict[str, str]) -> float:
+    """Seconds `ledger import --restore FILE` takes as a process in `env`; exit 1 if it fails."""
     began = time.perf_counter()
     done = subprocess.run(
         [*CLI, "import", "--restore", str(file)], env=env, cwd=ROOT, capture_output=True

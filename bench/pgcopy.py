@@ -49,7 +49,7 @@ def copy(source: Path, url: str) -> int:
     number of decisions."""
     target = Settings(database_url=url, data_dir=source / "pgcopy")
     Ledger(target).close()  # creates the event store and the tables, empty
-    schema = url.split("schema=", 1)[1].split("&", 1)[0] if "schema=" in url else "public"
+    schema = target.postgres_schema
     lite = sqlite3.connect(f"file:{source / 'ledger.sqlite'}?mode=ro", uri=True)
     with psycopg.connect(url.split("?", 1)[0]) as conn:
         with conn.cursor() as cur:
