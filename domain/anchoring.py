@@ -16,7 +16,7 @@ subject's responsibilities), so the gap report needs no walk through history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -92,18 +92,18 @@ Interval = tuple[date, date | None]
 
 
 def inherited_holding(
-    chain: Sequence[Mapping[str, Sequence[Interval]]], party: str, as_of: date
+    chain: Sequence[tuple[Sequence[Interval], Sequence[Interval]]], as_of: date
 ) -> list[tuple[date, date]]:
-    """The days up to `as_of` on which `party` held a role for a subject, directly or by
+    """The days up to `as_of` on which a party held a role for a subject, directly or by
     inheritance (`domain.inheritance`), given for the subject and each subject above it in turn
-    each party's intervals of holding the role for it directly."""
+    (the party's own intervals of holding the role for it, the intervals in which anyone held
+    the role for it)."""
     # the days on which no subject nearer (so far) had a holder of its own:
     free = [(EARLIEST_DATE, date.fromordinal(as_of.toordinal() + 1))]
     found: list[tuple[date, date]] = []
-    for held in chain:
-        found += _intersection(free, _union(held.get(party, ()), as_of))
-        anyone = _union([i for intervals in held.values() for i in intervals], as_of)
-        free = _difference(free, anyone)
+    for own, anyone in chain:
+        found += _intersection(free, _union(own, as_of))
+        free = _difference(free, _union(anyone, as_of))
     return sorted(found)
 
 

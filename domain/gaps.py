@@ -208,14 +208,14 @@ class Facts(Protocol):
         """Whether acceptance criteria in force apply to the subject."""
         ...
 
-    def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
-        """Each party that was ever accountable for the subject itself -> the intervals of
-        valid time in which it was (at least up to the date asked about; what lies after it is
-        not read)."""
+    def anchored(self, subject: str) -> Sequence[Interval]:
+        """The intervals of valid time in which anyone was accountable for the subject itself
+        (at least up to the date asked about; what lies after it is not read)."""
         ...
 
     def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:
-        """The same for one party (what `accountable_history` gives it, read alone)."""
+        """The intervals of valid time in which the party was accountable for the subject
+        itself (the same bounds)."""
         ...
 
     def waiting(self, decision: UUID) -> Waiting | None:
@@ -321,10 +321,13 @@ def _above(f: Facts, subject: str) -> list[Anchoring]:
 def _entitled(f: Facts, subject: str, parties: tuple[str, ...]) -> set[str]:
     """Those of the parties accountable for the subject, directly or by inheritance."""
     for found in _climb(f, subject):
-        anchoring = f.anchoring(found)
-        if anchoring is not None and anchoring.accountable:
+        if _holds_on(f.anchored(found), f.on):
             return {p for p in parties if f.holding(p, found, Role.ACCOUNTABLE) is not None}
     return set()
+
+
+def _holds_on(intervals: Sequence[Interval], day: date) -> bool:
+    return any(start <= day and (end is None or day < end) for start, end in intervals)
 
 
 def _not_accountable_since(f: Facts, subject: str, parties: tuple[str, ...], on: date) -> date:
@@ -335,8 +338,9 @@ def _not_accountable_since(f: Facts, subject: str, parties: tuple[str, ...], on:
     if not all(any(intervals) for intervals in own.values()):
         return EARLIEST_DATE  # one of them was never accountable there, directly or not
     reach = max(max(i for i, held in enumerate(found) if held) for found in own.values())
-    histories = [f.accountable_history(s) for s in line[: reach + 1]]
-    return last_held_by_all([inherited_holding(histories, p, on) for p in parties], on)
+    anyone = [f.anchored(s) for s in line[: reach + 1]]
+    held = [inherited_holding(list(zip(own[p], anyone, strict=False)), on) for p in parties]
+    return last_held_by_all(held, on)
 
 
 # --- a dissolved party's roles --------------------------------------------------------------

@@ -246,10 +246,10 @@ class TimelineFacts:
     def covered(self, subject: str) -> bool:
         return bool(self._lookup(f"coverage/{subject}", kind="coverage", subject=subject))
 
-    def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
+    def anchored(self, subject: str) -> Sequence[Interval]:
         return self._intervals(
-            f"accountable/{subject}", kind="holding", subject=subject, tag="accountable"
-        )
+            f"anchored/{subject}", kind="anchoring", entities=[subject], tag="anchored"
+        ).get(None, [])
 
     def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:
         entity = entity_of("holding", (party, subject, Role.ACCOUNTABLE))
@@ -257,17 +257,17 @@ class TimelineFacts:
             party, []
         )
 
-    def _intervals(self, read: str, **where: Any) -> dict[str, list[Interval]]:
-        """Each party's intervals of valid time in the rows `where` finds, over all valid time
-        (from the rows' columns: nothing decoded; read once a sweep, under the key `read`),
-        noting the next day on which one starts or ends."""
+    def _intervals(self, read: str, **where: Any) -> dict[str | None, list[Interval]]:
+        """The intervals of valid time of the rows `where` finds, by the rows' party, over all
+        valid time (from the rows' columns: nothing decoded; read once a sweep, under the key
+        `read`), noting the next day on which one starts or ends."""
 
-        def make() -> tuple[dict[str, list[Interval]], list[int]]:
-            found: dict[str, list[Interval]] = {}
+        def make() -> tuple[dict[str | None, list[Interval]], list[int]]:
+            found: dict[str | None, list[Interval]] = {}
             boundaries: set[int] = set()
             for row in self.tables.open_rows(**where):
                 end = None if row.valid_to >= OPEN_DAY else date.fromordinal(row.valid_to)
-                found.setdefault(str(row.value.party), []).append(
+                found.setdefault(row.value.party, []).append(
                     (date.fromordinal(row.valid_from), end)
                 )
                 boundaries.add(row.valid_from)
@@ -275,7 +275,9 @@ class TimelineFacts:
                     boundaries.add(row.valid_to)
             return found, sorted(boundaries)
 
-        loaded: tuple[dict[str, list[Interval]], list[int]] = self._load(read, make, whole=True)
+        loaded: tuple[dict[str | None, list[Interval]], list[int]] = self._load(
+            read, make, whole=True
+        )
         found, boundaries = loaded
         at = bisect_right(boundaries, self.day)
         if at < len(boundaries):

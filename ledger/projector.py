@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -214,14 +214,25 @@ class Projector:
 
 
 def changed_keys(
-    close: Iterable[Row], insert: Iterable[tuple[str, str, str, Value, int, int]], since: int
+    close: Sequence[Row], insert: Sequence[tuple[str, str, str, Value, int, int]], since: int
 ) -> dict[str, int]:
     """What changed, as the gap rules' reads name it (`ledger.outputs`), each from `since`:
     the rows' entries, and the look-ups they are found by (a subject's risks, a party's roles,
-    a subject's accountable roles, the criteria covering a subject)."""
+    a subject's accountable roles, the criteria covering a subject), and the days on which
+    anyone is accountable for a subject when they changed."""
     found: dict[str, int] = {}
     changed: list[tuple[str, str, Value]] = [(r.kind, r.entity, r.value) for r in close]
     changed += [(kind, entity, value) for _, kind, entity, value, _, _ in insert]
+    anchored: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+    for row in close:
+        if row.kind == "anchoring" and row.value.tag == "anchored":
+            anchored.setdefault(row.entity, ([], []))[0].append((row.valid_from, row.valid_to))
+    for _, kind, entity, value, valid_from, valid_to in insert:
+        if kind == "anchoring" and value.tag == "anchored":
+            anchored.setdefault(entity, ([], []))[1].append((valid_from, valid_to))
+    for entity, (before, after) in anchored.items():
+        if _merged(before) != _merged(after):
+            found[f"anchored/{entity}"] = since
     for kind, entity, value in changed:
         subject, party, tag = value.subject, value.party, value.tag
         found[f"row/{kind}/{entity}"] = since
@@ -234,6 +245,17 @@ def changed_keys(
         elif kind == "coverage":
             found[f"coverage/{subject}"] = since
     return found
+
+
+def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The days the intervals cover, as disjoint intervals in order."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 class _Sources:

@@ -39,7 +39,7 @@ from domain.governance import ENTRIES
 if TYPE_CHECKING:
     from ledger.database import Dialect
 
-MODEL = 8
+MODEL = 9
 """The version of the tables and of what they hold; tables of another version are made again
 (new tables and indexes created) and built again from the events when the ledger is opened.
 Raise it with any change to the schema or to what a row holds."""
@@ -90,7 +90,8 @@ class Value(NamedTuple):
     party: str | None
     tag: str | None
     """Link columns, to find rows by: a holding's subject, party and role; a risk's system;
-    a cell's subject, party and letters; a gap's subject, parties (" a b ") and rule."""
+    a cell's subject, party and letters; a gap's subject, parties (" a b ") and rule; an
+    anchoring's subject and "anchored" while anyone is accountable for it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,7 +208,8 @@ class Refold:
         self.anchoring = self.anchoring.on(day, accountable, responsible)
         anchored = None
         if self.anchoring != NEVER_DECIDED:
-            anchored = Value(dumps(self.anchoring), None, 0, 0, self.key, None, None)
+            tag = "anchored" if self.anchoring.accountable else None
+            anchored = Value(dumps(self.anchoring), None, 0, 0, self.key, None, tag)
         self._set(("anchoring", self.key), day, anchored)
         for party in parties:
             held = [entries[k] for role in Role if (k := (party, self.key, role)) in entries]

@@ -216,11 +216,11 @@ class StateFacts:
     def covered(self, subject: str) -> bool:
         return any(subject in c.scope for c in self.state.criteria.values())
 
-    def accountable_history(self, subject: str) -> Mapping[str, Sequence[Interval]]:
-        return self.anchorings.history(subject).accountable()
+    def anchored(self, subject: str) -> Sequence[Interval]:
+        return [i for held in self.anchorings.history(subject).accountable().values() for i in held]
 
     def accountable_intervals(self, party: str, subject: str) -> Sequence[Interval]:
-        return self.accountable_history(subject).get(party, [])
+        return self.anchorings.history(subject).accountable().get(party, [])
 
     def waiting(self, decision: UUID) -> Waiting | None:
         return Waiting.of(self.knowledge, decision)

@@ -262,3 +262,69 @@ def test_an_accountable_role_ended_after_a_question_is_seen_by_the_next(settings
         )
     finally:
         ledger.close()
+
+
+def test_an_inherited_acceptance_loses_its_authority_when_the_system_gets_its_own_holder(
+    settings: Settings,
+) -> None:
+    """The minister, accountable for the domain above C2000, accepts a risk of C2000 (no gap:
+    accountable by inheritance). Recorded later: the korpschef becomes accountable for C2000
+    itself (the minister's inherited role ends there: a gap since then), then is relieved (the
+    role is inherited again: no gap). Each is a change to who holds the role for C2000 alone,
+    not to anything about the minister, and the next question still sees it."""
+    ledger = Ledger(settings)
+    try:
+        ledger.record(
+            [
+                *b.basics()[:3],
+                b.subject("informatiebeveiliging", kind="domain"),
+                b.subject("c2000", parent="informatiebeveiliging"),
+                b.assign("minister-jenv", "informatiebeveiliging", "accountable", "2021-01-01"),
+                b.decision(
+                    "risk.identified",
+                    risk="uitval",
+                    system="c2000",
+                    title="uitval",
+                    effective_on="2021-06-01",
+                ),
+                b.decision(
+                    "risk.residual_accepted",
+                    risk="uitval",
+                    accepted_level="medium",
+                    review_by="2030-01-01",
+                    decided_by=["minister-jenv"],
+                    effective_on="2021-07-01",
+                ),
+            ],
+            recorded_by="test",
+        )
+        as_of = date(2022, 6, 1)
+
+        def since() -> list[date | None]:
+            found = gaps_of(ledger, Moment(as_of, NOW))
+            recorded = ledger.recorded()
+            assert found == find_gaps(
+                oracle.state(recorded, as_of, NOW), Knowledge.of(recorded), as_of
+            )
+            return [gap.since for gap in found if gap.rule == "acceptance_without_authority"]
+
+        assert since() == []
+        ledger.record(
+            [b.assign("korpschef", "c2000", "accountable", "2022-01-01")], recorded_by="test"
+        )
+        assert since() == [date(2022, 1, 1)]
+        ledger.record(
+            [
+                b.decision(
+                    "responsibility.relieved",
+                    party="korpschef",
+                    subject="c2000",
+                    role="accountable",
+                    effective_on="2022-03-01",
+                )
+            ],
+            recorded_by="test",
+        )
+        assert since() == []
+    finally:
+        ledger.close()
