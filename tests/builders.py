@@ -50,11 +50,31 @@ def subject(slug: str, kind: str = "system", on: str = "2020-07-01", **extra: An
 
 
 def assign(party_: str, subject_: str, role: str, on: str, **extra: Any) -> Decision:
+    return _role("responsibility.assigned", party_, subject_, role, on, **extra)
+
+
+def relieve(party_: str, subject_: str, role: str, on: str, **extra: Any) -> Decision:
+    return _role("responsibility.relieved", party_, subject_, role, on, **extra)
+
+
+def _role(kind: str, party_: str, subject_: str, role: str, on: str, **extra: Any) -> Decision:
+    return decision(kind, party=party_, subject=subject_, role=role, effective_on=on, **extra)
+
+
+def risk(slug: str, system: str, on: str, **extra: Any) -> Decision:
     return decision(
-        "responsibility.assigned",
-        party=party_,
-        subject=subject_,
-        role=role,
+        "risk.identified", risk=slug, system=system, title=slug, effective_on=on, **extra
+    )
+
+
+def accept(risk_: str, by: list[str], on: str, **extra: Any) -> Decision:
+    """The residual risk accepted by `by`, at level medium, to be reviewed in 2030."""
+    return decision(
+        "risk.residual_accepted",
+        risk=risk_,
+        accepted_level=extra.pop("accepted_level", "medium"),
+        review_by=extra.pop("review_by", "2030-01-01"),
+        decided_by=by,
         effective_on=on,
         **extra,
     )

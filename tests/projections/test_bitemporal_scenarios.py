@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from domain.decisions import Decision
 from domain.knowledge import Knowledge
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -124,44 +123,21 @@ def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_s
     were accountable (never earlier than the acceptance itself); as the definition does."""
     ledger = Ledger(settings)
     try:
-
-        def relieved(party: str, on: str) -> Decision:
-            return b.decision(
-                "responsibility.relieved",
-                party=party,
-                subject="c2000",
-                role="accountable",
-                effective_on=on,
-            )
-
         ledger.record(
             [
                 *b.basics(),
                 b.party("veiligheidsberaad"),
                 b.assign("minister-jenv", "c2000", "accountable", "2021-01-01"),
                 b.assign("korpschef", "c2000", "accountable", "2021-01-01"),
-                relieved("korpschef", "2021-09-01"),
+                b.relieve("korpschef", "c2000", "accountable", "2021-09-01"),
                 *(
-                    b.decision(
-                        "risk.identified",
-                        risk=risk,
-                        system="c2000",
-                        title=risk,
-                        effective_on="2021-06-01",
-                    )
+                    b.risk(risk, "c2000", "2021-06-01")
                     for risk in ("afluisteren", "storing", "uitval")
                 ),
                 # the minister alone, while accountable; the minister and the korpschef
                 # together, while both were; the Veiligheidsberaad, never accountable
                 *(
-                    b.decision(
-                        "risk.residual_accepted",
-                        risk=risk,
-                        accepted_level="medium",
-                        review_by="2030-01-01",
-                        decided_by=by,
-                        effective_on=on,
-                    )
+                    b.accept(risk, by, on)
                     for risk, by, on in [
                         ("afluisteren", ["minister-jenv"], "2022-01-15"),
                         ("storing", ["minister-jenv", "korpschef"], "2021-06-15"),
@@ -169,9 +145,9 @@ def test_an_acceptance_by_parties_who_later_lost_the_accountable_role_is_a_gap_s
                     ]
                 ),
                 # the minister's role ends (relieved, then briefly held again: two stretches)
-                relieved("minister-jenv", "2022-02-01"),
+                b.relieve("minister-jenv", "c2000", "accountable", "2022-02-01"),
                 b.assign("minister-jenv", "c2000", "accountable", "2022-02-10"),
-                relieved("minister-jenv", "2022-03-01"),
+                b.relieve("minister-jenv", "c2000", "accountable", "2022-03-01"),
                 b.assign("smb", "c2000", "accountable", "2022-03-01"),
             ],
             recorded_by="test",
@@ -210,21 +186,8 @@ def test_an_accountable_role_ended_after_a_question_is_seen_by_the_next(settings
         )
         ledger.record(
             [
-                b.decision(
-                    "risk.identified",
-                    risk="uitval",
-                    system="c2000",
-                    title="uitval",
-                    effective_on="2021-06-01",
-                ),
-                b.decision(
-                    "risk.residual_accepted",
-                    risk="uitval",
-                    accepted_level="medium",
-                    review_by="2030-01-01",
-                    decided_by=["korpschef"],
-                    effective_on="2021-07-01",
-                ),
+                b.risk("uitval", "c2000", "2021-06-01"),
+                b.accept("uitval", ["korpschef"], "2021-07-01"),
             ],
             recorded_by="test",
         )
@@ -239,15 +202,7 @@ def test_an_accountable_role_ended_after_a_question_is_seen_by_the_next(settings
 
         assert since() == []
         ledger.record(
-            [
-                b.decision(
-                    "responsibility.relieved",
-                    party="korpschef",
-                    subject="c2000",
-                    role="accountable",
-                    effective_on="2022-01-01",
-                )
-            ],
+            [b.relieve("korpschef", "c2000", "accountable", "2022-01-01")],
             recorded_by="test",
         )
         assert since() == [date(2022, 1, 1)]
@@ -280,21 +235,8 @@ def test_an_inherited_acceptance_loses_its_authority_when_the_system_gets_its_ow
                 b.subject("informatiebeveiliging", kind="domain"),
                 b.subject("c2000", parent="informatiebeveiliging"),
                 b.assign("minister-jenv", "informatiebeveiliging", "accountable", "2021-01-01"),
-                b.decision(
-                    "risk.identified",
-                    risk="uitval",
-                    system="c2000",
-                    title="uitval",
-                    effective_on="2021-06-01",
-                ),
-                b.decision(
-                    "risk.residual_accepted",
-                    risk="uitval",
-                    accepted_level="medium",
-                    review_by="2030-01-01",
-                    decided_by=["minister-jenv"],
-                    effective_on="2021-07-01",
-                ),
+                b.risk("uitval", "c2000", "2021-06-01"),
+                b.accept("uitval", ["minister-jenv"], "2021-07-01"),
             ],
             recorded_by="test",
         )
@@ -314,15 +256,7 @@ def test_an_inherited_acceptance_loses_its_authority_when_the_system_gets_its_ow
         )
         assert since() == [date(2022, 1, 1)]
         ledger.record(
-            [
-                b.decision(
-                    "responsibility.relieved",
-                    party="korpschef",
-                    subject="c2000",
-                    role="accountable",
-                    effective_on="2022-03-01",
-                )
-            ],
+            [b.relieve("korpschef", "c2000", "accountable", "2022-03-01")],
             recorded_by="test",
         )
         assert since() == []
