@@ -123,6 +123,38 @@ corrections of corrections, retractions of corrections (what re-folds a group fr
 rows of which were cut by a later decision since retracted)."""
 
 
+AUTHORITY_KINDS = (
+    *("assign",) * 4,
+    *("relieve", "transfer", "accept", "accept", "withdraw"),
+    *("correct", "retract"),
+)
+
+
+def _risks_first(history: list[Step]) -> list[Step]:
+    """On a tree (one level or a chain, chosen by the history): p0 and p1 accountable for s0,
+    the root, and risks r0 on s1 and r1 on s2 identified, all early; then the history."""
+    tree = 1 + history[0][5] % 2 if history else 1
+    first = [("assign", 0, 0, 10, 0, tree), ("assign", 1, 0, 10, 0, 0)]
+    return [*first, ("risk", 0, 1, 10, 0, 0), ("risk", 1, 2, 10, 0, 0), *history]
+
+
+authority_histories = st.lists(
+    st.tuples(
+        st.sampled_from(AUTHORITY_KINDS),
+        st.integers(0, 3),
+        st.integers(0, 2),
+        st.sampled_from((20, 30, 45, 60)),
+        st.sampled_from((0, 0, 3, 4)),  # assign: accountable (0); accept: by parties (3, 4)
+        st.integers(0, 10**6),
+    ),
+    min_size=10,
+    max_size=30,
+).map(_risks_first)
+"""Histories of accountable roles coming and going on the subjects of a tree while residual
+risks are accepted by the parties that hold them (directly or by inheritance from above): what
+the acceptance rules read, changed before and after each acceptance, on few dates."""
+
+
 class StepClock:
     """A ledger clock the history moves forward by hand."""
 

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from domain.decisions import RecordedDecision
 from domain.errors import DomainError
 from domain.gaps import Gap
 from domain.knowledge import Knowledge
@@ -42,6 +43,7 @@ from tests.projections.histories import (
     START,
     Step,
     StepClock,
+    authority_histories,
     build,
     busy_histories,
     histories,
@@ -192,6 +194,8 @@ def _record_and_compare(settings: Settings, history: list[Step], data: st.DataOb
         last = oracle.state(recorded, LATEST_DATE, recorded[-1].recorded_at)
         if last.anomalies:
             event("has anomalies")
+        if any(gap.rule == "acceptance_without_authority" for gap in _gaps(recorded)):
+            event("an acceptance without authority")
         if any(above is not None for above in oracle.held(last).values()):
             event("a role held by inheritance")
         for subject in last.subjects.values():
@@ -203,6 +207,13 @@ def _record_and_compare(settings: Settings, history: list[Step], data: st.DataOb
                 above = last.subjects[above].parent
             if above in seen:
                 event("a cycle in the subject tree")
+
+
+def _gaps(recorded: list[RecordedDecision]) -> list[Gap]:
+    """The gap report on the last date the history names, as known at its end."""
+    as_of = START + timedelta(days=DAYS)
+    knowledge = Knowledge.of(recorded)
+    return oracle.find_gaps(knowledge.state(as_of), knowledge, as_of)
 
 
 def _examples(settings: Settings, share: float = 1.0) -> hypothesis_settings:
@@ -241,6 +252,22 @@ def test_read_model_equals_oracle_on_few_dates_with_many_corrections(settings: S
 
     @_examples(settings, 0.75)
     @given(history=tangled_histories, data=st.data())
+    def agrees(history: list[Step], data: st.DataObject) -> None:
+        _record_and_compare(settings, history, data)
+
+    agrees()
+
+
+def test_read_model_equals_oracle_when_accountable_roles_move_around_acceptances(
+    settings: Settings,
+) -> None:
+    """The same, on `authority_histories`: accountable roles assigned, relieved, transferred,
+    corrected and retracted on a subject tree around acceptances of residual risk by the
+    parties that hold them, so that an acceptance gains and loses its authority by a change
+    on its system or above it."""
+
+    @_examples(settings, 0.5)
+    @given(history=authority_histories, data=st.data())
     def agrees(history: list[Step], data: st.DataObject) -> None:
         _record_and_compare(settings, history, data)
 
