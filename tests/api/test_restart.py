@@ -24,7 +24,7 @@ import pytest
 
 from ledger.settings import DATABASE_WAIT_SECONDS, Settings
 from tests.api.test_faults import Load, _recorded_once, _token
-from tests.tools.processes import ROOT, Server, free_port, ledger_command, ledger_env, serving
+from tests.tools.processes import ROOT, free_port, ledger_command, ledger_env, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -189,13 +189,6 @@ def _workers(pid: int) -> set[int]:
     return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
 
 
-def _log(server: Server) -> str:
-    """What the server wrote to its stderr so far (it is read nowhere else)."""
-    assert server.process.stderr is not None
-    os.set_blocking(server.process.stderr.fileno(), False)
-    return (server.process.stderr.read() or b"").decode(errors="replace")
-
-
 def _healthy(url: str) -> bool:
     return httpx.get(f"{url}/v1/health", timeout=60).status_code == 200
 
@@ -270,7 +263,7 @@ def test_a_server_outlives_a_real_postgresql_restart_under_load(
         assert not any(thread.is_alive() for thread in threads), "a writer hangs"
         reads = reader.statuses()
         assert server.process.poll() is None  # the same server throughout ...
-        assert _workers(server.process.pid) == workers, _log(server)  # ... and the same workers
+        assert _workers(server.process.pid) == workers, server.log()  # ... and the same workers
         assert 500 not in reads and 500 not in load.statuses, (reads, load.statuses)
 
         # Away: a request waits for the database, then is answered 503 with Retry-After.

@@ -7,11 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -51,6 +53,13 @@ class Server:
     url: str
     settings: Settings
     process: subprocess.Popen[bytes]
+    stderr: IO[bytes]
+    """What the server writes to its stderr (a file: a pipe nobody reads would stop it)."""
+
+    def log(self) -> str:
+        """What the server wrote to its stderr so far."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL to the server and its workers at once (a crash, an OOM kill, a power cut
@@ -64,42 +73,42 @@ class Server:
 def serving(settings: Settings, workers: int = 2, *options: str) -> Iterator[Server]:
     """`ledger serve` on a free port (in a process group of its own), until the block ends;
     `options` such as `--demo` are passed on."""
-    port = free_port()
-    process = subprocess.Popen(
-        ledger_command(
-            "serve",
-            *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
-            *options,
-        ),
-        env=ledger_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(process.stderr.read().decode() if process.stderr else "")
-            try:
-                # up once it answers at all (503 would name a failing store)
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code in (200, 503):
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("ledger serve did not answer in time")
-            time.sleep(0.2)
-        yield Server(url, settings, process)
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+    with tempfile.TemporaryFile() as log:
+        port = free_port()
+        process = subprocess.Popen(
+            ledger_command(
+                "serve",
+                *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
+                *options,
+            ),
+            env=ledger_env(settings),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
+        server = Server(f"http://127.0.0.1:{port}", settings, process, log)
+        url = server.url
+        deadline = time.monotonic() + STARTUP_SECONDS
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+            while True:
+                if process.poll() is not None:
+                    raise AssertionError(server.log())
+                try:
+                    # up once it answers at all (503 would name a failing store)
+                    if httpx.get(f"{url}/v1/health", timeout=2).status_code in (200, 503):
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError("ledger serve did not answer in time")
+                time.sleep(0.2)
+            yield server
+        finally:
             with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
