@@ -261,6 +261,8 @@ def subject_gaps(f: Facts, subject_id: str) -> list[Gap]:
             )
         )
         return gaps
+    if anchoring.accountable == 1 and anchoring.responsible > 0:
+        return gaps  # anchored (who holds the roles is not read: a change of holder asks nothing)
     accountable = f.accountable(subject_id)
     parties = tuple(h.party for h in accountable)
     decisions = tuple(i for h in accountable for i in h.decisions)
