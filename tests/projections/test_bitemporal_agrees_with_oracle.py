@@ -24,7 +24,6 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from domain.decisions import RecordedDecision
 from domain.errors import DomainError
 from domain.gaps import Gap
 from domain.knowledge import Knowledge
@@ -194,7 +193,8 @@ def _record_and_compare(settings: Settings, history: list[Step], data: st.DataOb
         last = oracle.state(recorded, LATEST_DATE, recorded[-1].recorded_at)
         if last.anomalies:
             event("has anomalies")
-        if any(gap.rule == "acceptance_without_authority" for gap in _gaps(recorded)):
+        gaps = oracle.find_gaps(last, Knowledge.of(recorded), LATEST_DATE)
+        if any(gap.rule == "acceptance_without_authority" for gap in gaps):
             event("an acceptance without authority")
         if any(above is not None for above in oracle.held(last).values()):
             event("a role held by inheritance")
@@ -207,13 +207,6 @@ def _record_and_compare(settings: Settings, history: list[Step], data: st.DataOb
                 above = last.subjects[above].parent
             if above in seen:
                 event("a cycle in the subject tree")
-
-
-def _gaps(recorded: list[RecordedDecision]) -> list[Gap]:
-    """The gap report on the last date the history names, as known at its end."""
-    as_of = START + timedelta(days=DAYS)
-    knowledge = Knowledge.of(recorded)
-    return oracle.find_gaps(knowledge.state(as_of), knowledge, as_of)
 
 
 def _examples(settings: Settings, share: float = 1.0) -> hypothesis_settings:
