@@ -1,5 +1,5 @@
 """Copy a SQLite ledger into an empty PostgreSQL schema, table by table, for the read
-benchmarks at sizes that take hours to record there (a million decisions: 5-9 ms a decision).
+benchmarks at sizes that take hours to record there decision by decision.
 
     .venv/bin/python -m bench.pgcopy --ledger DIR --postgres 'postgresql://...?schema=S'
 
