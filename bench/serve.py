@@ -369,12 +369,21 @@ def _health(port: int, wait: float) -> int | None:
 
 
 def worker_pids(pid: int) -> list[int]:
-    """The processes that answer requests: uvicorn's spawned workers, or the server itself."""
+    """The processes that answer requests: the server's workers (forked by its fork server),
+    or the server itself."""
+    servers = [c for c in _children(pid) if b"forkserver" in _cmdline(c)]
+    workers = [w for server in servers for w in _children(server)]
+    return workers or [pid]
+
+
+def _children(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        children += [int(c) for c in (task / "children").read_text().split()]
-    spawned = [c for c in children if b"spawn_main" in _cmdline(c)]
-    return spawned or [pid]
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            pass
+    return children
 
 
 def _cmdline(pid: int) -> bytes:

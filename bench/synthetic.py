@@ -2,7 +2,7 @@
 
 `generate(n)` yields batches (one a simulated working day) of decisions: about 60 parties and
 200 subjects (a tree three levels deep) registered first, then responsibilities assigned,
-relieved and transferred, frameworks, acceptance criteria, risks (identified, assessed,
+relieved and transferred (at most `HOLDINGS` held at once), frameworks, acceptance criteria, risks (identified, assessed,
 treated, accepted, withdrawn), findings and recommendations (responded, owned, progressed,
 closed), evaluations, commitments (made, kept), decisions that need consent and the consents,
 about 5% backdated (up to four months) and about 2% corrected later (moved in time, or given
@@ -32,6 +32,10 @@ PARTIES = 60
 SUBJECTS = 200
 ROLES = ("accountable", "responsible", "consulted", "informed", "oversight")
 LEVELS = ("low", "medium", "high", "critical")
+HOLDINGS = 25_000
+"""At most this many responsibilities held at once: past it (beyond about 100k decisions), an
+assignment becomes a transfer, so a longer history changes hands rather than giving every party
+every role on every subject (the 100k history never reaches it)."""
 
 
 def parent_of(subject: int) -> str | None:
@@ -111,6 +115,8 @@ def _kinds() -> list[tuple[str, float]]:
 def _propose(w: _World, kind: str, on: date) -> d.Decision | None:
     r = w.rnd
     by = r.choice(w.parties[:12])  # the ministers, boards and agencies decide
+    if kind in ("assign", "needs-consent") and len(w.holdings) >= HOLDINGS:
+        kind = "transfer"
     if kind in ("assign", "needs-consent"):
         party, subject, role = r.choice(w.parties), r.choice(w.subjects), r.choice(ROLES)
         if (party, subject, role) in w.holdings:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from bench.serve import worker_pids
 from ledger.access import AccessStore, Role
 from ledger.settings import Settings
 from tests.api.test_http_helpers import party
@@ -49,6 +53,23 @@ def test_a_served_ledger_records_reads_and_revokes_across_workers(server: Server
         for _ in range(6):
             assert client.get("/v1/decisions").status_code == 401
     access.close()
+
+
+def test_the_workers_are_forked_from_one_process_that_imported_the_application(
+    server: Server,
+) -> None:
+    """Not each a new interpreter importing everything again (a second of CPU each): the
+    workers are children of the fork server `ledger serve` sets up, and a killed one is
+    replaced from there."""
+    workers = worker_pids(server.process.pid)
+    assert len(workers) == 2 and server.process.pid not in workers
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while set(worker_pids(server.process.pid)) in ({workers[1]}, set(workers)):
+        assert time.monotonic() < deadline, "the killed worker was not replaced"
+        time.sleep(0.2)
+    assert len(worker_pids(server.process.pid)) == 2
+    assert httpx.get(f"{server.url}/v1/health", timeout=10).status_code == 200
 
 
 @pytest.mark.postgres
