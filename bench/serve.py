@@ -62,7 +62,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -379,10 +379,8 @@ def worker_pids(pid: int) -> list[int]:
 def _children(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with suppress(OSError):  # the thread ended meanwhile
             children += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:  # the thread ended meanwhile
-            pass
     return children
 
 
