@@ -3,10 +3,10 @@
 `generate(n)` yields batches (one a simulated working day) of decisions: about 60 parties and
 200 subjects (a tree three levels deep) registered first, then responsibilities assigned,
 relieved and transferred (at most `HOLDINGS` held at once), frameworks, acceptance criteria,
-risks (identified, assessed, treated, accepted, withdrawn), findings and recommendations (responded, owned, progressed,
-closed), evaluations, commitments (made, kept), decisions that need consent and the consents,
-about 5% backdated (up to four months) and about 2% corrected later (moved in time, or given
-another level). A few parties are dissolved along the way.
+risks (identified, assessed, treated, accepted, withdrawn), findings and recommendations
+(responded, owned, progressed, closed), evaluations, commitments (made, kept), decisions that
+need consent and the consents, about 5% backdated (up to four months) and about 2% corrected
+later (moved in time, or given another level). A few parties are dissolved along the way.
 
 `record(ledger, n, ...)` records them through `Ledger.record`, one batch a day, with the
 ledger clock set to the simulated day; a decision the invariants refuse is dropped and its
