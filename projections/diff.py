@@ -118,8 +118,8 @@ class _StoredCauses:
             if content is not None and _removes(content, party, role, low, high):
                 found.append((item, content))
         granted = {str(s.decision) for s in cell.sources.get(role, ())} if cell else set()
-        if granted:
-            first, last = sorted((micros_of(before.known_at), micros_of(after.known_at)))
+        first, last = sorted((micros_of(before.known_at), micros_of(after.known_at)))
+        if granted and first < last:  # (as known at one moment, nothing was put right between)
             put_right = self._put_right_between(granted, first, last)
             resolved = clusters(self.tables, [i.id for i in put_right], self.position)
             found += [(item, resolved.current(item.id)) for item in put_right]

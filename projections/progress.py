@@ -231,14 +231,21 @@ def _put_right(tables: Tables, first: date, last: date, position: int) -> list[P
     if not rows:
         return []
     known = clusters(tables, {root for _, root in rows}, position)
+    # one pass in ledger order: each root's content just before and just after each row
+    running, later = Knowledge(contiguous=False), iter(known.recorded)
+    upcoming = next(later, None)
     found: list[PutRight] = []
-    for payload, root in rows:
+    for payload, root_id in rows:
         item = d.RecordedDecision.model_validate_json(payload)
-        then, now = (
-            Knowledge.cluster(i for i in known.recorded if i.position <= upto)
-            for upto in (item.position - 1, item.position)
-        )
-        found.append(PutRight(item, UUID(root), then.current(UUID(root)), now.current(UUID(root))))
+        root = UUID(root_id)
+        while upcoming is not None and upcoming.position < item.position:
+            running.add(upcoming)
+            upcoming = next(later, None)
+        before = running.current(root)
+        while upcoming is not None and upcoming.position == item.position:
+            running.add(upcoming)
+            upcoming = next(later, None)
+        found.append(PutRight(item, root, before, running.current(root)))
     return found
 
 

@@ -230,3 +230,73 @@ def test_corrections_retractions_and_consents_as_known_then_and_now(settings: Se
     }
     assert then.put_right == []
     assert now.position > then.position
+
+
+def test_each_thing_put_right_shows_its_decision_just_before_and_just_after(
+    settings: Settings,
+) -> None:
+    """In one period: a correction, a retraction of another decision, a correction of that
+    correction, and a retraction of the second correction — each row shows the content of
+    the decision it changed as it stood just before it and just after it."""
+    clock = Clock()
+    ledger = Ledger(settings, clock=clock)
+    try:
+        ledger.record(
+            [
+                party("smb", on="2021-01-01"),
+                party("minister-jenv", kind="minister", on="2021-01-01"),
+                party("inspectie-jenv", kind="inspectorate", on="2021-01-01"),
+                subject("c2000", on="2021-01-01"),
+                subject("meldkamersystemen", on="2021-01-01"),
+            ],
+            recorded_by="clerk",
+        )
+        (risk, finding) = ledger.record(
+            [
+                _example("risk.identified", effective_on="2021-12-01"),
+                _example("finding.recorded", effective_on="2021-12-01"),
+            ],
+            recorded_by="clerk",
+        )
+
+        def moved(day: str) -> dict[str, Any]:
+            update = {"effective_on": date.fromisoformat(day)}
+            return risk.decision.model_copy(update=update).model_dump()
+
+        def put(day: str, kind: str, **fields: Any) -> Any:
+            clock.on(day)
+            (recorded,) = ledger.record([_example(kind, **fields)], recorded_by="clerk")
+            return recorded
+
+        first = put(
+            "2022-02-01",
+            "decision.corrected",
+            corrects=str(risk.id),
+            replacement=moved("2022-02-15"),
+        )
+        dropped = put(
+            "2022-02-02",
+            "decision.retracted",
+            retracts=str(finding.id),
+            decided_by=["inspectie-jenv"],
+        )
+        second = put(
+            "2022-03-01",
+            "decision.corrected",
+            corrects=str(first.id),
+            replacement=moved("2022-03-15"),
+        )
+        undone = put("2022-04-01", "decision.retracted", retracts=str(second.id))
+        report = _report(ledger)
+    finally:
+        ledger.close()
+
+    def on(content: Decision | None) -> date | None:
+        return None if content is None else content.effective_on
+
+    assert [(p.recorded.id, p.root, on(p.before), on(p.after)) for p in report.put_right] == [
+        (first.id, risk.id, date(2021, 12, 1), date(2022, 2, 15)),
+        (dropped.id, finding.id, date(2021, 12, 1), None),
+        (second.id, risk.id, date(2022, 2, 15), date(2022, 3, 15)),
+        (undone.id, risk.id, date(2022, 3, 15), date(2022, 2, 15)),
+    ]
