@@ -62,8 +62,12 @@ def _character(c: str) -> str:
     return f"U+{ord(c):04X} ({unicodedata.name(c, '') or _UNNAMED.get(c, 'a C1 control')})"
 
 
+_C0 = re.compile("[\x00-\x08\x0b-\x1f]")
+"""The C0 control characters but tab and line feed: refused in text, old or new."""
+
+
 def _no_control_characters(value: str, info: ValidationInfo) -> str:
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+    if _C0.search(value):
         raise ValueError("must not contain control characters")
     if info.context and info.context.get(NEW_INPUT) and (found := SPOOFING.search(value)):
         raise PydanticCustomError(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.decisions import decode_decision
+from domain.decisions import DECISION_CLASSES, decode_decision
 from domain.errors import InvalidDecision
 
 PARTY: dict[str, Any] = {
@@ -75,3 +75,12 @@ def test_newline_and_tab_stay_allowed_in_free_text() -> None:
 def test_letters_of_every_script_and_typographic_marks_are_welcome() -> None:
     name = "Meldkamer Noord-Nederland — \u2018Geïnformeerd\u2019 € ß 中文 עברית العربية"
     assert decode_decision({**PARTY, "name": name}).name == name  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x08", "\x0b", "\r", "\x1b", "\x1f"])
+def test_the_other_c0_controls_are_refused_in_new_and_in_stored_text(character: str) -> None:
+    found = refusal(rationale=f"Eerste regel.{character}Tweede regel.")
+    assert found == {"rationale": "Value error, must not contain control characters"}
+    stored = {**PARTY, "rationale": f"Eerste{character}regel."}
+    with pytest.raises(ValueError, match="must not contain control characters"):
+        DECISION_CLASSES["party.registered"].model_validate(stored)
