@@ -133,6 +133,17 @@ class Clock:
         self.now = datetime.fromisoformat(f"{day}T12:00:00+00:00")
 
 
+def _founding() -> list[Decision]:
+    """The parties and subjects the histories below are about."""
+    return [
+        party("smb", on="2021-01-01"),
+        party("minister-jenv", kind="minister", on="2021-01-01"),
+        party("inspectie-jenv", kind="inspectorate", on="2021-01-01"),
+        subject("c2000", on="2021-01-01"),
+        subject("meldkamersystemen", on="2021-01-01"),
+    ]
+
+
 def _report(ledger: Ledger, known_at: datetime | None = None) -> Progress:
     with ledger.reading() as tables:
         moment = known_at or datetime.now(UTC)
@@ -143,16 +154,7 @@ def test_corrections_retractions_and_consents_as_known_then_and_now(settings: Se
     clock = Clock()
     ledger = Ledger(settings, clock=clock)
     try:
-        ledger.record(
-            [
-                party("smb", on="2021-01-01"),
-                party("minister-jenv", kind="minister", on="2021-01-01"),
-                party("inspectie-jenv", kind="inspectorate", on="2021-01-01"),
-                subject("c2000", on="2021-01-01"),
-                subject("meldkamersystemen", on="2021-01-01"),
-            ],
-            recorded_by="clerk",
-        )
+        ledger.record(_founding(), recorded_by="clerk")
         (risk,) = ledger.record(
             [_example("risk.identified", effective_on="2021-12-01")], recorded_by="clerk"
         )
@@ -241,16 +243,7 @@ def test_each_thing_put_right_shows_its_decision_just_before_and_just_after(
     clock = Clock()
     ledger = Ledger(settings, clock=clock)
     try:
-        ledger.record(
-            [
-                party("smb", on="2021-01-01"),
-                party("minister-jenv", kind="minister", on="2021-01-01"),
-                party("inspectie-jenv", kind="inspectorate", on="2021-01-01"),
-                subject("c2000", on="2021-01-01"),
-                subject("meldkamersystemen", on="2021-01-01"),
-            ],
-            recorded_by="clerk",
-        )
+        ledger.record(_founding(), recorded_by="clerk")
         (risk, finding) = ledger.record(
             [
                 _example("risk.identified", effective_on="2021-12-01"),
