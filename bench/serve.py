@@ -24,22 +24,24 @@ Then, in one run:
    subject, the monitor of the two years up to the date (a point a month), the progress report
    of the half year up to it; `--only` picks some), `--queries` first-time as_of dates (random,
    distinct, within the history's effective dates, none asked before in the run) and then the
-   same dates again ("repeated"): each request timed from sending it to the last byte of its
-   body, over one persistent keep-alive connection (so, with several workers, one worker
-   answers them all); its status and body size are kept;
+   same dates again ("repeated"), then the first-time question of median time asked as many
+   times again ("one date": its p95/p50 is the server's own spread): each request timed from
+   sending it to the last byte of its body, over one persistent keep-alive connection (so, with
+   several workers, one worker answers them all); its status and body size are kept;
 5. beside each request, in this process, the endpoint's floor for the same date
    (`bench.floors`: its rows read with plain SQL from the same database, written out with
    orjson);
 6. stops the server (SIGTERM, then SIGKILL after 30 s), also on errors and Ctrl-C.
 
-Prints a Markdown table of medians (p50) and p95 per endpoint, first-time and repeated, the
-floor's median, its own p95/p50 (how much the dates asked differ in what they hold) and the
-ratio to it, and the median body size; then start to first answer,
-memory per worker (max and median) and the machine's load average (others' work on a shared
-machine shows there). `--out FILE` writes everything measured as JSON.
+Prints a Markdown table of medians (p50) and p95 per endpoint and row (first-time, repeated, one
+date), the floor's median, its own p95/p50 (how much the dates asked differ in what they hold)
+and the ratio to it, and the median body size; then start to first answer, memory per worker
+(max and median) and the machine's load average (others' work on a shared machine shows there).
+`--out FILE` writes everything measured as JSON.
 
-The dates span ten years in which the governance grows, so p95/p50 mostly shows how much later
-dates cost more than earlier ones, not noise. A ledger whose tables were written by another
+The dates span ten years in which the governance grows, so the p95/p50 of the first-time and
+repeated rows mostly shows how much later dates cost more than earlier ones; the "one date" row
+shows the server's own spread. A ledger whose tables were written by another
 version of the read model (`ledger.tables.MODEL`) is built again when it is opened: the start to
 first answer then includes that.
 """
@@ -149,7 +151,7 @@ class Sample:
 
 @dataclass
 class Row:
-    """The requests of one endpoint, first-time or repeated, and their floors."""
+    """The requests of one endpoint (first-time, repeated or one date) and their floors."""
 
     endpoint: str
     asked: str
@@ -561,6 +563,11 @@ def run(
     return results
 
 
+ONE_DATE = "one date"
+"""The row of one question asked `--queries` times: its p95/p50 is the server's own spread, where
+the other rows' also show how much the dates differ in what they hold."""
+
+
 def _ask(
     client: Client,
     settings: Settings,
@@ -585,6 +592,12 @@ def _ask(
                 row = measure(client, conn, endpoint, label, asked)
                 results.rows.append(row)
                 say(f"  {endpoint.name}, {label}: p50 {row.p50 * 1000:.1f} ms")
+            # the server's own spread: the first-time question of median time, asked as often
+            times = [sample.seconds for sample in results.rows[-2].samples]
+            middle = sorted(range(len(asked)), key=times.__getitem__)[len(asked) // 2]
+            row = measure(client, conn, endpoint, ONE_DATE, [asked[middle]] * len(asked))
+            results.rows.append(row)
+            say(f"  {endpoint.name}, {ONE_DATE}: p95/p50 {row.p95 / row.p50:.2f}")
     results.reconnects = client.reconnects
     return results
 

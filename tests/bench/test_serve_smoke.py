@@ -29,7 +29,7 @@ def test_the_serve_benchmark_measures_every_figure(
     assert [(row.endpoint, row.asked) for row in results.rows] == [
         (endpoint.name, asked)
         for endpoint in serve.ENDPOINTS
-        for asked in ("first-time", "repeated")
+        for asked in ("first-time", "repeated", serve.ONE_DATE)
     ]
     for row in results.rows:
         assert [s.status for s in row.samples] == [200] * QUERIES, row.endpoint
@@ -38,5 +38,9 @@ def test_the_serve_benchmark_measures_every_figure(
         assert all(math.isfinite(v) and v > 0 for v in row.summary().values()), row.endpoint
     asked = [s.as_of for row in results.rows if row.asked == "first-time" for s in row.samples]
     assert len(set(asked)) == len(asked)  # first-time dates are never asked twice
+    for row in results.rows:
+        if row.asked == serve.ONE_DATE:  # one of the first-time questions, asked again and again
+            assert len({(s.as_of, s.subject) for s in row.samples}) == 1
+            assert row.samples[0].as_of in asked
     assert "| matrix | first-time |" in serve.markdown(results)
     assert results.to_json()["rows"][0]["p50_ms"] > 0
