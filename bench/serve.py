@@ -17,8 +17,8 @@ Then, in one run:
 2. start to first answer: the wall time from spawning the process until `GET /v1/health` first
    answers 200 (polled every 50 ms; a connection the kernel accepted waits for its answer);
 3. resident memory (VmRSS) of each worker process (the server process itself with one worker,
-   else its uvicorn worker children) at the first answer, once the workers are idle (their CPU
-   time grew by less than 5% of a core over 2 s), and at the end;
+   else the workers its fork server forked) at the first answer, once the workers are idle
+   (their CPU time grew by less than 5% of a core over 2 s), and at the end;
 4. once they are idle, for each endpoint (matrix, gaps first page with limit=100, gaps whole
    (every page of up to 10,000, following `next`), state, responsibilities of one random
    subject, the monitor of the two years up to the date (a point a month), the progress report

@@ -35,7 +35,7 @@ LEVELS = ("low", "medium", "high", "critical")
 HOLDINGS = 25_000
 """At most this many responsibilities held at once: past it (beyond about 100k decisions), an
 assignment becomes a transfer, so a longer history changes hands rather than giving every party
-every role on every subject (the 100k history never reaches it)."""
+every role on every subject (the 100k history reaches it only in its last thousand decisions)."""
 
 
 def parent_of(subject: int) -> str | None:

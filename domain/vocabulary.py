@@ -52,7 +52,8 @@ bidirectional marks, embeddings, overrides and isolates (Unicode's Bidi_Control)
 
 _UNNAMED = {"\x7f": "DELETE"}  # unicodedata names no control character
 
-_REFUSED = "\x00-\x08\x0b-\x1f" + _SPOOFING  # (the C0 controls but tab and line feed)
+_C0_CONTROLS = "\x00-\x08\x0b-\x1f"  # (the C0 controls but tab and line feed)
+_REFUSED = _C0_CONTROLS + _SPOOFING
 TEXT_PATTERN = f"^[^{_REFUSED}]*[^{_REFUSED}\\s][^{_REFUSED}]*$"
 """New text in the schema: something besides white space, and no control character but tab and
 line feed, nor any of SPOOFING (what `_no_control_characters` and the stripping enforce)."""
@@ -62,8 +63,8 @@ def _character(c: str) -> str:
     return f"U+{ord(c):04X} ({unicodedata.name(c, '') or _UNNAMED.get(c, 'a C1 control')})"
 
 
-_C0 = re.compile("[\x00-\x08\x0b-\x1f]")
-"""The C0 control characters but tab and line feed: refused in text, old or new."""
+_C0 = re.compile(f"[{_C0_CONTROLS}]")
+"""Refused in text, old or new (SPOOFING only in new text)."""
 
 
 def _no_control_characters(value: str, info: ValidationInfo) -> str:
