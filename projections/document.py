@@ -90,3 +90,11 @@ def sections_html(found: list[Section], lang: str, level: int = 2) -> Markup:
             sections=found, t=i18n.translator(lang), level=level
         )
     )
+
+
+def printed(html: str) -> bytes:
+    """An HTML document printed to PDF by WeasyPrint (its page size is the document's CSS)."""
+    import weasyprint  # (imported when asked: it loads Pango, which a server rarely needs)
+
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return pdf

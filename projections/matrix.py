@@ -60,10 +60,11 @@ class MatrixFilter:
         return cls(chosen(subject_kinds), subtree, chosen(disciplines), chosen(party_kinds))
 
 
-@dataclass(frozen=True)
+@dataclass
 class CellRow:
     """A cell as stored: its JSON (the decisions of each role by id), its sources' JSON (object
-    members: id -> source), its letters."""
+    members: id -> source), its letters. (Not frozen: a matrix makes tens of thousands, and a
+    frozen dataclass takes three times as long to make.)"""
 
     party: str
     subject: str
@@ -102,7 +103,11 @@ class CellRow:
     @property
     def roles(self) -> set[Role]:
         """The roles it holds (read from its letters)."""
-        return {_ROLE_OF_LETTER[c] for c in self.letters if c in _ROLE_OF_LETTER}
+        return _roles_of(self.letters)
+
+
+def _roles_of(letters: str) -> set[Role]:
+    return {_ROLE_OF_LETTER[c] for c in set(letters) if c in _ROLE_OF_LETTER}
 
 
 def inherit(cells: Iterable[CellRow], subjects: Mapping[str, Subject]) -> list[CellRow]:
@@ -113,10 +118,12 @@ def inherit(cells: Iterable[CellRow], subjects: Mapping[str, Subject]) -> list[C
     if not any(parent in parents for parent in parents.values()):
         return cells  # no subject is below another
     by_subject: dict[str, list[CellRow]] = {}
-    held: dict[str, set[Role]] = {}
     for row in cells:
         by_subject.setdefault(row.subject, []).append(row)
-        held.setdefault(row.subject, set()).update(row.roles)
+    held = {
+        subject: _roles_of("".join(row.letters for row in rows))
+        for subject, rows in by_subject.items()
+    }
     added: dict[tuple[str, str], list[tuple[Role, str, Cell, date]]] = {}
     for subject, inherited in sources_of_roles(parents, held).items():
         registered_on = subjects[subject].registered_on

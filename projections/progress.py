@@ -40,6 +40,7 @@ from projections.document import (
     Link,
     Section,
     md_escape,
+    printed,
     sections_html,
     sections_markdown,
     templates,
@@ -479,11 +480,8 @@ def progress_html(report: Progress, lang: str, link: str | None = None) -> str:
 
 
 def progress_pdf(report: Progress, lang: str, link: str | None = None) -> bytes:
-    """The report as PDF (A4), printed from its HTML by WeasyPrint."""
-    import weasyprint  # (imported when asked: it loads Pango, which a server rarely needs)
-
-    pdf: bytes = weasyprint.HTML(string=progress_html(report, lang, link)).write_pdf()
-    return pdf
+    """The report as PDF (A4), printed from its HTML."""
+    return printed(progress_html(report, lang, link))
 
 
 def render_progress(report: Progress, fmt: str, lang: str, link: str | None = None) -> bytes:

@@ -26,7 +26,15 @@ from ledger.integrity import chain_hash
 from ledger.service import Ledger
 from projections import i18n
 from projections.answers import Moment, Question
-from projections.document import Cell, Link, Section, cell_text, sections_html, templates
+from projections.document import (
+    Cell,
+    Link,
+    Section,
+    cell_text,
+    printed,
+    sections_html,
+    templates,
+)
 from projections.exports import matrix_sheets
 from projections.matrix import ROLE_ORDER, Matrix
 from projections.progress import (
@@ -184,11 +192,8 @@ def pack_html(pack: Pack, lang: str = "nl") -> str:
 
 
 def pack_pdf(pack: Pack, lang: str = "nl") -> bytes:
-    """The pack as PDF (A4 landscape), printed from its HTML by WeasyPrint."""
-    import weasyprint  # (imported when asked: it loads Pango)
-
-    pdf: bytes = weasyprint.HTML(string=pack_html(pack, lang)).write_pdf()
-    return pdf
+    """The pack as PDF (A4 landscape), printed from its HTML."""
+    return printed(pack_html(pack, lang))
 
 
 def _document_sections(pack: Pack, lang: str, names: dict[str, str]) -> list[Section]:
