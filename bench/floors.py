@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from ledger.tables import KIND_CODES, STATE_KINDS
+from ledger.tables import GAP_KINDS, KIND_CODES, STATE_KINDS
 from projections.monitor import period_ends, two_years_before
 from projections.progress import half_a_year_before
 
@@ -40,7 +40,7 @@ def matrix(conn: Connection, as_of: date, known_at: datetime | None, **params: A
     day = as_of.toordinal()
     cells = _rows(conn, ("cell",), day, position, "r.payload, r.extra")
     people = _rows(conn, ("party", "subject"), day, position, "r.payload")
-    marks = _rows(conn, ("gap",), day, position, "r.subject, r.tag")
+    marks = _rows(conn, ("subject_gap",), day, position, "r.subject, r.tag")
     sources = ",".join(extra for _, extra in cells if extra)
     return orjson.dumps(
         {
@@ -59,7 +59,7 @@ def gaps(
 ) -> bytes:
     """The gaps in force in the report's order (the first `limit` of them, if given)."""
     position = _position(conn, known_at)
-    found = _rows(conn, ("gap",), as_of.toordinal(), position, "r.entity, r.payload")
+    found = _rows(conn, GAP_KINDS, as_of.toordinal(), position, "r.entity, r.payload")
     found.sort()
     if limit is not None:
         found = found[:limit]
@@ -109,7 +109,7 @@ def monitor(conn: Connection, as_of: date, known_at: datetime | None, **params: 
     points = [
         {
             "as_of": day,
-            "gaps": _rows(conn, ("gap",), day.toordinal(), position, "r.tag"),
+            "gaps": _rows(conn, GAP_KINDS, day.toordinal(), position, "r.tag"),
             "registers": [
                 orjson.Fragment(payload)
                 for (payload,) in _rows(

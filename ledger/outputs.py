@@ -25,7 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.anchoring import Anchoring, Interval
-from domain.gaps import SCOPES, Gap, Identified, Scope, Waiting
+from domain.gaps import RULE_ABOUT, SCOPES, Gap, Identified, Scope, Waiting
 from domain.governance import (
     CommitmentState,
     Criteria,
@@ -94,9 +94,9 @@ def sweep(tables: Tables, scope: Scope, since: int, position: int) -> None:
         day = facts.next
     grp = scope_name(scope)
     rows = tables.open_rows(grp=grp, ending_after=since)
-    points: dict[Key, list[Point]] = {("gap", row.entity): [(since, None)] for row in rows}
+    points: dict[Key, list[Point]] = {(row.kind, row.entity): [(since, None)] for row in rows}
     for start, gaps in answers:
-        present = {("gap", gap_entity(gap)): gap_value(gap) for gap in gaps}
+        present = {(gap_kind(gap), gap_entity(gap)): gap_value(gap) for gap in gaps}
         for key in points.keys() | present.keys():
             points.setdefault(key, [(since, None)]).append((start, present.get(key)))
     close, insert = rewrite(grp, since, rows, points)
@@ -104,6 +104,11 @@ def sweep(tables: Tables, scope: Scope, since: int, position: int) -> None:
     tables.insert_rows(insert, position)
     owner = {f"row/{scope[0]}/{scope[1]}", f"decision/{scope[1]}"}
     tables.add_reads(f"{scope[0]}:{scope[1]}", facts.reads - owner)
+
+
+def gap_kind(gap: Gap) -> str:
+    """The kind of a gap's row: `subject_gap` if it is about a subject, else `gap`."""
+    return "subject_gap" if RULE_ABOUT[gap.rule] == "subject" else "gap"
 
 
 def gap_entity(gap: Gap) -> str:

@@ -39,7 +39,7 @@ from domain.governance import ENTRIES
 if TYPE_CHECKING:
     from ledger.database import Dialect
 
-MODEL = 9
+MODEL = 10
 """The version of the tables and of what they hold; tables of another version are made again
 (new tables and indexes created) and built again from the events when the ledger is opened.
 Raise it with any change to the schema or to what a row holds."""
@@ -53,7 +53,10 @@ KIND_SPAN = 4_000_000
 
 STATE_KINDS = (*ENTRIES, "anomaly")
 """The kinds of row the state at a date is made of: its entries, and its anomalies."""
-KINDS = (*STATE_KINDS, "anchoring", "cell", "coverage", "identified", "gap")
+GAP_KINDS = ("gap", "subject_gap")
+"""The kinds of a gap's row: the gaps about a subject (which the matrix marks in its columns)
+apart from the others, so that the matrix reads only those."""
+KINDS = (*STATE_KINDS, "anchoring", "cell", "coverage", "identified", *GAP_KINDS)
 """Every kind of row: the state's, the derived ones, the gaps. A row's kind is stored by its index
 here (`KIND_CODES`), so a new group raises `MODEL`."""
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}

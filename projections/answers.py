@@ -27,12 +27,8 @@ from domain.inheritance import chain, registered_parent
 from domain.vocabulary import Role
 from ledger.projector import micros_of
 from ledger.service import Ledger
-from ledger.tables import STATE_KINDS, Tables
+from ledger.tables import GAP_KINDS, STATE_KINDS, Tables
 from projections.matrix import CellRow, Matrix, MatrixFilter, assemble, inherit
-
-"""The kinds of rows a state is made of."""
-SUBJECT_RULES = tuple(rule for rule in RULE_ORDER if RULE_ABOUT[rule] == "subject")
-"""The gap rules about a subject (marked in the matrix's columns)."""
 
 _DECODE: dict[str, TypeAdapter[Any]] = {
     **{kind: TypeAdapter(list[group.value]) for kind, group in ENTRIES.items()},  # type: ignore[name-defined]
@@ -256,12 +252,9 @@ class Question:
         )
 
     def gap_subjects(self) -> dict[str, list[str]]:
-        marks = ",".join("?" * len(SUBJECT_RULES))
+        """The subjects the gap report flags, each with its rules (in the report's order)."""
         found: dict[str, list[str]] = {}
-        rows = self.rows(
-            ("gap",), "r.entity, r.subject, r.tag", f"r.tag IN ({marks})", SUBJECT_RULES
-        )
-        for _, subject, rule in sorted(rows):
+        for _, subject, rule in sorted(self.rows(("subject_gap",), "r.entity, r.subject, r.tag")):
             found.setdefault(subject, []).append(rule)
         return found
 
@@ -280,7 +273,10 @@ class Question:
         if only.party is not None:
             where.append("r.party LIKE ?")
             params.append(f"% {only.party} %")
-        found = self.rows(("gap",), "r.entity, r.tag, r.payload", " AND ".join(where), params)
+        kinds: tuple[str, ...] = GAP_KINDS  # (a gap about a subject: its own kind, `subject_gap`)
+        if only.about is not None:
+            kinds = ("subject_gap",) if only.about == "subject" else ("gap",)
+        found = self.rows(kinds, "r.entity, r.tag, r.payload", " AND ".join(where), params)
         if only.about is not None:
             found = [row for row in found if RULE_ABOUT[row[1]] == only.about]
         counts: dict[str, int] = {}
