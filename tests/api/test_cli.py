@@ -153,6 +153,33 @@ def test_a_store_with_a_missing_position_is_named_without_a_traceback(
     assert "Traceback" not in error
 
 
+def test_tables_of_another_version_are_rebuilt_once(
+    env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ledger projections rebuild` on a ledger whose tables another version made builds them
+    once (opening the ledger would otherwise build them first, and the command again)."""
+    runner.invoke(app, ["import", str(letter(tmp_path))])
+    ledger = Ledger(env)
+    try:
+        with ledger.db.write() as tables:
+            tables.set_model(MODEL - 1)
+    finally:
+        ledger.close()
+    builds: list[int] = []
+    build = Ledger._build
+    monkeypatch.setattr(
+        Ledger, "_build", lambda self, *a, **k: builds.append(1) or build(self, *a, **k)
+    )
+    assert _run_main(monkeypatch, "projections", "rebuild") == 0
+    assert builds == [1]
+    ledger = Ledger(env)
+    try:
+        with ledger.db.read() as tables:
+            assert tables.model() == MODEL
+    finally:
+        ledger.close()
+
+
 def test_a_store_with_a_missing_position_is_still_exported_for_forensics(
     env: Settings, tmp_path: Path
 ) -> None:
