@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from api.deps import (
     DATE_SCHEMA,
@@ -21,7 +20,7 @@ from api.deps import (
     SubscriberDep,
     _bad_parameter,
 )
-from api.problems import HttpProblem, OrjsonResponse
+from api.problems import HttpProblem, OrjsonResponse, file_response
 from api.schemas import Problem
 from domain.gaps import RULE_ABOUT, RULE_ORDER
 from domain.vocabulary import SLUG_PATTERN, Discipline, PartyKind, Role, SubjectKind
@@ -92,12 +91,11 @@ def _negotiate(fmt: str | None, accept: str | None, allowed: tuple[str, ...]) ->
 
 
 def _attachment(content: Iterator[bytes], fmt: str, name: str) -> Response:
-    """The answer as it is made (a large CSV a line at a time, a workbook a chunk of its file
-    at a time); CSV, XLSX and PDF as a download."""
+    """The answer (`file_response`); CSV, XLSX and PDF as a download."""
     headers = {}
     if fmt in ("xlsx", "csv", "pdf"):
         headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return StreamingResponse(content, media_type=MEDIA_TYPES[fmt], headers=headers)
+    return file_response(content, MEDIA_TYPES[fmt], fmt, headers)
 
 
 Format = Annotated[

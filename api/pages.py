@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -35,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import csrf
 from api import pages_views as views
 from api.clients import client_address, is_https
-from api.problems import OrjsonResponse
+from api.problems import OrjsonResponse, file_response
 from api.throttle import Throttled, throttle_of
 from domain import decisions as d
 from domain.errors import NotFound
@@ -663,10 +663,11 @@ def downloads(request: Request) -> Response:
 
 def _file(content: Iterator[bytes], fmt: str, name: str) -> Response:
     disposition = "inline" if fmt == "html" else "attachment"
-    return StreamingResponse(
+    return file_response(
         content,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'{disposition}; filename="{name}.{fmt}"', **_NO_STORE},
+        MEDIA_TYPES[fmt],
+        fmt,
+        {"Content-Disposition": f'{disposition}; filename="{name}.{fmt}"', **_NO_STORE},
     )
 
 

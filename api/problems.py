@@ -16,14 +16,14 @@ Exception handlers are installed by `install(app)`; routes raise, they never bui
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.decisions import DECISION_CLASSES
@@ -55,6 +55,21 @@ class OrjsonResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+STREAMED = frozenset({"csv", "xlsx"})
+"""The formats sent as they are made (a line, a chunk of the workbook's file at a time)."""
+
+
+def file_response(
+    content: Iterator[bytes], media_type: str, fmt: str, headers: dict[str, str]
+) -> Response:
+    """An answer in a file format: CSV and XLSX as they are made; the others (JSON, Markdown,
+    HTML, PDF), which are made whole before they can be sent, in one piece with their length,
+    so that a client knows how much is coming."""
+    if fmt in STREAMED:
+        return StreamingResponse(content, media_type=media_type, headers=headers)
+    return Response(b"".join(content), media_type=media_type, headers=headers)
 
 
 class ProblemResponse(OrjsonResponse):

@@ -285,3 +285,17 @@ def test_csv_and_xlsx_answers_are_sent_as_they_are_made(api: Api) -> None:  # no
             assert body.startswith(b"party,")
         else:
             assert "Matrix" in load_workbook(io.BytesIO(body)).sheetnames
+
+
+def test_json_markdown_and_html_answers_are_sent_whole_with_their_length(
+    api: Api,  # noqa: F811
+) -> None:
+    """A JSON, Markdown or HTML matrix is made whole before it is sent (a document is not
+    valid until its end), so it goes out in one piece with its Content-Length: no chunked
+    framing, and a client knows how much is coming."""
+    governed(api)
+    for fmt in ("json", "md", "html"):
+        response = api.get("/v1/matrix", as_of="2021-06-01", format=fmt)
+        assert response.status_code == 200
+        assert "transfer-encoding" not in response.headers
+        assert int(response.headers["content-length"]) == len(response.content) > 0
