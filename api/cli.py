@@ -32,8 +32,9 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 
-def _open() -> Ledger:
-    return Ledger(Settings.from_env())
+def _open(build: bool = True) -> Ledger:
+    """The ledger the environment names (`build=False`: its tables not built on opening)."""
+    return Ledger(Settings.from_env(), build=build)
 
 
 def _json(data: Any) -> None:
@@ -133,7 +134,7 @@ def export(
 
     A store with positions missing is still written as it is, for forensics, with a warning
     and exit code 1: such a file cannot be restored as it is."""
-    ledger = Ledger(Settings.from_env(), build=False)
+    ledger = _open(build=False)
     missing: list[int] = []
     if file == "-":
         count = write_export(ledger, sys.stdout.buffer, missing)

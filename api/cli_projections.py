@@ -8,8 +8,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.cli import _json, _open, app, err
-from ledger.service import Ledger
-from ledger.settings import Settings
 from projections import status as projection_status
 
 projections_app = typer.Typer(
@@ -30,7 +28,7 @@ def status() -> None:
 def rebuild() -> None:
     """Build the read model again from the first decision (the result equals the one kept
     while recording)."""
-    ledger = Ledger(Settings.from_env(), build=False)  # (not built once on opening, then again)
+    ledger = _open(build=False)  # (not built on opening, then again)
     started = time.perf_counter()
     with Progress(
         TextColumn("rebuilding"),

@@ -96,7 +96,9 @@ def sweep(tables: Tables, scope: Scope, since: int, position: int) -> None:
     rows = tables.open_rows(grp=grp, ending_after=since)
     points: dict[Key, list[Point]] = {(row.kind, row.entity): [(since, None)] for row in rows}
     for start, gaps in answers:
-        present = {(gap_kind(gap), gap_entity(gap)): gap_value(gap) for gap in gaps}
+        present = {
+            (gap_kind(RULE_ABOUT[gap.rule]), gap_entity(gap)): gap_value(gap) for gap in gaps
+        }
         for key in points.keys() | present.keys():
             points.setdefault(key, [(since, None)]).append((start, present.get(key)))
     close, insert = rewrite(grp, since, rows, points)
@@ -106,9 +108,10 @@ def sweep(tables: Tables, scope: Scope, since: int, position: int) -> None:
     tables.add_reads(f"{scope[0]}:{scope[1]}", facts.reads - owner)
 
 
-def gap_kind(gap: Gap) -> str:
-    """The kind of a gap's row: `subject_gap` if it is about a subject, else `gap`."""
-    return "subject_gap" if RULE_ABOUT[gap.rule] == "subject" else "gap"
+def gap_kind(about: str) -> str:
+    """The kind of the rows of gaps about `about` (`domain.gaps.RULE_ABOUT`): `subject_gap` for
+    a subject (the matrix reads those alone), else `gap`."""
+    return "subject_gap" if about == "subject" else "gap"
 
 
 def gap_entity(gap: Gap) -> str:

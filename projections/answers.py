@@ -25,6 +25,7 @@ from domain.gaps import RULE_ABOUT, RULE_ORDER, Gap
 from domain.governance import ENTRIES, Anomaly, GovernanceState, key_of
 from domain.inheritance import chain, registered_parent
 from domain.vocabulary import Role
+from ledger.outputs import gap_kind
 from ledger.projector import micros_of
 from ledger.service import Ledger
 from ledger.tables import GAP_KINDS, STATE_KINDS, Tables
@@ -254,7 +255,8 @@ class Question:
     def gap_subjects(self) -> dict[str, list[str]]:
         """The subjects the gap report flags, each with its rules (in the report's order)."""
         found: dict[str, list[str]] = {}
-        for _, subject, rule in sorted(self.rows(("subject_gap",), "r.entity, r.subject, r.tag")):
+        rows = self.rows((gap_kind("subject"),), "r.entity, r.subject, r.tag")
+        for _, subject, rule in sorted(rows):
             found.setdefault(subject, []).append(rule)
         return found
 
@@ -273,9 +275,7 @@ class Question:
         if only.party is not None:
             where.append("r.party LIKE ?")
             params.append(f"% {only.party} %")
-        kinds: tuple[str, ...] = GAP_KINDS  # (a gap about a subject: its own kind, `subject_gap`)
-        if only.about is not None:
-            kinds = ("subject_gap",) if only.about == "subject" else ("gap",)
+        kinds = GAP_KINDS if only.about is None else (gap_kind(only.about),)
         found = self.rows(kinds, "r.entity, r.tag, r.payload", " AND ".join(where), params)
         if only.about is not None:
             found = [row for row in found if RULE_ABOUT[row[1]] == only.about]
